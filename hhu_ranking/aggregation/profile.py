@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -140,13 +141,51 @@ class Profile:
     # -- matrices (vectorised; every statistic builds on these) ---------------
     @cached_property
     def tier_index(self) -> IntArray:
-        """``(m, n)`` tier number of each alternative per ballot; unranked = number of tiers."""
-        out = np.empty((self.m, self.n), dtype=np.int64)
-        for row, ballot in enumerate(self.ballots):
-            out[row, :] = len(ballot.tiers)
-            for t, tier in enumerate(ballot.tiers):
-                out[row, list(tier)] = t
+        """``(m, n)`` tier number of each alternative per ballot; unranked = number of tiers.
+
+        Built from flat arrays (one pass of C-level iteration over the tiers, then one
+        scatter) rather than a NumPy assignment per tier: at ``m = 5000`` ballots the
+        per-tier loop alone cost more than every statistic built on top of it.
+        """
+        n, m = self.n, self.m
+        ballots = self.ballots
+        ntiers = np.fromiter((len(b.tiers) for b in ballots), dtype=np.int64, count=m)
+        alts = np.fromiter(
+            chain.from_iterable(chain.from_iterable(b.tiers for b in ballots)), dtype=np.int64
+        )
+        total_tiers = int(ntiers.sum())
+        out = np.repeat(ntiers, n).reshape(m, n)
+        tier_row = np.repeat(np.arange(m, dtype=np.int64), ntiers)
+        tier_k = np.arange(total_tiers, dtype=np.int64) - np.repeat(
+            np.cumsum(ntiers) - ntiers, ntiers
+        )
+        if alts.size != total_tiers:  # some tier holds several alternatives
+            sizes = np.fromiter(
+                (len(t) for b in ballots for t in b.tiers), dtype=np.int64, count=total_tiers
+            )
+            tier_row = np.repeat(tier_row, sizes)
+            tier_k = np.repeat(tier_k, sizes)
+        out[tier_row, alts] = tier_k
         return out
+
+    @cached_property
+    def tier_sizes(self) -> IntArray:
+        """``(m, n)`` size of the tier (or unranked group) holding each alternative."""
+        counts, _ = self._tier_counts
+        return np.take_along_axis(counts, self.tier_index, axis=1)
+
+    @cached_property
+    def _tier_counts(self) -> tuple[IntArray, IntArray]:
+        """Per ballot: how many alternatives each tier holds, and how many come before it.
+
+        Shape ``(m, n + 1)`` each, indexed by tier number (the unranked group included).
+        """
+        n, m = self.n, self.m
+        t = self.tier_index
+        flat = (np.arange(m, dtype=np.int64)[:, None] * (n + 1) + t).ravel()
+        counts = np.bincount(flat, minlength=m * (n + 1)).reshape(m, n + 1)
+        before = np.cumsum(counts, axis=1) - counts
+        return counts, before
 
     @cached_property
     def positions(self) -> FloatArray:
@@ -155,18 +194,11 @@ class Profile:
         Alternatives sharing a tier (or left unranked) get the mean of the
         positions they span, the usual "fractional ranking" for ties.
         """
-        out = np.empty((self.m, self.n), dtype=np.float64)
-        for row, ballot in enumerate(self.ballots):
-            start = 0
-            for tier in ballot.tiers:
-                out[row, list(tier)] = start + (len(tier) + 1) / 2
-                start += len(tier)
-            rest = self.n - start
-            if rest:
-                mask = np.ones(self.n, dtype=bool)
-                mask[list(ballot.ranked)] = False
-                out[row, mask] = start + (rest + 1) / 2
-        return out
+        counts, before = self._tier_counts
+        t = self.tier_index
+        start = np.take_along_axis(before, t, axis=1)
+        size = np.take_along_axis(counts, t, axis=1)
+        return start + (size + 1) / 2.0
 
     @cached_property
     def pairwise(self) -> FloatArray:
