@@ -1,0 +1,47 @@
+"""hhu_ranking: live Ranking The Principles sessions for Health Hub Utrecht."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import build_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints and CLI commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(build_config(Path(app.instance_path), test_config))
+
+    from . import models  # noqa: F401  (registers the tables)
+    from .db_events import configure_sqlite
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .i18n import init_i18n
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    init_i18n(app, babel)
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+    from .auth import init_auth
+    from .cli import register_cli
+    from .views import register_blueprints
+
+    init_auth(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,52 @@
+"""Flask commands: seed, create-user, setup (migrate + seed + first account)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+
+from .extensions import db
+from .models import Role
+from .services.catalogue import seed_catalogue
+from .services.errors import ServiceError
+from .services.users import create_user, ensure_first_facilitator
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed")
+    def seed_command() -> None:
+        """Load the HHU catalogue (partners, pillars, coalitions, phases, ready-made ballots)."""
+        added = seed_catalogue(db.session)
+        db.session.commit()
+        click.echo("Catalogus bijgewerkt: " + ", ".join(f"{k} +{v}" for k, v in added.items()))
+
+    @app.cli.command("create-user")
+    @click.option("--email", prompt=True)
+    @click.option("--name", prompt=True)
+    @click.option("--role", type=click.Choice([r.value for r in Role]), default="facilitator",
+                  show_default=True)
+    @click.password_option()
+    def create_user_command(email: str, name: str, role: str, password: str) -> None:
+        """Add a facilitator or kerngroep account."""
+        try:
+            user = create_user(db.session, email, name, password, Role(role))
+        except ServiceError as error:
+            raise click.ClickException(error.message) from error
+        db.session.commit()
+        click.echo(f"Account aangemaakt: {user.email} ({user.role.value})")
+
+    @app.cli.command("setup")
+    def setup_command() -> None:
+        """Apply migrations, seed the catalogue, and create a first facilitator if none exists."""
+        upgrade()
+        seed_catalogue(db.session)
+        login = ensure_first_facilitator(db.session)
+        db.session.commit()
+        if login is not None:
+            email, password = login
+            click.echo("Eerste gespreksleider aangemaakt (wordt maar één keer getoond):")
+            click.echo(f"  e-mail:     {email}")
+            click.echo(f"  wachtwoord: {password}")
+        else:
+            click.echo("Er bestaat al een account; log in met je eigen gegevens.")

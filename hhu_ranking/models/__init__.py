@@ -1,0 +1,31 @@
+"""Models, split by domain noun. Importing this package registers every table."""
+
+from .base import Base, utcnow
+from .catalogue import (
+    CatalogueItem,
+    CatalogueList,
+    Coalition,
+    FocusArea,
+    Organisation,
+    Phase,
+    Pillar,
+    Tier,
+)
+from .sessions import (
+    Ballot,
+    BallotMode,
+    MeetingKind,
+    Participant,
+    RankingSession,
+    Round,
+    RoundItem,
+    RoundResult,
+    RoundState,
+)
+from .users import Role, User
+
+__all__ = [
+    "Ballot", "BallotMode", "Base", "CatalogueItem", "CatalogueList", "Coalition", "FocusArea",
+    "MeetingKind", "Organisation", "Participant", "Phase", "Pillar", "RankingSession", "Role",
+    "Round", "RoundItem", "RoundResult", "RoundState", "Tier", "User", "utcnow",
+]

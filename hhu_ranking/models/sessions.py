@@ -1,0 +1,207 @@
+"""Live sessions: rounds of items, the participants who join, and their ballots."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, TimestampMixin, str_enum, utcnow
+from .catalogue import CatalogueItem, Coalition, Organisation, Pillar
+from .users import User
+
+
+class MeetingKind(enum.StrEnum):
+    WORK_SESSION = "werksessie"
+    TREKKERS = "trekkersoverleg"
+    NETWORK = "netwerkbijeenkomst"
+    ALV = "alv"
+    BOARD_BREAKFAST = "bestuursontbijt"
+    DESIGN_CONFERENCE = "ontwerpconferentie"
+    HEALTH_TUESDAY = "health_tuesday"
+    FESTIVAL = "kennisfestival"
+    TALENT_CHALLENGE = "talent_challenge"
+    OTHER = "anders"
+
+
+class BallotMode(enum.StrEnum):
+    FULL = "full"
+    TOP_K = "top_k"
+
+
+class RoundState(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class RankingSession(TimestampMixin, Base):
+    """One meeting in which partners rank, reached by its join code."""
+
+    __tablename__ = "ranking_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[MeetingKind] = mapped_column(str_enum(MeetingKind))
+    coalition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coalition.id", ondelete="SET NULL"))
+    #: six characters from an alphabet without look-alikes (see services.codes)
+    join_code: Mapped[str] = mapped_column(String(6), unique=True)
+    joining_locked: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    copied_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ranking_session.id", ondelete="SET NULL"))
+    #: bumps when rounds open/close, items change or joining locks: phones poll on this
+    state_version: Mapped[int] = mapped_column(default=1)
+    #: bumps on every join and ballot: the projector polls on this and state_version
+    activity_version: Mapped[int] = mapped_column(default=1)
+
+    coalition: Mapped[Coalition | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    rounds: Mapped[list[Round]] = relationship(
+        back_populates="session", order_by="Round.position", cascade="all, delete-orphan")
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="session", cascade="all, delete-orphan")
+
+
+class Round(TimestampMixin, Base):
+    """One ballot within a session: a list of items ranked in full or top-k."""
+
+    __tablename__ = "round"
+    __table_args__ = (
+        CheckConstraint("top_k IS NULL OR top_k >= 1", name="top_k_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("ranking_session.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    catalogue_list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalogue_list.id", ondelete="SET NULL"))
+    mode: Mapped[BallotMode] = mapped_column(str_enum(BallotMode), default=BallotMode.FULL)
+    top_k: Mapped[int | None]
+    #: when False the big screen shows only counts until the round closes
+    results_live: Mapped[bool] = mapped_column(default=True)
+    #: when True, exports never carry participants' names
+    anonymous: Mapped[bool] = mapped_column(default=True)
+    state: Mapped[RoundState] = mapped_column(str_enum(RoundState), default=RoundState.DRAFT)
+    #: bumps on every ballot and state change; keys the result cache and the ETag
+    version: Mapped[int] = mapped_column(default=1)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    session: Mapped[RankingSession] = relationship(back_populates="rounds")
+    items: Mapped[list[RoundItem]] = relationship(
+        back_populates="round", order_by="RoundItem.position", cascade="all, delete-orphan")
+    ballots: Mapped[list[Ballot]] = relationship(
+        back_populates="round", cascade="all, delete-orphan")
+
+    @property
+    def ballot_length(self) -> int:
+        """How many items a valid ballot ranks."""
+        if self.mode is BallotMode.TOP_K and self.top_k:
+            return min(self.top_k, len(self.items))
+        return len(self.items)
+
+
+class RoundItem(Base):
+    __tablename__ = "round_item"
+    __table_args__ = (UniqueConstraint("round_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    explanation: Mapped[str] = mapped_column(String(300), default="")
+    #: links the same principle across sessions, for its history
+    catalogue_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalogue_item.id", ondelete="SET NULL"))
+
+    round: Mapped[Round] = relationship(back_populates="items")
+    catalogue_item: Mapped[CatalogueItem | None] = relationship()
+
+
+class Participant(Base):
+    """A phone that joined a session. No account: a random token in a signed cookie."""
+
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("ranking_session.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the cookie token; the token itself is never stored
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"))
+    #: typed name when the organisation is not in the partner list
+    organisation_other: Mapped[str | None] = mapped_column(String(200))
+    pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id", ondelete="SET NULL"))
+    display_name: Mapped[str | None] = mapped_column(String(120))
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    session: Mapped[RankingSession] = relationship(back_populates="participants")
+    organisation: Mapped[Organisation | None] = relationship()
+    pillar: Mapped[Pillar | None] = relationship()
+
+    @property
+    def organisation_label(self) -> str:
+        if self.organisation is not None:
+            return self.organisation.name
+        return self.organisation_other or ""
+
+
+class Ballot(Base):
+    """A participant's ranking in a round. One row per participant and round: revisions overwrite."""
+
+    __tablename__ = "ballot"
+    __table_args__ = (
+        UniqueConstraint("round_id", "participant_id"),
+        Index("ix_ballot_round_updated", "round_id", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    #: RoundItem ids, best first (top-k ballots list only k)
+    ranking: Mapped[list[int]] = mapped_column(JSON)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: how many times it was revised (1 = first submission)
+    revision: Mapped[int] = mapped_column(default=1)
+
+    round: Mapped[Round] = relationship(back_populates="ballots")
+    participant: Mapped[Participant] = relationship()
+
+
+class RoundResult(Base):
+    """Cached live result of a round, computed at most once per round version.
+
+    ``claimed_version`` lets exactly one request (on any worker or host) claim
+    the computation of a new version; the others keep serving ``payload``.
+    """
+
+    __tablename__ = "round_result"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+    claimed_version: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[str] = mapped_column(Text, default="")
+    computed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""Decisions and transactions. Views call these; these call models and the maths."""

@@ -1,0 +1,59 @@
+"""Joining a session from a phone: no account, a random token in the signed cookie."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Organisation, Participant, Pillar, RankingSession
+from .codes import new_participant_token, token_digest
+from .errors import ServiceError
+from .sessions import bump_activity
+
+NAME_MAX = 120
+ORGANISATION_MAX = 200
+
+
+def join_session(db: Session, ranking_session: RankingSession, *,
+                 organisation_id: int | None, organisation_other: str | None,
+                 pillar_id: int | None, display_name: str | None) -> tuple[Participant, str]:
+    """Register a phone. Returns the participant and the token for its cookie (shown once)."""
+    if ranking_session.joining_locked:
+        raise ServiceError("Deze sessie is gesloten voor nieuwe deelnemers.", status=403)
+    other = " ".join((organisation_other or "").split()) or None
+    if organisation_id is not None:
+        if db.get(Organisation, organisation_id) is None:
+            raise ServiceError("Kies een organisatie uit de lijst.")
+        other = None
+    elif other is None:
+        raise ServiceError("Kies je organisatie, of typ de naam van een andere organisatie.")
+    elif len(other) > ORGANISATION_MAX:
+        raise ServiceError(f"De naam van de organisatie mag hoogstens {ORGANISATION_MAX} tekens "
+                           "hebben.")
+    else:
+        # a typed name that is in fact a partner counts as that partner
+        match = db.scalar(select(Organisation).where(Organisation.name.ilike(other)))
+        if match is not None:
+            organisation_id, other = match.id, None
+    if pillar_id is None or db.get(Pillar, pillar_id) is None:
+        raise ServiceError("Kies je bloedgroep (pijler).")
+    name = " ".join((display_name or "").split()) or None
+    if name is not None and len(name) > NAME_MAX:
+        raise ServiceError(f"Je naam mag hoogstens {NAME_MAX} tekens hebben.")
+    token = new_participant_token()
+    participant = Participant(session=ranking_session, token_hash=token_digest(token),
+                              organisation_id=organisation_id, organisation_other=other,
+                              pillar_id=pillar_id, display_name=name)
+    db.add(participant)
+    db.flush()
+    bump_activity(db, ranking_session.id)
+    return participant, token
+
+
+def participant_for_token(db: Session, ranking_session: RankingSession,
+                          token: str | None) -> Participant | None:
+    if not token:
+        return None
+    return db.scalar(select(Participant).where(
+        Participant.token_hash == token_digest(token),
+        Participant.session_id == ranking_session.id))

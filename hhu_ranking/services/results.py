@@ -1,0 +1,107 @@
+"""Live results: computed at most once per round version, shared by every viewer.
+
+The computation is claimed with one conditional UPDATE in its own short
+transaction, so across workers and hosts exactly one request computes a new
+version while the others keep serving the previous payload. A claim older
+than ``CLAIM_TIMEOUT`` is considered abandoned (its worker died) and can be
+taken over.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..aggregation.profile import Ballot as ProfileBallot
+from ..aggregation.profile import Profile
+from ..models import Ballot, Round, RoundResult, utcnow
+
+CLAIM_TIMEOUT = timedelta(seconds=30)
+LIVE_METHODS = ("borda", "kemeny")
+
+
+@dataclass(frozen=True)
+class RoundProfile:
+    """A round's ballots as a Profile, with the item id behind each alternative index."""
+
+    profile: Profile
+    item_ids: tuple[int, ...]
+    participant_ids: tuple[int, ...]
+
+
+def round_profile(round_: Round, ballots: list[Ballot]) -> RoundProfile:
+    """Alternatives follow the round's item order; unranked items (top-k) tie below."""
+    item_ids = tuple(item.id for item in round_.items)
+    index = {item_id: i for i, item_id in enumerate(item_ids)}
+    ordered = sorted(ballots, key=lambda b: b.participant_id)
+    profile = Profile(
+        [item.title for item in round_.items],
+        (ProfileBallot(tuple((index[i],) for i in b.ranking)) for b in ordered),
+    )
+    return RoundProfile(profile, item_ids, tuple(b.participant_id for b in ordered))
+
+
+def compute_payload(round_: Round, ballots: list[Ballot]) -> dict[str, Any]:
+    """Everything the big screen shows about a round's result, JSON-ready."""
+    from ..aggregation.report import analyse
+
+    items = [{"id": item.id, "title": item.title} for item in round_.items]
+    payload: dict[str, Any] = {"round_id": round_.id, "ballots": len(ballots), "items": items}
+    if not ballots:
+        payload["analysis"] = None
+        return payload
+    rp = round_profile(round_, ballots)
+    payload["analysis"] = analyse(rp.profile, methods=LIVE_METHODS)
+    return payload
+
+
+def _ensure_row(db: Session, round_id: int) -> None:
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.execute(insert(RoundResult).values(round_id=round_id, version=0, claimed_version=0,
+                                          payload="").on_conflict_do_nothing())
+
+
+def live_result(db: Session, round_: Round) -> dict[str, Any] | None:
+    """The result for the round's current version, computing it if this request wins the claim.
+
+    Returns the newest available payload (possibly one version behind while
+    another worker computes), or None when nothing was ever computed.
+    """
+    version = round_.version
+    cached = db.get(RoundResult, round_.id)
+    if cached is not None and cached.version == version and cached.payload:
+        return dict(json.loads(cached.payload))
+    engine = db.get_bind()
+    now = utcnow()
+    with Session(engine) as claim_session, claim_session.begin():
+        _ensure_row(claim_session, round_.id)
+        claimed = claim_session.execute(
+            update(RoundResult)
+            .where(RoundResult.round_id == round_.id,
+                   or_(RoundResult.claimed_version < version,
+                       RoundResult.claimed_at < now - CLAIM_TIMEOUT))
+            .where(RoundResult.version < version)
+            .values(claimed_version=version, claimed_at=now)
+        ).rowcount == 1
+    if claimed:
+        ballots = list(db.scalars(select(Ballot).where(Ballot.round_id == round_.id)))
+        payload = compute_payload(round_, ballots)
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        with Session(engine) as store_session, store_session.begin():
+            store_session.execute(
+                update(RoundResult)
+                .where(RoundResult.round_id == round_.id, RoundResult.version < version)
+                .values(version=version, payload=text, computed_at=utcnow()))
+        return payload
+    db.expire_all()
+    cached = db.get(RoundResult, round_.id)
+    if cached is not None and cached.payload:
+        return dict(json.loads(cached.payload))
+    return None

@@ -1,0 +1,184 @@
+"""Rounds: their items, their settings and their lifecycle draft -> open -> closed.
+
+State changes are single conditional UPDATEs (``... WHERE state = 'open'``), so
+two facilitators' clicks, or a click racing a ballot, cannot both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..models import (
+    BallotMode,
+    CatalogueList,
+    RankingSession,
+    Round,
+    RoundItem,
+    RoundState,
+    utcnow,
+)
+from .errors import ServiceError
+from .sessions import bump_state
+
+MIN_ITEMS = 2
+MAX_ITEMS = 30
+TITLE_MAX = 200
+EXPLANATION_MAX = 300
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    title: str
+    explanation: str = ""
+    catalogue_item_id: int | None = None
+
+
+def _check_items(items: Sequence[ItemSpec]) -> list[ItemSpec]:
+    cleaned = [ItemSpec(i.title.strip(), " ".join(i.explanation.split()), i.catalogue_item_id)
+               for i in items if i.title.strip()]
+    if not MIN_ITEMS <= len(cleaned) <= MAX_ITEMS:
+        raise ServiceError(
+            f"Een ronde heeft {MIN_ITEMS} tot {MAX_ITEMS} onderdelen; nu zijn het er "
+            f"{len(cleaned)}.")
+    titles = [i.title.casefold() for i in cleaned]
+    if len(set(titles)) != len(titles):
+        raise ServiceError("Twee onderdelen hebben dezelfde titel.")
+    for item in cleaned:
+        if len(item.title) > TITLE_MAX:
+            raise ServiceError(f"Een titel mag hoogstens {TITLE_MAX} tekens hebben.")
+        if len(item.explanation) > EXPLANATION_MAX:
+            raise ServiceError(f"Een toelichting mag hoogstens {EXPLANATION_MAX} tekens hebben.")
+    return cleaned
+
+
+def _check_mode(mode: BallotMode, top_k: int | None, item_count: int) -> int | None:
+    if mode is BallotMode.FULL:
+        return None
+    if top_k is None or not 1 <= top_k < item_count:
+        raise ServiceError(f"Kies voor een top-k een k van 1 tot {item_count - 1}.")
+    return top_k
+
+
+def add_round(db: Session, ranking_session: RankingSession, *, title: str,
+              items: Sequence[ItemSpec], mode: BallotMode = BallotMode.FULL,
+              top_k: int | None = None, results_live: bool = True, anonymous: bool = True,
+              catalogue_list_id: int | None = None) -> Round:
+    cleaned = _check_items(items)
+    title = title.strip()
+    if not title:
+        raise ServiceError("Geef de ronde een titel.")
+    top_k = _check_mode(mode, top_k, len(cleaned))
+    position = db.scalar(select(func.coalesce(func.max(Round.position), -1) + 1)
+                         .where(Round.session_id == ranking_session.id))
+    round_ = Round(session=ranking_session, title=title, mode=mode, top_k=top_k,
+                   results_live=results_live, anonymous=anonymous, position=position,
+                   catalogue_list_id=catalogue_list_id)
+    round_.items = [RoundItem(position=p, title=i.title, explanation=i.explanation,
+                              catalogue_item_id=i.catalogue_item_id)
+                    for p, i in enumerate(cleaned)]
+    db.add(round_)
+    db.flush()
+    bump_state(db, ranking_session.id)
+    return round_
+
+
+def items_from_catalogue(catalogue_list: CatalogueList) -> list[ItemSpec]:
+    return [ItemSpec(i.title, i.explanation, i.id)
+            for i in catalogue_list.items]
+
+
+def _require_draft(round_: Round) -> None:
+    if round_.state is not RoundState.DRAFT:
+        raise ServiceError("De onderdelen liggen vast zodra een ronde geopend is.", status=409)
+
+
+def replace_items(db: Session, round_: Round, items: Sequence[ItemSpec]) -> None:
+    """Replace the items of a draft round (edit, add, remove, reorder in one go)."""
+    _require_draft(round_)
+    cleaned = _check_items(items)
+    round_.items.clear()
+    db.flush()
+    round_.items.extend(RoundItem(position=p, title=i.title, explanation=i.explanation,
+                                  catalogue_item_id=i.catalogue_item_id)
+                        for p, i in enumerate(cleaned))
+    round_.top_k = _check_mode(round_.mode, round_.top_k, len(cleaned))
+    db.flush()
+    bump_state(db, round_.session_id)
+
+
+def reorder_items(db: Session, round_: Round, item_ids: Sequence[int]) -> None:
+    _require_draft(round_)
+    current = {i.id: i for i in round_.items}
+    if sorted(item_ids) != sorted(current):
+        raise ServiceError("De volgorde moet alle onderdelen precies één keer bevatten.")
+    # two passes keep the (round_id, position) unique constraint satisfied
+    for offset, item_id in enumerate(item_ids):
+        current[item_id].position = len(item_ids) + offset
+    db.flush()
+    for position, item_id in enumerate(item_ids):
+        current[item_id].position = position
+    db.flush()
+    bump_state(db, round_.session_id)
+
+
+def update_settings(db: Session, round_: Round, *, title: str, mode: BallotMode,
+                    top_k: int | None, results_live: bool, anonymous: bool) -> None:
+    if round_.state is not RoundState.DRAFT and (mode is not round_.mode or top_k != round_.top_k):
+        raise ServiceError("Het soort stemming ligt vast zodra een ronde geopend is.", status=409)
+    if not title.strip():
+        raise ServiceError("Geef de ronde een titel.")
+    round_.title = title.strip()
+    round_.top_k = _check_mode(mode, top_k, len(round_.items))
+    round_.mode = mode
+    round_.results_live = results_live
+    round_.anonymous = anonymous
+    db.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
+    db.flush()
+    bump_state(db, round_.session_id)
+
+
+def open_round(db: Session, round_: Round) -> None:
+    """Open a draft round, or re-open a closed one. One open round per session at a time."""
+    if len(round_.items) < MIN_ITEMS:
+        raise ServiceError(f"Een ronde heeft minstens {MIN_ITEMS} onderdelen nodig.")
+    other_open = db.scalar(select(Round.title).where(
+        Round.session_id == round_.session_id, Round.state == RoundState.OPEN,
+        Round.id != round_.id))
+    if other_open is not None:
+        raise ServiceError(f"Sluit eerst de ronde ‘{other_open}’.", status=409)
+    result = db.execute(
+        update(Round)
+        .where(Round.id == round_.id, Round.state != RoundState.OPEN)
+        .values(state=RoundState.OPEN, version=Round.version + 1, opened_at=utcnow(),
+                closed_at=None))
+    if result.rowcount != 1:
+        raise ServiceError("Deze ronde is al open.", status=409)
+    bump_state(db, round_.session_id)
+    db.refresh(round_)
+
+
+def close_round(db: Session, round_: Round) -> None:
+    result = db.execute(
+        update(Round)
+        .where(Round.id == round_.id, Round.state == RoundState.OPEN)
+        .values(state=RoundState.CLOSED, version=Round.version + 1, closed_at=utcnow()))
+    if result.rowcount != 1:
+        raise ServiceError("Deze ronde is niet open.", status=409)
+    bump_state(db, round_.session_id)
+    db.refresh(round_)
+
+
+def current_round(ranking_session: RankingSession) -> Round | None:
+    """The round the room is looking at: the open one, else the last closed one."""
+    rounds = ranking_session.rounds
+    for round_ in rounds:
+        if round_.state is RoundState.OPEN:
+            return round_
+    closed = [r for r in rounds if r.state is RoundState.CLOSED and r.closed_at is not None]
+    if closed:
+        return max(closed, key=lambda r: r.closed_at)  # type: ignore[arg-type,return-value]
+    return None

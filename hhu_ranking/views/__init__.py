@@ -1,0 +1,13 @@
+"""Thin blueprints: parse, validate with a form, call a service, render."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import auth, facilitator, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(facilitator.bp)

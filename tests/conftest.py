@@ -1,0 +1,169 @@
+"""Shared fixtures: an app with a fresh database per test, on SQLite or PostgreSQL.
+
+``TEST_DATABASE=postgresql`` runs the web tests against the local PostgreSQL
+server (``TEST_POSTGRES_URL``, default ``postgresql://127.0.0.1:5432/test``).
+Each xdist worker gets a database of its own; each test starts from empty
+tables. Without a reachable server those tests skip, except under ``CI=true``,
+where that is an error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+
+
+def _backend() -> str:
+    return os.environ.get("TEST_DATABASE", "sqlite")
+
+
+def _postgres_admin_url() -> str:
+    return POSTGRES_URL
+
+
+def _worker_database_url(worker: str) -> str:
+    """Create (once) a database for this xdist worker and return its URL."""
+    import psycopg
+
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    name = f"hhu_test_{worker}"
+    try:
+        with psycopg.connect(_postgres_admin_url(), autocommit=True, connect_timeout=3) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                  (name,)).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL} under CI: {error}")
+        pytest.skip(f"PostgreSQL tests skipped: no server reachable at {POSTGRES_URL} ({error})")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str | None:
+    if _backend() == "postgresql":
+        return _worker_database_url(worker_id)
+    return None
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema(database_url: str | None) -> Iterator[None]:
+    """On PostgreSQL, build the schema once per worker through the migrations."""
+    if database_url is None:
+        yield
+        return
+    from hhu_ranking import create_app
+    from hhu_ranking.extensions import db
+
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test"})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    yield
+
+
+@pytest.fixture
+def app(tmp_path: Any, database_url: str | None, _postgres_schema: None) -> Iterator[Any]:
+    from hhu_ranking import create_app
+    from hhu_ranking.extensions import db
+
+    url = database_url or f"sqlite:///{tmp_path / 'test.db'}"
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    })
+    with app.app_context():
+        if database_url is None:
+            db.create_all()
+        else:
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        from hhu_ranking.services.catalogue import seed_catalogue
+
+        seed_catalogue(db.session)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Any) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Any) -> Callable[..., Any]:
+    from hhu_ranking.extensions import db
+    from hhu_ranking.models import Role
+    from hhu_ranking.services.users import create_user
+
+    def make(email: str = "leider@hhu.test", password: str = "geheim-wachtwoord",
+             role: Role = Role.FACILITATOR, name: str = "Gespreksleider") -> Any:
+        with app.app_context():
+            user = create_user(db.session, email, name, password, role)
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+@pytest.fixture
+def login(client: Any, make_user: Callable[..., Any]) -> Callable[..., Any]:
+    """Log the test client in as a (new) facilitator."""
+
+    def do_login(email: str = "leider@hhu.test", password: str = "geheim-wachtwoord",
+                 **kwargs: Any) -> Any:
+        make_user(email=email, password=password, **kwargs)
+        response = client.post("/auth/login", data={"email": email, "password": password})
+        assert response.status_code == 302, response.data
+        return client
+
+    return do_login
+
+
+@pytest.fixture
+def make_session(app: Any) -> Callable[..., Any]:
+    """Create a session with one round through the services; returns ids."""
+    from hhu_ranking.extensions import db
+    from hhu_ranking.models import BallotMode, MeetingKind
+    from hhu_ranking.services.rounds import ItemSpec, add_round
+    from hhu_ranking.services.sessions import create_session
+
+    def make(items: tuple[str, ...] = ("Mensgericht", "Missiegedreven", "Regiobreed"),
+             mode: BallotMode = BallotMode.FULL, top_k: int | None = None,
+             results_live: bool = True) -> dict[str, Any]:
+        with app.app_context():
+            ranking_session = create_session(db.session, title="Netwerkbijeenkomst",
+                                             held_on=date(2026, 11, 22),
+                                             kind=MeetingKind.NETWORK)
+            round_ = add_round(db.session, ranking_session, title="Waarden",
+                               items=[ItemSpec(t) for t in items], mode=mode, top_k=top_k,
+                               results_live=results_live)
+            db.session.commit()
+            return {"session_id": ranking_session.id, "code": ranking_session.join_code,
+                    "round_id": round_.id, "item_ids": [i.id for i in round_.items]}
+
+    return make
