@@ -1,0 +1,87 @@
+"""Live results are computed at most once per change of ballots, whoever asks."""
+
+from __future__ import annotations
+
+from hhu_ranking.extensions import db
+from hhu_ranking.models import Participant, Round
+from hhu_ranking.services import results
+from hhu_ranking.services.ballots import cast_ballot
+from hhu_ranking.services.participants import join_session
+from hhu_ranking.services.rounds import open_round
+
+
+def _join(ranking_session):
+    pillar_id = 1
+    participant, _token = join_session(db.session, ranking_session, organisation_id=1,
+                                       organisation_other=None, pillar_id=pillar_id,
+                                       display_name=None)
+    return participant
+
+
+def test_result_is_computed_once_per_version(app, make_session, monkeypatch):
+    ids = make_session()
+    calls = []
+
+    def fake_compute(round_, ballots):
+        calls.append((round_.version, len(ballots)))
+        return {"ballots": len(ballots)}
+
+    monkeypatch.setattr(results, "compute_payload", fake_compute)
+    with app.app_context():
+        round_ = db.session.get(Round, ids["round_id"])
+        open_round(db.session, round_)
+        voter = _join(round_.session)
+        cast_ballot(db.session, round_, voter, list(reversed(ids["item_ids"])))
+        db.session.commit()
+        for _viewer in range(5):
+            db.session.expire_all()
+            payload = results.live_result(db.session, db.session.get(Round, ids["round_id"]))
+            assert payload == {"ballots": 1}
+        assert len(calls) == 1
+        second = _join(round_.session)
+        cast_ballot(db.session, round_, second, ids["item_ids"])
+        db.session.commit()
+        for _viewer in range(3):
+            db.session.expire_all()
+            payload = results.live_result(db.session, db.session.get(Round, ids["round_id"]))
+        assert payload == {"ballots": 2}
+        assert len(calls) == 2
+
+
+def test_a_claimed_version_is_not_computed_twice(app, make_session, monkeypatch):
+    """While one worker computes, another gets the previous payload instead of computing."""
+    ids = make_session()
+    with app.app_context():
+        round_ = db.session.get(Round, ids["round_id"])
+        open_round(db.session, round_)
+        db.session.commit()
+        first = results.live_result(db.session, round_)
+        assert first is not None and first["ballots"] == 0
+        voter = _join(round_.session)
+        cast_ballot(db.session, round_, voter, ids["item_ids"])
+        db.session.commit()
+        db.session.expire_all()
+        round_ = db.session.get(Round, ids["round_id"])
+        # another worker has claimed this version and is still computing
+        from sqlalchemy import update
+
+        from hhu_ranking.models import RoundResult, utcnow
+
+        db.session.execute(update(RoundResult).values(claimed_version=round_.version,
+                                                      claimed_at=utcnow()))
+        db.session.commit()
+        monkeypatch.setattr(results, "compute_payload",
+                            lambda *a: (_ for _ in ()).throw(AssertionError("computed twice")))
+        stale = results.live_result(db.session, round_)
+        assert stale is not None and stale["ballots"] == 0
+
+
+def test_participant_count_is_per_session(app, make_session):
+    ids = make_session()
+    with app.app_context():
+        round_ = db.session.get(Round, ids["round_id"])
+        _join(round_.session)
+        db.session.commit()
+        from sqlalchemy import func, select
+
+        assert db.session.scalar(select(func.count()).select_from(Participant)) == 1
