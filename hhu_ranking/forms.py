@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
+
+from .models import BallotMode, MeetingKind
 
 
 class LoginForm(FlaskForm):
@@ -14,3 +32,104 @@ class LoginForm(FlaskForm):
         DataRequired(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+$")])
     password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Ingelogd blijven"))
+
+
+# --- facilitator: sessions and rounds -------------------------------------------------------
+
+MEETING_KIND_LABELS = {
+    MeetingKind.WORK_SESSION: _l("Werksessie van een coalitie"),
+    MeetingKind.TREKKERS: _l("Trekkersoverleg"),
+    MeetingKind.NETWORK: _l("Netwerkbijeenkomst"),
+    MeetingKind.ALV: _l("ALV (algemene ledenvergadering)"),
+    MeetingKind.BOARD_BREAKFAST: _l("Bestuursontbijt"),
+    MeetingKind.DESIGN_CONFERENCE: _l("Ontwerpconferentie"),
+    MeetingKind.HEALTH_TUESDAY: _l("Health Tuesday"),
+    MeetingKind.FESTIVAL: _l("Kennisfestival Gelukkig Gezond"),
+    MeetingKind.TALENT_CHALLENGE: _l("Talent challenge"),
+    MeetingKind.OTHER: _l("Iets anders"),
+}
+
+BALLOT_MODE_LABELS = {
+    BallotMode.FULL: _l("Alles op volgorde zetten"),
+    BallotMode.TOP_K: _l("Alleen een top kiezen (top-k)"),
+}
+
+
+def _optional_int(value: object) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(str(value))
+
+
+class SessionForm(FlaskForm):
+    title = StringField(_l("Titel"), validators=[DataRequired(), Length(max=200)],
+                        description=_l("Bijvoorbeeld: Netwerkbijeenkomst november"))
+    held_on = DateField(_l("Datum"), validators=[DataRequired()], default=date.today)
+    kind = SelectField(_l("Soort bijeenkomst"),
+                       choices=[(k.value, label) for k, label in MEETING_KIND_LABELS.items()],
+                       default=MeetingKind.NETWORK.value)
+    #: choices are the coalitions in the database, filled in by the view
+    coalition = SelectField(_l("Coalitie (niet verplicht)"), coerce=_optional_int,
+                            validate_choice=True)
+
+
+class CopySessionForm(FlaskForm):
+    title = StringField(_l("Titel van de nieuwe sessie"),
+                        validators=[DataRequired(), Length(max=200)])
+    held_on = DateField(_l("Datum"), validators=[DataRequired()], default=date.today)
+
+
+class JoiningForm(FlaskForm):
+    """Lock or unlock joining; the button says which."""
+
+    locked = HiddenField(validators=[AnyOf(["0", "1"])])
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF check (open, close, delete)."""
+
+
+class _RoundSettings:
+    mode = RadioField(_l("Hoe rangschikken de deelnemers?"),
+                      choices=[(m.value, label) for m, label in BALLOT_MODE_LABELS.items()],
+                      default=BallotMode.FULL.value)
+    top_k = IntegerField(_l("Hoe groot is de top?"), validators=[Optional()],
+                         description=_l("Alleen bij een top-k: bijvoorbeeld 3 voor een top 3."))
+    results_live = BooleanField(_l("Laat de uitslag live zien op het grote scherm"), default=True,
+                                description=_l("Uit: het scherm toont alleen hoeveel mensen "
+                                               "gestemd hebben, tot je de ronde sluit."))
+    anonymous = BooleanField(_l("Anoniem"), default=True,
+                             description=_l("Namen van deelnemers komen nooit in een export."))
+
+
+class NewRoundForm(_RoundSettings, FlaskForm):
+    #: "list-<id>" for a ready-made ballot, or "own"; choices are filled in by the view
+    source = RadioField(_l("Waar komen de onderdelen vandaan?"), validators=[DataRequired()])
+    title = StringField(_l("Titel van de ronde"), validators=[Optional(), Length(max=200)],
+                        description=_l("Leeg laten bij een kant-en-klare lijst: dan krijgt de "
+                                       "ronde de naam van de lijst."))
+    items_text = TextAreaField(
+        _l("Eigen onderdelen"), validators=[Optional(), Length(max=20000)],
+        description=_l("Eén onderdeel per regel (2 tot 30). Wil je een korte toelichting? "
+                       "Zet die achter een streep: Mensgericht | de gebruiker staat centraal"))
+
+
+class ItemRowForm(Form):
+    title = StringField(_l("Onderdeel"), validators=[Optional(), Length(max=200)])
+    explanation = StringField(_l("Toelichting (niet verplicht)"),
+                              validators=[Optional(), Length(max=300)])
+    catalogue_item_id = HiddenField(filters=[lambda v: v or None])
+
+
+class EditRoundForm(_RoundSettings, FlaskForm):
+    title = StringField(_l("Titel van de ronde"), validators=[DataRequired(), Length(max=200)])
+    items = FieldList(FormField(ItemRowForm), max_entries=60)
+
+
+class RoundSettingsForm(FlaskForm):
+    """What may still change once a round has opened."""
+
+    title = StringField(_l("Titel van de ronde"), validators=[DataRequired(), Length(max=200)])
+    results_live = BooleanField(_l("Laat de uitslag live zien op het grote scherm"))
+    anonymous = BooleanField(_l("Anoniem"),
+                             description=_l("Namen van deelnemers komen nooit in een export."))

@@ -13,7 +13,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import (
+    Ballot,
     BallotMode,
+    CatalogueItem,
     CatalogueList,
     RankingSession,
     Round,
@@ -182,3 +184,71 @@ def current_round(ranking_session: RankingSession) -> Round | None:
     if closed:
         return max(closed, key=lambda r: r.closed_at)  # type: ignore[arg-type,return-value]
     return None
+
+
+def items_from_lines(text: str) -> list[ItemSpec]:
+    """Read items typed or pasted one per line, as ``Titel | toelichting``.
+
+    Empty lines are skipped; the explanation after the first ``|`` is optional.
+    Bullets people paste from documents (``-``, ``*``, ``•``) are dropped.
+    """
+    specs = []
+    for line in text.splitlines():
+        title, _sep, explanation = line.partition("|")
+        title = title.strip().lstrip("-*•·").strip()
+        if title:
+            specs.append(ItemSpec(title, explanation.strip()))
+    return specs
+
+
+def edit_draft_round(db: Session, round_: Round, *, title: str, items: Sequence[ItemSpec],
+                     mode: BallotMode, top_k: int | None, results_live: bool,
+                     anonymous: bool) -> None:
+    """Change a draft round's title, items, order and settings in one go.
+
+    Items and settings are checked together, so a new k is measured against the
+    new number of items (checking them one after the other can refuse a valid edit).
+    """
+    _require_draft(round_)
+    cleaned = _check_items(items)
+    title = title.strip()
+    if not title:
+        raise ServiceError("Geef de ronde een titel.")
+    # a posted link to the catalogue is only kept when it points at a real catalogue item
+    linked = {i.catalogue_item_id for i in cleaned if i.catalogue_item_id is not None}
+    known = set(db.scalars(select(CatalogueItem.id).where(CatalogueItem.id.in_(linked)))
+                ) if linked else set()
+    cleaned = [i if i.catalogue_item_id in known else ItemSpec(i.title, i.explanation)
+               for i in cleaned]
+    round_.top_k = _check_mode(mode, top_k, len(cleaned))
+    round_.title = title
+    round_.mode = mode
+    round_.results_live = results_live
+    round_.anonymous = anonymous
+    round_.items.clear()
+    db.flush()  # the old rows go first: (round_id, position) is unique
+    round_.items.extend(RoundItem(position=p, title=i.title, explanation=i.explanation,
+                                  catalogue_item_id=i.catalogue_item_id)
+                        for p, i in enumerate(cleaned))
+    db.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
+    db.flush()
+    bump_state(db, round_.session_id)
+
+
+def delete_round(db: Session, round_: Round) -> None:
+    """Remove a round that never opened; rounds with (possible) ballots stay on record."""
+    if round_.state is not RoundState.DRAFT:
+        raise ServiceError("Een ronde die al open is geweest, blijft bewaard.", status=409)
+    session_id = round_.session_id
+    db.delete(round_)
+    db.flush()
+    bump_state(db, session_id)
+
+
+def ballot_counts(db: Session, round_ids: Sequence[int]) -> dict[int, int]:
+    """How many ballots each round has (rounds without ballots are left out)."""
+    if not round_ids:
+        return {}
+    rows = db.execute(select(Ballot.round_id, func.count()).where(Ballot.round_id.in_(round_ids))
+                      .group_by(Ballot.round_id))
+    return {round_id: count for round_id, count in rows}

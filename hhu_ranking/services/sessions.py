@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import MeetingKind, RankingSession, Round, RoundItem, User
+from ..models import MeetingKind, Participant, RankingSession, Round, RoundItem, User
 from .codes import new_join_code, normalise_join_code
 from .errors import ServiceError
 
@@ -80,3 +80,17 @@ def set_joining_locked(db: Session, ranking_session: RankingSession, locked: boo
     ranking_session.joining_locked = locked
     db.flush()
     bump_state(db, ranking_session.id)
+
+
+def sessions_by_date(db: Session, today: date) -> tuple[list[RankingSession], list[RankingSession]]:
+    """Sessions from today on (soonest first) and earlier ones (latest first)."""
+    upcoming = db.scalars(select(RankingSession).where(RankingSession.held_on >= today)
+                          .order_by(RankingSession.held_on, RankingSession.id)).all()
+    past = db.scalars(select(RankingSession).where(RankingSession.held_on < today)
+                      .order_by(RankingSession.held_on.desc(), RankingSession.id.desc())).all()
+    return list(upcoming), list(past)
+
+
+def participant_count(db: Session, session_id: int) -> int:
+    return db.scalar(select(func.count()).select_from(Participant)
+                     .where(Participant.session_id == session_id)) or 0
