@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -18,6 +19,7 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -133,3 +135,61 @@ class RoundSettingsForm(FlaskForm):
     results_live = BooleanField(_l("Laat de uitslag live zien op het grote scherm"))
     anonymous = BooleanField(_l("Anoniem"),
                              description=_l("Namen van deelnemers komen nooit in een export."))
+
+
+# --- Partners on their phones -------------------------------------------------------------
+
+
+class JoinForm(FlaskForm):
+    """Joining a session: no account, just who you are here for."""
+
+    # one text box with a <datalist> of partners: a partner's name picks the partner
+    # (the service matches it case-insensitively), any other name counts as "another
+    # organisation"
+    organisation = StringField(
+        _l("Organisatie"), validators=[DataRequired(_l("Kies je organisatie, of typ de naam."))],
+        filters=[lambda v: " ".join(v.split()) if v else v],
+        description=_l("Begin te typen en kies uit de lijst. Staat je organisatie er niet bij? "
+                       "Typ dan de naam."))
+    pillar = SelectField(_l("Bloedgroep (pijler)"), coerce=int,
+                         validators=[DataRequired(_l("Kies je bloedgroep (pijler)."))],
+                         validate_choice=False)
+    display_name = StringField(_l("Je naam (niet verplicht)"),
+                               validators=[Optional(), Length(max=120)],
+                               filters=[lambda v: v.strip() if v else v])
+
+
+class BallotForm(FlaskForm):
+    """A ballot, posted two ways.
+
+    With JavaScript the sorted list posts ``ranking=<item id>`` once per item,
+    best first. Without it, each item has a select ``pos-<item id>`` with its
+    place (or 0 for "niet gekozen" in a top-k round); :meth:`chosen_order`
+    turns either into item ids, best first. Whether that is a valid ballot for
+    the round is the ballot service's decision.
+    """
+
+    ranking = SelectMultipleField(coerce=int, validate_choice=False)
+
+    def chosen_order(self, item_ids: list[int], formdata: Mapping[str, str]) -> list[int]:
+        """Item ids best first; raises ValueError with a Dutch message on double places."""
+        if self.ranking.data:
+            return list(self.ranking.data)
+        from flask_babel import gettext as _
+
+        places: dict[int, int] = {}
+        for item_id in item_ids:
+            raw = formdata.get(f"pos-{item_id}", "").strip()
+            try:
+                place = int(raw) if raw else 0
+            except ValueError as error:
+                raise ValueError(_("Kies voor elk onderdeel een plaats uit de lijst.")) from error
+            if place > 0:
+                places[item_id] = place
+        seen: dict[int, int] = {}
+        for item_id, place in places.items():
+            if place in seen:
+                raise ValueError(_("Twee onderdelen staan op plaats %(place)s. Geef elk onderdeel "
+                                   "een eigen plaats.", place=place))
+            seen[place] = item_id
+        return [seen[p] for p in sorted(seen)]
