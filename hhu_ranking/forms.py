@@ -24,6 +24,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
+from wtforms.widgets import HiddenInput
 
 from .models import BallotMode, MeetingKind
 
@@ -169,6 +170,7 @@ class BallotForm(FlaskForm):
     the round is the ballot service's decision.
     """
 
+    round_id = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
     ranking = SelectMultipleField(coerce=int, validate_choice=False)
 
     def chosen_order(self, item_ids: list[int], formdata: Mapping[str, str]) -> list[int]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, url_for
-
 import segno
+from flask import current_app, request, url_for
 
 
 def join_url(join_code: str) -> str:

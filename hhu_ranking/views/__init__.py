@@ -6,8 +6,10 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, facilitator, main
+    from . import auth, facilitator, main, participate, screen
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(facilitator.bp)
+    app.register_blueprint(participate.bp)
+    app.register_blueprint(screen.bp)

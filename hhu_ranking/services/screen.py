@@ -1,0 +1,176 @@
+"""What the big screen shows: counts, who voted, and the cached live result.
+
+The projector polls every second or two, so :func:`poll_versions` answers the
+"anything new?" question with one SELECT of the session row; only when the
+versions moved does :func:`build_screen` load the rest. The result itself comes
+from :func:`services.results.live_result`, computed at most once per round
+version for every viewer together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Ballot,
+    Organisation,
+    Participant,
+    RankingSession,
+    Round,
+    RoundResult,
+    RoundState,
+)
+from .results import live_result
+from .rounds import current_round
+
+
+@dataclass(frozen=True)
+class PollVersions:
+    session_id: int
+    join_code: str
+    state_version: int
+    activity_version: int
+
+    @property
+    def etag(self) -> str:
+        """Changes whenever anything the projector shows may have changed."""
+        return f"s{self.state_version}-a{self.activity_version}"
+
+
+def poll_versions(db: Session, join_code: str) -> PollVersions | None:
+    """One cheap SELECT: the session's id and versions, or None for an unknown code."""
+    row = db.execute(
+        select(RankingSession.id, RankingSession.join_code, RankingSession.state_version,
+               RankingSession.activity_version)
+        .where(RankingSession.join_code == join_code)
+    ).one_or_none()
+    if row is None:
+        return None
+    return PollVersions(row.id, row.join_code, row.state_version, row.activity_version)
+
+
+@dataclass(frozen=True)
+class BordaBar:
+    title: str
+    score: float
+    #: bar length relative to the highest score, 0-100
+    percent: float
+    #: 1-based place, shared by tied items
+    place: int
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    ballots: int
+    borda: list[BordaBar]
+    #: the Kemeny consensus as tiers of titles, best first
+    kemeny: list[list[str]]
+    kemeny_unique: bool = True
+    #: False when the exact Kemeny search ran out of time (the payload says so)
+    kemeny_exact: bool = True
+
+
+@dataclass
+class ScreenView:
+    ranking_session: RankingSession
+    round: Round | None
+    joined: int
+    voted: int
+    organisations: list[str] = field(default_factory=list)
+    #: results are shown while open only when the round says so; always once closed
+    show_result: bool = False
+    result: LiveResult | None = None
+    #: False when the result shown is a version behind (another worker is computing):
+    #: the response must then not carry an ETag, or the projector would keep it
+    fresh: bool = True
+
+    @property
+    def is_open(self) -> bool:
+        return self.round is not None and self.round.state is RoundState.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.round is not None and self.round.state is RoundState.CLOSED
+
+
+def voted_organisations(db: Session, round_id: int) -> list[str]:
+    """Names of the organisations with at least one ballot in the round, alphabetically."""
+    rows = db.execute(
+        select(distinct(func.coalesce(Organisation.name, Participant.organisation_other)))
+        .select_from(Ballot)
+        .join(Participant, Participant.id == Ballot.participant_id)
+        .outerjoin(Organisation, Organisation.id == Participant.organisation_id)
+        .where(Ballot.round_id == round_id)
+    ).scalars()
+    return sorted((name for name in rows if name), key=str.casefold)
+
+
+def build_screen(db: Session, ranking_session: RankingSession) -> ScreenView:
+    round_ = current_round(ranking_session)
+    joined = db.scalar(select(func.count()).select_from(Participant)
+                       .where(Participant.session_id == ranking_session.id)) or 0
+    view = ScreenView(ranking_session, round_, joined=joined, voted=0)
+    if round_ is None:
+        return view
+    view.voted = db.scalar(select(func.count()).select_from(Ballot)
+                           .where(Ballot.round_id == round_.id)) or 0
+    view.organisations = voted_organisations(db, round_.id)
+    view.show_result = round_.state is RoundState.CLOSED or round_.results_live
+    if view.show_result and view.voted:
+        payload = live_result(db, round_)
+        cached_version = db.scalar(select(RoundResult.version)
+                                   .where(RoundResult.round_id == round_.id))
+        view.fresh = cached_version == round_.version
+        view.result = parse_result(payload) if payload else None
+    return view
+
+
+def _titles(payload: dict[str, Any]) -> list[str]:
+    return [str(item["title"]) for item in payload.get("items", [])]
+
+
+def _alternative(ref: Any, titles: list[str]) -> str:
+    """An alternative in the payload (its 0-based index, as int or string) as its title."""
+    if isinstance(ref, int):
+        return titles[ref]
+    if isinstance(ref, str) and ref.isdigit():
+        return titles[int(ref)]
+    return str(ref)
+
+
+def _method(analysis: dict[str, Any], name: str) -> dict[str, Any] | None:
+    methods = analysis.get("methods", analysis)
+    method = methods.get(name) if isinstance(methods, dict) else None
+    return method if isinstance(method, dict) else None
+
+
+def parse_result(payload: dict[str, Any]) -> LiveResult | None:
+    """Turn the cached payload into what the template draws."""
+    analysis = payload.get("analysis")
+    if not analysis:
+        return None
+    titles = _titles(payload)
+    borda_bars: list[BordaBar] = []
+    borda = _method(analysis, "borda")
+    if borda is not None:
+        scores = {_alternative(k, titles): float(v) for k, v in borda["scores"].items()}
+        top = max(scores.values(), default=0.0) or 1.0
+        place = 1
+        for tier in borda["ranking"]:
+            for ref in tier:
+                title = _alternative(ref, titles)
+                score = scores.get(title, 0.0)
+                borda_bars.append(BordaBar(title, score, max(0.0, 100.0 * score / top), place))
+            place += len(tier)
+    kemeny_tiers: list[list[str]] = []
+    unique = exact = True
+    kemeny = _method(analysis, "kemeny")
+    if kemeny is not None:
+        kemeny_tiers = [[_alternative(ref, titles) for ref in tier] for tier in kemeny["ranking"]]
+        unique = bool(kemeny.get("unique", True))
+        exact = bool(kemeny.get("exact", kemeny.get("optimal", True)))
+    return LiveResult(int(payload.get("ballots", 0)), borda_bars, kemeny_tiers, unique, exact)

@@ -1,0 +1,362 @@
+"""Partners on their phones: join with the code, rank, see that a round opened or closed.
+
+No account: joining stores a random token in the signed session cookie, keyed
+by the session id (``session["participants"]["12"] = token``); the database
+keeps only its hash. The phone polls a small status fragment with a
+conditional request; it swaps only when the round it shows opened or closed,
+so a half-sorted ballot survives every other change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..forms import BallotForm, JoinForm
+from ..models import (
+    Ballot,
+    BallotMode,
+    Organisation,
+    Participant,
+    Pillar,
+    RankingSession,
+    Round,
+    RoundItem,
+    RoundState,
+)
+from ..services.ballots import ballot_of, cast_ballot
+from ..services.codes import normalise_join_code
+from ..services.errors import ServiceError
+from ..services.participants import join_session, participant_for_token
+from ..services.rounds import current_round
+from ..services.sessions import find_by_code
+
+bp = Blueprint("participate", __name__)
+
+COOKIE_KEY = "participants"
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _unknown_code(raw: str) -> tuple[str, int]:
+    message = _("We kennen geen sessie met de code ‘%(code)s’. Kijk nog eens goed op het "
+                "grote scherm.", code=raw.strip()[:12])
+    return render_template("participate/enter.html", error=message, code=raw), 404
+
+
+def _token(ranking_session: RankingSession) -> str | None:
+    tokens = session.get(COOKIE_KEY) or {}
+    token = tokens.get(str(ranking_session.id)) if isinstance(tokens, dict) else None
+    return token if isinstance(token, str) else None
+
+
+def _remember(ranking_session: RankingSession, token: str) -> None:
+    tokens = dict(session.get(COOKIE_KEY) or {})
+    tokens[str(ranking_session.id)] = token
+    session[COOKIE_KEY] = tokens
+    session.permanent = True
+
+
+def _participant(ranking_session: RankingSession) -> Participant | None:
+    return participant_for_token(db.session, ranking_session, _token(ranking_session))
+
+
+def _pillar_choices() -> list[tuple[Any, str]]:
+    english = str(get_locale() or "nl").startswith("en")
+    pillars = db.session.scalars(select(Pillar).order_by(Pillar.position)).all()
+    return [("", _("Kies je bloedgroep"))] + [
+        (p.id, p.name_en if english else p.name_nl) for p in pillars]
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def round_key(round_: Round | None) -> str:
+    """What the phone shows, in one word: it swaps only when this changes."""
+    if round_ is None:
+        return "wacht"
+    return f"{round_.id}-{round_.state.value}"
+
+
+def _local_time(moment: datetime) -> str:
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_TZ).strftime("%H:%M:%S")
+
+
+@dataclass
+class RankRow:
+    item: RoundItem
+    #: the place shown in the no-JavaScript select (0 = not chosen, top-k only)
+    place: int
+
+
+@dataclass
+class PhoneRound:
+    """Everything the phone's round fragment needs."""
+
+    ranking_session: RankingSession
+    participant: Participant
+    round: Round | None
+    ballot: Ballot | None = None
+    error: str | None = None
+    #: the order the phone shows: the submitted one after an error, else the stored ballot
+    chosen: list[RankRow] | None = None
+    rest: list[RankRow] | None = None
+
+    @property
+    def key(self) -> str:
+        return round_key(self.round)
+
+    @property
+    def is_top_k(self) -> bool:
+        return self.round is not None and self.round.mode is BallotMode.TOP_K and (
+            self.round.ballot_length < len(self.round.items))
+
+    @property
+    def places(self) -> list[int]:
+        assert self.round is not None
+        return list(range(1, self.round.ballot_length + 1))
+
+    @property
+    def ballot_titles(self) -> list[str]:
+        if self.ballot is None or self.round is None:
+            return []
+        titles = {item.id: item.title for item in self.round.items}
+        return [titles[i] for i in self.ballot.ranking if i in titles]
+
+    @property
+    def ballot_time(self) -> str:
+        return _local_time(self.ballot.updated_at) if self.ballot is not None else ""
+
+
+def _phone_round(ranking_session: RankingSession, participant: Participant,
+                 round_: Round | None = None, *, error: str | None = None,
+                 submitted: list[int] | None = None,
+                 places: dict[int, int] | None = None) -> PhoneRound:
+    if round_ is None:
+        round_ = current_round(ranking_session)
+    view = PhoneRound(ranking_session, participant, round_, error=error)
+    if round_ is None:
+        return view
+    view.ballot = ballot_of(db.session, round_, participant)
+    by_id = {item.id: item for item in round_.items}
+    if submitted is not None:
+        order = [i for i in dict.fromkeys(submitted) if i in by_id]
+    elif view.ballot is not None:
+        order = [i for i in view.ballot.ranking if i in by_id]
+    else:
+        # a full ranking starts from the round's order; a top-k starts with nothing chosen
+        order = [] if view.is_top_k else list(by_id)
+    if not view.is_top_k:
+        order += [i for i in by_id if i not in order]
+    chosen_ids = order[: round_.ballot_length] if view.is_top_k else order
+    view.chosen = [RankRow(by_id[i], (places or {}).get(i, n)) for n, i in
+                   enumerate(chosen_ids, start=1)]
+    view.rest = [RankRow(item, (places or {}).get(item.id, 0)) for item in round_.items
+                 if item.id not in chosen_ids]
+    return view
+
+
+def _render_round(view: PhoneRound, status: int = 200) -> Response:
+    template = "participate/_round.html" if _is_htmx() else "participate/vote.html"
+    response = make_response(render_template(template, view=view,
+                                             poll_seconds=_poll_seconds()), status)
+    response.headers["Vary"] = "HX-Request"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _poll_seconds() -> float:
+    return float(current_app.config.get("POLL_SECONDS", 2))
+
+
+def _canonical(code: str) -> str | None:
+    """The normalised code, when the URL's differs (a redirect then tidies the address)."""
+    normal = normalise_join_code(code)
+    return normal if normal != code else None
+
+
+# --- routes --------------------------------------------------------------------------------
+
+
+@bp.get("/doe-mee")
+def enter() -> Response | tuple[str, int] | str:
+    """The join box on the home page: a typed code, in any case, with spaces."""
+    raw = request.args.get("code", "")
+    if not raw.strip():
+        return render_template("participate/enter.html", error=None, code="")
+    ranking_session = find_by_code(db.session, raw)
+    if ranking_session is None:
+        return _unknown_code(raw)
+    return redirect(url_for("participate.join", code=ranking_session.join_code))
+
+
+@bp.route("/j/<code>", methods=["GET", "POST"])
+def join(code: str) -> Response | tuple[str, int] | str:
+    if (normal := _canonical(code)) is not None:
+        return redirect(url_for("participate.join", code=normal))
+    ranking_session = find_by_code(db.session, code)
+    if ranking_session is None:
+        return _unknown_code(code)
+    if _participant(ranking_session) is not None:
+        return redirect(url_for("participate.vote", code=code))
+    form = JoinForm()
+    form.pillar.choices = _pillar_choices()
+    error: str | None = None
+    status = 200
+    if ranking_session.joining_locked:
+        error = _("Deze sessie is gesloten voor nieuwe deelnemers. Vraag de gespreksleider "
+                  "om je toe te laten.")
+        status = 403
+    elif form.validate_on_submit():
+        try:
+            _participant_, token = join_session(
+                db.session, ranking_session, organisation_id=None,
+                organisation_other=form.organisation.data, pillar_id=form.pillar.data,
+                display_name=form.display_name.data)
+        except ServiceError as refused:
+            db.session.rollback()
+            error, status = refused.message, refused.status
+        else:
+            db.session.commit()
+            _remember(ranking_session, token)
+            return redirect(url_for("participate.vote", code=code))
+    elif form.is_submitted():
+        status = 422
+        csrf = getattr(form, "csrf_token", None)
+        if csrf is not None and csrf.errors:
+            error = _("Je formulier was verlopen. Probeer het nog een keer.")
+    organisations = db.session.scalars(select(Organisation.name).order_by(Organisation.name)).all()
+    return render_template("participate/join.html", ranking_session=ranking_session, form=form,
+                           organisations=organisations, error=error), status
+
+
+@bp.get("/j/<code>/stem")
+def vote(code: str) -> Response | tuple[str, int]:
+    if (normal := _canonical(code)) is not None:
+        return redirect(url_for("participate.vote", code=normal))
+    ranking_session = find_by_code(db.session, code)
+    if ranking_session is None:
+        return _unknown_code(code)
+    participant = _participant(ranking_session)
+    if participant is None:
+        return redirect(url_for("participate.join", code=code))
+    return _render_round(_phone_round(ranking_session, participant))
+
+
+@bp.post("/j/<code>/stem")
+def ballot(code: str) -> Response | tuple[str, int]:
+    ranking_session = find_by_code(db.session, code)
+    if ranking_session is None:
+        return _unknown_code(code)
+    participant = _participant(ranking_session)
+    if participant is None:
+        return redirect(url_for("participate.join", code=ranking_session.join_code))
+    form = BallotForm()
+    round_ = db.session.scalar(select(Round).where(Round.id == form.round_id.data,
+                                                   Round.session_id == ranking_session.id))
+    if round_ is None or not form.validate_on_submit():
+        view = _phone_round(ranking_session, participant,
+                            error=_("Je stem kon niet worden gelezen. Probeer het nog een keer."))
+        return _render_round(view, 422)
+    item_ids = [item.id for item in round_.items]
+    places = _submitted_places(item_ids)
+    try:
+        order = form.chosen_order(item_ids, request.form)
+        # say so before complaining about the ballot itself: nothing on the phone can fix that
+        if round_.state is RoundState.CLOSED:
+            raise ServiceError(_("Deze ronde is gesloten. Je kunt je stem niet meer insturen of "
+                                 "aanpassen."), status=409)
+        if round_.state is RoundState.DRAFT:
+            raise ServiceError(_("Deze ronde is nog niet geopend."), status=409)
+        cast_ballot(db.session, round_, participant, order)
+    except ValueError as invalid:
+        db.session.rollback()
+        view = _phone_round(ranking_session, participant, round_, error=str(invalid),
+                            submitted=form.ranking.data or None, places=places)
+        return _render_round(view, 422)
+    except ServiceError as refused:
+        db.session.rollback()
+        if refused.status == 409:
+            # the round closed: show what the room sees now, with the reason on top
+            view = _phone_round(ranking_session, participant, error=refused.message)
+        else:
+            view = _phone_round(ranking_session, participant, round_, error=refused.message,
+                                submitted=order, places=places)
+        return _render_round(view, refused.status)
+    db.session.commit()
+    if _is_htmx():
+        return _render_round(_phone_round(ranking_session, participant, round_))
+    return redirect(url_for("participate.vote", code=ranking_session.join_code) + "#bevestiging")
+
+
+def _submitted_places(item_ids: list[int]) -> dict[int, int]:
+    places: dict[int, int] = {}
+    for item_id in item_ids:
+        raw = request.form.get(f"pos-{item_id}", "")
+        if raw.isdigit():
+            places[item_id] = int(raw)
+    return places
+
+
+@bp.get("/j/<code>/status")
+def status(code: str) -> Response | tuple[str, int]:
+    """The round fragment, polled by the phone.
+
+    304 when the session's state version is the one the phone has (one SELECT);
+    204 when the state changed but not the round the phone shows (it keeps its
+    half-sorted ballot and just learns the new version); 200 with the new round
+    fragment when the round opened or closed.
+    """
+    normal = normalise_join_code(code)
+    row = db.session.execute(select(RankingSession.id, RankingSession.state_version)
+                             .where(RankingSession.join_code == normal)).one_or_none()
+    if row is None:
+        return _unknown_code(code)
+    etag = f"p{row.state_version}"
+    if request.if_none_match.contains(etag):
+        return _no_body(304, etag)
+    ranking_session = db.session.get(RankingSession, row.id)
+    assert ranking_session is not None
+    participant = _participant(ranking_session)
+    if participant is None:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url_for("participate.join", code=normal)
+        return response
+    view = _phone_round(ranking_session, participant)
+    if request.args.get("seen") == view.key:
+        return _no_body(204, etag)
+    response = make_response(render_template("participate/_round.html", view=view,
+                                             poll_seconds=_poll_seconds()))
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _no_body(status: int, etag: str) -> Response:
+    response = make_response("", status)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,87 @@
+"""The big screen: the projector page of a session, public by its join code.
+
+No login on purpose: the page shows only what everyone in the room sees
+anyway (the code, the QR code, counts, which organisations voted, and the
+result when the round shows it live), and the code is its only key, exactly
+as for joining. It never shows personal names. A facilitator can open it on
+the beamer laptop without logging in there.
+
+The page polls itself (``HX-Request``) for its live fragment every second or
+two. The ETag is the session's (state_version, activity_version), checked with
+one SELECT before anything else, so an unchanged screen costs one query and a
+304; results come from the shared cache, computed once per round version.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..models import RankingSession
+from ..services.codes import normalise_join_code
+from ..services.qr import join_url, qr_svg
+from ..services.screen import build_screen, poll_versions
+from ..services.sessions import find_by_code
+
+bp = Blueprint("screen", __name__, url_prefix="/scherm")
+
+
+def _unknown() -> tuple[str, int]:
+    return render_template("participate/enter.html", code="",
+                           error=_("We kennen geen sessie met deze code.")), 404
+
+
+@bp.get("/<code>")
+def show(code: str) -> Response | tuple[str, int]:
+    htmx = request.headers.get("HX-Request") == "true"
+    normal = normalise_join_code(code)
+    if normal != code and not htmx:
+        return redirect(url_for("screen.show", code=normal))
+    versions = poll_versions(db.session, normal)
+    if versions is None:
+        return _unknown()
+    # page and fragment are two representations of one URL: their tags differ
+    etag = ("F-" if htmx else "P-") + versions.etag
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+        response.set_etag(etag)
+        _cache_headers(response)
+        return response
+    ranking_session = db.session.get(RankingSession, versions.session_id)
+    assert ranking_session is not None
+    view = build_screen(db.session, ranking_session)
+    db.session.commit()
+    template = "screen/_live.html" if htmx else "screen/show.html"
+    response = make_response(render_template(
+        template, view=view, etag=etag if view.fresh else "",
+        join_link=join_url(ranking_session.join_code),
+        poll_seconds=_poll_seconds()))
+    if view.fresh:
+        response.set_etag(etag)
+    _cache_headers(response)
+    return response
+
+
+@bp.get("/<code>/qr.svg")
+def qr(code: str) -> Response | tuple[str, int]:
+    """The QR code of the join link, as SVG (scales sharply on any projector)."""
+    ranking_session = find_by_code(db.session, code)
+    if ranking_session is None:
+        return _unknown()
+    response = make_response(qr_svg(join_url(ranking_session.join_code)))
+    response.mimetype = "image/svg+xml"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _poll_seconds() -> float:
+    """Twice as often as the phones (1 s by default): updates land within 2 seconds."""
+    return max(0.5, min(2.0, float(current_app.config.get("POLL_SECONDS", 2)) / 2))
+
+
+def _cache_headers(response: Response) -> None:
+    response.headers["Vary"] = "HX-Request"
+    # stored but always revalidated: a conditional request costs one query
+    response.headers["Cache-Control"] = "no-cache"
