@@ -1,5 +1,6 @@
 """Models, split by domain noun. Importing this package registers every table."""
 
+from .agenda import AgendaChange, AgendaEntry, AgendaStatus
 from .base import Base, utcnow
 from .catalogue import (
     CatalogueItem,
@@ -11,6 +12,7 @@ from .catalogue import (
     Pillar,
     Tier,
 )
+from .outcomes import Outcome, OutcomeImmutableError
 from .sessions import (
     Ballot,
     BallotMode,
@@ -25,6 +27,7 @@ from .sessions import (
 from .users import Role, User
 
 __all__ = [
+    "AgendaChange", "AgendaEntry", "AgendaStatus", "Outcome", "OutcomeImmutableError",
     "Ballot", "BallotMode", "Base", "CatalogueItem", "CatalogueList", "Coalition", "FocusArea",
     "MeetingKind", "Organisation", "Participant", "Phase", "Pillar", "RankingSession", "Role",
     "Round", "RoundItem", "RoundResult", "RoundState", "Tier", "User", "utcnow",

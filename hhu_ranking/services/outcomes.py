@@ -1,0 +1,632 @@
+"""Frozen outcomes: what a round decided, kept for good and checkable at any time.
+
+Freezing
+--------
+``freeze_outcome(db, round_)`` runs inside ``rounds.close_round``'s
+transaction. It reads the round's ballots, computes the result with the
+aggregation package (every method in ``METHODS``, agreement statistics,
+per-item statistics) and stores a new ``Outcome`` row with the next
+``version_number`` for that round. Re-opening and closing a round therefore
+adds version 2, 3, ...; earlier versions stay as they were. There is no update
+path: the service never changes an outcome, the ORM refuses to flush one, and
+a database trigger rejects ``UPDATE`` on the table.
+
+Canonical ballots
+-----------------
+The counted ballots are stored with the outcome as *canonical JSON*::
+
+    [{"participant_id": 4, "ranking": [17, 15, 16]}, {"participant_id": 9, ...}]
+
+* one object per ballot, sorted by ``participant_id`` ascending;
+* ``ranking`` lists the round item ids best first, exactly as cast (a top-k
+  ballot lists only its k items);
+* serialised with ``json.dumps(..., sort_keys=True, separators=(",", ":"),
+  ensure_ascii=True)``: no whitespace, keys sorted, ASCII only.
+
+``ballots_digest`` is the SHA-256 (hex) of that text encoded as UTF-8. Anyone
+with the ballots can rebuild the text and check the digest.
+
+The ``result`` column holds the computed result in the same canonical JSON
+style (``sort_keys``, fixed separators, ``NaN`` written as ``null``); its
+``parameters`` record the methods, the weighting ("equal": every ballot counts
+once), the bootstrap size and seed, so it can be recomputed exactly.
+
+Verification (``flask verify-outcomes``)
+----------------------------------------
+Ballots may legitimately change after an outcome: a re-opened round accepts
+revised ballots, so an older outcome's ballots are not the current ones.
+That is why each outcome keeps its own snapshot, and verification checks, per
+outcome:
+
+a. the SHA-256 of the stored canonical ballots equals the stored digest, and
+   the stored text is in canonical form;
+b. recomputing the result from those ballots (with the stored parameters)
+   gives exactly the stored result text. When ``AGGREGATION_VERSION`` changed
+   since the outcome was frozen, a difference is reported as such;
+c. the live ``ballot`` table agrees with the snapshot: for the latest outcome
+   of a round that is still closed, the live ballots must equal the snapshot
+   exactly (nobody can vote in a closed round, so any difference is
+   tampering); for older outcomes and re-opened rounds, every live ballot
+   whose ``revision`` is still the one recorded at freezing must be unchanged
+   (a revised ballot bumps its revision; a row edited behind the app's back
+   does not). A ballot missing from the table is reported too.
+
+So a ballot row changed by SQL after close is caught by (c); a snapshot
+changed without its digest by (a); a snapshot and digest changed together by
+(c) against the live ballots; a stored result changed by (b).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Ballot, Outcome, RankingSession, Round, RoundState, utcnow
+
+#: every method an outcome is frozen with, in the order pages show them
+METHODS: tuple[str, ...] = ("kemeny", "borda", "schulze", "copeland", "ranked-pairs")
+#: the method whose order is "the" rank of an item (agenda provenance, history)
+PRIMARY_METHOD = "kemeny"
+WEIGHTING_EQUAL = "equal"
+#: resamples for the stability estimate; seeded, so the result is reproducible.
+#: Borda is resampled (cheap at any size); Kemeny on 30 items x 200 resamples is not.
+BOOTSTRAP_SAMPLES = 200
+BOOTSTRAP_SEED = 20190101
+BOOTSTRAP_METHOD = "borda"
+#: "top 3": the share of voters who put an item in their first TOP_K places
+TOP_K = 3
+#: the layout of ``Outcome.result``; bump when it changes
+RESULT_FORMAT = 1
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys, no whitespace and ``null`` for NaN/inf: the same bytes every time."""
+    return json.dumps(
+        _finite(value), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
+    )
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _finite(value.item())
+    return value
+
+
+def canonical_ballots(ballots: Iterable[tuple[int, Sequence[int]]]) -> str:
+    """The canonical JSON text of ``(participant_id, ranking)`` pairs (see module docstring)."""
+    rows = sorted(((int(p), [int(i) for i in r]) for p, r in ballots), key=lambda row: row[0])
+    return json.dumps(
+        [{"participant_id": p, "ranking": r} for p, r in rows],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def aggregation_version() -> str:
+    from .. import aggregation
+
+    return str(getattr(aggregation, "AGGREGATION_VERSION", "unknown"))
+
+
+# -- computing -----------------------------------------------------------------------------
+
+
+def _profile(items: Sequence[Mapping[str, Any]], ballots: Sequence[Mapping[str, Any]]) -> Any:
+    from ..aggregation.profile import Ballot as ProfileBallot
+    from ..aggregation.profile import Profile
+
+    index = {int(item["id"]): i for i, item in enumerate(items)}
+    return Profile(
+        [str(item["title"]) for item in items],
+        (ProfileBallot(tuple((index[int(i)],) for i in b["ranking"])) for b in ballots),
+    )
+
+
+def compute_result(
+    items: Sequence[Mapping[str, Any]],
+    ballots: Sequence[Mapping[str, Any]],
+    parameters: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The result document for these items and canonical ballots (JSON-ready).
+
+    ``items`` are ``{"id", "title", "explanation", "catalogue_item_id"}`` in the
+    round's order (alternative ``i`` is ``items[i]``). Pure: no database.
+    """
+    from ..aggregation import report
+
+    result: dict[str, Any] = {
+        "format": RESULT_FORMAT,
+        "items": [dict(item) for item in items],
+        "ballot_count": len(ballots),
+        "parameters": dict(parameters),
+        "analysis": None,
+        "methods": {},
+        "agreement": {},
+        "item_stats": {},
+    }
+    if not ballots:
+        return result
+    profile = _profile(items, ballots)
+    if parameters.get("weighting", WEIGHTING_EQUAL) != WEIGHTING_EQUAL:
+        raise ValueError(f"unknown weighting {parameters.get('weighting')!r}")
+    analysis = report.analyse(
+        profile,
+        methods=tuple(parameters["methods"]),
+        bootstrap_samples=int(parameters["bootstrap_samples"]),
+        seed=int(parameters["seed"]),
+        top_k=int(parameters["top_k"]),
+        bootstrap_method=parameters["bootstrap_method"],
+    )
+    result["analysis"] = json.loads(canonical_json(analysis))
+    item_ids = [int(item["id"]) for item in items]
+    result.update(_normalise(result["analysis"], item_ids, parameters["methods"]))
+    return result
+
+
+def _normalise(
+    analysis: Mapping[str, Any], item_ids: Sequence[int], methods: Sequence[str]
+) -> dict[str, Any]:
+    """Pull the parts pages rely on out of the aggregation report, keyed by round item id.
+
+    Kept apart from the verbatim ``analysis`` (alternatives numbered 0..n-1,
+    see ``aggregation.report``) so pages, exports and the API read one stable
+    shape: ``methods[m] = {"ranking": [[item ids]...], "scores": {item id:
+    score}, "unique": bool, "mean_distance": float}``, ``agreement`` and
+    ``item_stats[item id]``.
+    """
+
+    def item(alternative: Any) -> int:
+        return item_ids[int(alternative)]
+
+    out_methods: dict[str, Any] = {}
+    reported = analysis.get("methods") or {}
+    for method in methods:
+        entry = reported.get(method)
+        if entry is None:
+            continue
+        distance = entry.get("distance_to_consensus") or {}
+        out_methods[method] = {
+            "ranking": [[item(a) for a in tier] for tier in entry["ranking"]],
+            "scores": {str(item(a)): s for a, s in (entry.get("scores") or {}).items()},
+            "unique": bool(entry.get("unique", True)),
+            "mean_distance": distance.get("mean"),
+        }
+    agreement = analysis.get("agreement") or {}
+    out_agreement = {
+        "kendall_w": agreement.get("kendall_w"),
+        "chi_square": agreement.get("chi_square"),
+        "degrees_of_freedom": agreement.get("degrees_of_freedom"),
+        "p_value": agreement.get("p_value"),
+        "mean_pairwise_tau": agreement.get("mean_pairwise_distance"),
+        "top_k": analysis.get("top_k"),
+    }
+    stats: dict[str, Any] = {}
+    for row in analysis.get("items") or []:
+        values = {k: v for k, v in row.items() if k not in ("id", "name")}
+        stats.setdefault(str(item(row["id"])), {}).update(values)
+    bootstrap = analysis.get("bootstrap") or {}
+    for row in bootstrap.get("items") or []:
+        stats.setdefault(str(item(row["id"])), {}).update(
+            {"keeps_place": row.get("keeps_place"), "in_top_k": row.get("in_top_k")}
+        )
+    return {"methods": out_methods, "agreement": out_agreement, "item_stats": stats}
+
+
+def default_parameters() -> dict[str, Any]:
+    return {
+        "methods": list(METHODS),
+        "weighting": WEIGHTING_EQUAL,
+        "top_k": TOP_K,
+        "bootstrap_samples": BOOTSTRAP_SAMPLES,
+        "seed": BOOTSTRAP_SEED,
+        "bootstrap_method": BOOTSTRAP_METHOD,
+        "primary_method": PRIMARY_METHOD,
+    }
+
+
+def _items_of(round_: Round) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": i.id,
+            "title": i.title,
+            "explanation": i.explanation,
+            "catalogue_item_id": i.catalogue_item_id,
+        }
+        for i in round_.items
+    ]
+
+
+def _live_ballots(db: Session, round_id: int) -> list[Ballot]:
+    return list(
+        db.scalars(
+            select(Ballot)
+            .where(Ballot.round_id == round_id)
+            .order_by(Ballot.participant_id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+# -- freezing ------------------------------------------------------------------------------
+
+
+def freeze_outcome(db: Session, round_: Round) -> Outcome:
+    """Store the outcome of a round that has just closed (called by ``rounds.close_round``)."""
+    if round_.state is not RoundState.CLOSED:
+        raise ValueError("only a closed round has an outcome")
+    ballots = _live_ballots(db, round_.id)
+    text = canonical_ballots((b.participant_id, b.ranking) for b in ballots)
+    parameters = default_parameters()
+    result = compute_result(_items_of(round_), json.loads(text), parameters)
+    version = (
+        int(
+            db.scalar(
+                select(func.coalesce(func.max(Outcome.version_number), 0)).where(
+                    Outcome.round_id == round_.id
+                )
+            )
+            or 0
+        )
+        + 1
+    )
+    outcome = Outcome(
+        round_id=round_.id,
+        version_number=version,
+        frozen_at=round_.closed_at or utcnow(),
+        ballot_count=len(ballots),
+        weighting=WEIGHTING_EQUAL,
+        primary_method=PRIMARY_METHOD,
+        aggregation_version=aggregation_version(),
+        ballots_digest=digest(text),
+        canonical_ballots=text,
+        ballot_revisions=canonical_json({str(b.participant_id): b.revision for b in ballots}),
+        result=canonical_json(result),
+    )
+    db.add(outcome)
+    db.flush()
+    return outcome
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def outcomes_of_round(db: Session, round_id: int) -> list[Outcome]:
+    """Every version, newest first."""
+    return list(
+        db.scalars(
+            select(Outcome)
+            .where(Outcome.round_id == round_id)
+            .order_by(Outcome.version_number.desc())
+        )
+    )
+
+
+def latest_outcome(db: Session, round_id: int) -> Outcome | None:
+    return db.scalar(
+        select(Outcome)
+        .where(Outcome.round_id == round_id)
+        .order_by(Outcome.version_number.desc())
+        .limit(1)
+    )
+
+
+def latest_outcome_ids(db: Session, round_ids: Sequence[int]) -> dict[int, int]:
+    """Round id -> id of its newest outcome (for links in round lists)."""
+    if not round_ids:
+        return {}
+    newest = (
+        select(Outcome.round_id, func.max(Outcome.version_number).label("v"))
+        .where(Outcome.round_id.in_(round_ids))
+        .group_by(Outcome.round_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(Outcome.round_id, Outcome.id).join(
+            newest, (Outcome.round_id == newest.c.round_id) & (Outcome.version_number == newest.c.v)
+        )
+    )
+    return {round_id: outcome_id for round_id, outcome_id in rows}
+
+
+def all_outcomes(db: Session) -> list[Outcome]:
+    """Every outcome, most recent session first (for pickers and the overview)."""
+    return list(
+        db.scalars(
+            select(Outcome)
+            .join(Round, Outcome.round_id == Round.id)
+            .join(RankingSession, Round.session_id == RankingSession.id)
+            .order_by(
+                RankingSession.held_on.desc(),
+                RankingSession.id.desc(),
+                Round.position,
+                Outcome.version_number.desc(),
+            )
+        )
+    )
+
+
+def positions(ranking: Sequence[Sequence[int]]) -> dict[int, int]:
+    """Competition ranking from tiers: ``[[a], [b, c], [d]]`` -> a 1, b 2, c 2, d 4."""
+    places: dict[int, int] = {}
+    place = 1
+    for tier in ranking:
+        for member in tier:
+            places[int(member)] = place
+        place += len(tier)
+    return places
+
+
+@dataclass(frozen=True)
+class RankedItem:
+    """One item of an outcome as pages show it."""
+
+    item_id: int
+    title: str
+    explanation: str
+    catalogue_item_id: int | None
+    #: place under the primary method (1 = best; ties share), None without ballots
+    rank: int | None
+    #: place per method
+    places: dict[str, int]
+    #: score per method (None where the method has no score for it)
+    scores: dict[str, float | None]
+    #: whether it shares its place with another item under the primary method
+    tied: bool
+    stats: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OutcomeSummary:
+    """An outcome, read into the shape pages and exports use."""
+
+    outcome_id: int
+    round_id: int
+    version_number: int
+    ballot_count: int
+    primary_method: str
+    methods: tuple[str, ...]
+    items: tuple[RankedItem, ...]
+    kendall_w: float | None
+    p_value: float | None
+    mean_pairwise_tau: float | None
+    unique: dict[str, bool] = field(default_factory=dict)
+
+    def item(self, item_id: int) -> RankedItem | None:
+        for ranked in self.items:
+            if ranked.item_id == item_id:
+                return ranked
+        return None
+
+
+def summarise(outcome: Outcome) -> OutcomeSummary:
+    """Items ordered by the primary method's ranking, with every method's place and score."""
+    data = outcome.data
+    methods = data.get("methods") or {}
+    places = {m: positions(v["ranking"]) for m, v in methods.items()}
+    primary = outcome.primary_method
+    primary_places = places.get(primary, {})
+    tie_counts: dict[int, int] = {}
+    for place in primary_places.values():
+        tie_counts[place] = tie_counts.get(place, 0) + 1
+    ranked: list[RankedItem] = []
+    for item in data["items"]:
+        item_id = int(item["id"])
+        rank = primary_places.get(item_id)
+        ranked.append(
+            RankedItem(
+                item_id=item_id,
+                title=item["title"],
+                explanation=item.get("explanation", ""),
+                catalogue_item_id=item.get("catalogue_item_id"),
+                rank=rank,
+                places={m: p[item_id] for m, p in places.items() if item_id in p},
+                scores={m: (v.get("scores") or {}).get(str(item_id)) for m, v in methods.items()},
+                tied=rank is not None and tie_counts.get(rank, 0) > 1,
+                stats=(data.get("item_stats") or {}).get(str(item_id), {}),
+            )
+        )
+    order = {item.item_id: i for i, item in enumerate(ranked)}
+    ranked.sort(key=lambda r: (r.rank if r.rank is not None else 10**6, order[r.item_id]))
+    agreement = data.get("agreement") or {}
+    shown = tuple(m for m in METHODS if m in methods) + tuple(
+        m for m in methods if m not in METHODS
+    )
+    return OutcomeSummary(
+        outcome_id=outcome.id,
+        round_id=outcome.round_id,
+        version_number=outcome.version_number,
+        ballot_count=outcome.ballot_count,
+        primary_method=primary,
+        methods=shown,
+        items=tuple(ranked),
+        kendall_w=agreement.get("kendall_w"),
+        p_value=agreement.get("p_value"),
+        mean_pairwise_tau=agreement.get("mean_pairwise_tau"),
+        unique={m: bool(v.get("unique", True)) for m, v in methods.items()},
+    )
+
+
+def outcome_as_dict(outcome: Outcome) -> dict[str, Any]:
+    """The frozen outcome as one JSON-ready document (for exports and the API).
+
+    ``result`` is the stored result document verbatim; ``ballots`` the
+    canonical ballots (participant ids are internal numbers, never tokens).
+    """
+    round_ = outcome.round
+    return {
+        "outcome_id": outcome.id,
+        "round": {
+            "id": round_.id,
+            "title": round_.title,
+            "mode": round_.mode.value,
+            "top_k": round_.top_k,
+        },
+        "session": {
+            "id": round_.session.id,
+            "title": round_.session.title,
+            "held_on": round_.session.held_on.isoformat(),
+        },
+        "version_number": outcome.version_number,
+        "frozen_at": outcome.frozen_at.isoformat(),
+        "ballot_count": outcome.ballot_count,
+        "weighting": outcome.weighting,
+        "primary_method": outcome.primary_method,
+        "aggregation_version": outcome.aggregation_version,
+        "ballots_digest": outcome.ballots_digest,
+        "ballots": outcome.ballots,
+        "result": outcome.data,
+    }
+
+
+# -- verifying -----------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    """What verification found wrong with one outcome."""
+
+    outcome_id: int
+    round_id: int
+    version_number: int
+    session_title: str
+    round_title: str
+    problems: list[str]
+    #: True when the only problem is a recomputation under a newer aggregation version
+    version_drift_only: bool = False
+
+    @property
+    def label(self) -> str:
+        return (
+            f"sessie ‘{self.session_title}’, ronde ‘{self.round_title}’ "
+            f"(ronde {self.round_id}, uitkomst {self.outcome_id}, versie "
+            f"{self.version_number})"
+        )
+
+
+def verify_outcome(db: Session, outcome: Outcome, *, latest: bool) -> Finding | None:
+    """Check one outcome (a, b and c in the module docstring). None when all is well."""
+    problems: list[str] = []
+    drift_problem = False
+    round_ = outcome.round
+    text = outcome.canonical_ballots
+    if digest(text) != outcome.ballots_digest:
+        problems.append("de opgeslagen stemmen passen niet bij hun SHA-256")
+    try:
+        snapshot: list[dict[str, Any]] = json.loads(text)
+        if canonical_ballots((b["participant_id"], b["ranking"]) for b in snapshot) != text:
+            problems.append("de opgeslagen stemmen staan niet in de vaste (canonieke) vorm")
+    except (ValueError, KeyError, TypeError):
+        problems.append("de opgeslagen stemmen zijn geen geldige JSON")
+        snapshot = []
+    if len(snapshot) != outcome.ballot_count:
+        problems.append(f"{outcome.ballot_count} stemmen geteld, maar {len(snapshot)} bewaard")
+
+    data = outcome.data
+    if snapshot or outcome.ballot_count == 0:
+        try:
+            again = canonical_json(compute_result(data["items"], snapshot, data["parameters"]))
+        except Exception as error:  # noqa: BLE001 - any failure to recompute is a finding
+            problems.append(f"opnieuw berekenen lukt niet: {error}")
+        else:
+            if again != outcome.result:
+                if outcome.aggregation_version != aggregation_version():
+                    drift_problem = True
+                    problems.append(
+                        "opnieuw berekend geeft een andere uitslag; de rekencode is sinds "
+                        f"het sluiten veranderd (versie {outcome.aggregation_version} -> "
+                        f"{aggregation_version()})"
+                    )
+                else:
+                    problems.append(
+                        "opnieuw berekend uit de bewaarde stemmen geeft een "
+                        "andere uitslag dan opgeslagen"
+                    )
+
+    live_items = [(i.id, i.title) for i in round_.items]
+    frozen_items = [(int(i["id"]), i["title"]) for i in data["items"]]
+    if live_items != frozen_items:
+        problems.append("de onderdelen van de ronde wijken af van de uitslag")
+
+    problems.extend(
+        _compare_live_ballots(
+            db, outcome, snapshot, exact=latest and round_.state is RoundState.CLOSED
+        )
+    )
+    if not problems:
+        return None
+    return Finding(
+        outcome.id,
+        round_.id,
+        outcome.version_number,
+        round_.session.title,
+        round_.title,
+        problems,
+        version_drift_only=drift_problem and len(problems) == 1,
+    )
+
+
+def _compare_live_ballots(
+    db: Session, outcome: Outcome, snapshot: list[dict[str, Any]], *, exact: bool
+) -> list[str]:
+    frozen = {int(b["participant_id"]): [int(i) for i in b["ranking"]] for b in snapshot}
+    revisions = {int(k): int(v) for k, v in json.loads(outcome.ballot_revisions).items()}
+    live = {b.participant_id: b for b in _live_ballots(db, outcome.round_id)}
+    changed = sorted(
+        pid
+        for pid, ranking in frozen.items()
+        if pid in live
+        and [int(i) for i in live[pid].ranking] != ranking
+        and (exact or live[pid].revision == revisions.get(pid))
+    )
+    missing = sorted(pid for pid in frozen if pid not in live)
+    problems = []
+    if changed:
+        problems.append(
+            "stemmen in de stemmentabel zijn veranderd na het sluiten "
+            f"(deelnemer {', '.join(map(str, changed))})"
+        )
+    if exact:
+        extra = sorted(pid for pid in live if pid not in frozen)
+        if extra:
+            problems.append(
+                "de stemmentabel heeft stemmen die niet zijn meegeteld "
+                f"(deelnemer {', '.join(map(str, extra))})"
+            )
+    if missing:
+        problems.append(
+            "meegetelde stemmen ontbreken in de stemmentabel "
+            f"(deelnemer {', '.join(map(str, missing))})"
+        )
+    return problems
+
+
+def verify_all(db: Session) -> tuple[int, list[Finding]]:
+    """Check every stored outcome. Returns how many were checked and what was found."""
+    outcomes = list(db.scalars(select(Outcome).order_by(Outcome.round_id, Outcome.version_number)))
+    newest: dict[int, int] = {}
+    for outcome in outcomes:
+        newest[outcome.round_id] = outcome.id
+    findings = []
+    for outcome in outcomes:
+        finding = verify_outcome(db, outcome, latest=newest[outcome.round_id] == outcome.id)
+        if finding is not None:
+            findings.append(finding)
+    return len(outcomes), findings
