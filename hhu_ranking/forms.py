@@ -18,6 +18,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -69,7 +70,8 @@ class SessionForm(FlaskForm):
                         description=_l("Bijvoorbeeld: Netwerkbijeenkomst november"))
     held_on = DateField(_l("Datum"), validators=[DataRequired()], default=date.today)
     kind = SelectField(_l("Soort bijeenkomst"),
-                       choices=[(k.value, label) for k, label in MEETING_KIND_LABELS.items()],
+                       choices=[SelectChoice(k.value, label)
+                                for k, label in MEETING_KIND_LABELS.items()],
                        default=MeetingKind.NETWORK.value)
     #: choices are the coalitions in the database, filled in by the view
     coalition = SelectField(_l("Coalitie (niet verplicht)"), coerce=_optional_int,
@@ -94,7 +96,8 @@ class ActionForm(FlaskForm):
 
 class _RoundSettings:
     mode = RadioField(_l("Hoe rangschikken de deelnemers?"),
-                      choices=[(m.value, label) for m, label in BALLOT_MODE_LABELS.items()],
+                      choices=[SelectChoice(m.value, label)
+                               for m, label in BALLOT_MODE_LABELS.items()],
                       default=BallotMode.FULL.value)
     top_k = IntegerField(_l("Hoe groot is de top?"), validators=[Optional()],
                          description=_l("Alleen bij een top-k: bijvoorbeeld 3 voor een top 3."))

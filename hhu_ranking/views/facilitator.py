@@ -1,15 +1,66 @@
-"""The facilitator's pages: sessions, rounds and their lifecycle."""
+"""The facilitator's pages: sessions, rounds and their lifecycle.
+
+Every action is a plain form POST that redirects back (so it works without
+JavaScript); the round and joining buttons also carry htmx attributes, and on
+an ``HX-Request`` the same route answers with just the changed fragment.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from ..extensions import db
-from ..models import RankingSession
+from ..forms import (
+    BALLOT_MODE_LABELS,
+    MEETING_KIND_LABELS,
+    ActionForm,
+    CopySessionForm,
+    EditRoundForm,
+    JoiningForm,
+    NewRoundForm,
+    RoundSettingsForm,
+    SessionForm,
+)
+from ..models import (
+    BallotMode,
+    CatalogueList,
+    Coalition,
+    MeetingKind,
+    RankingSession,
+    Round,
+    RoundState,
+    User,
+)
+from ..services import rounds as round_service
+from ..services import sessions as session_service
+from ..services.errors import ServiceError
+from ..services.rounds import ItemSpec
 
 bp = Blueprint("facilitator", __name__, url_prefix="/beheer")
+
+#: blank rows shown below a round's items, to type a new one without JavaScript
+BLANK_ROWS = 1
 
 
 @bp.before_request
@@ -18,9 +69,389 @@ def _require_login() -> None:
     """Every page here is for logged-in facilitators only."""
 
 
+@bp.app_template_global()
+def meeting_kind_label(kind: MeetingKind) -> str:
+    return str(MEETING_KIND_LABELS.get(kind, kind.value))
+
+
+@bp.app_template_global()
+def ballot_mode_label(round_: Round) -> str:
+    if round_.mode is BallotMode.TOP_K and round_.top_k:
+        return _("Top %(k)d kiezen", k=round_.top_k)
+    return str(BALLOT_MODE_LABELS[BallotMode.FULL])
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _user() -> User | None:
+    user = current_user._get_current_object()  # the model, not the proxy, for relationships
+    return user if isinstance(user, User) else None
+
+
+def _session_or_404(session_id: int) -> RankingSession:
+    return db.get_or_404(RankingSession, session_id)
+
+
+def _round_or_404(round_id: int) -> Round:
+    return db.get_or_404(Round, round_id)
+
+
+def _path(endpoint: str, fallback: str, **values: Any) -> str:
+    """A link to another engineer's page, also while that blueprint is not registered."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return fallback
+
+
+def _links(ranking_session: RankingSession) -> dict[str, str]:
+    code = ranking_session.join_code
+    join = _path("participate.join", f"/j/{code}", code=code)
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip() or request.url_root
+    return {
+        "join": join,
+        "join_absolute": base.rstrip("/") + join,
+        "screen": _path("screen.show", f"/scherm/{code}", code=code),
+    }
+
+
+def _status_context(ranking_session: RankingSession) -> dict[str, Any]:
+    open_round = next((r for r in ranking_session.rounds if r.state is RoundState.OPEN), None)
+    counts = round_service.ballot_counts(db.session, [open_round.id] if open_round else [])
+    return {
+        "session": ranking_session,
+        "open_round": open_round,
+        "open_ballots": counts.get(open_round.id, 0) if open_round else 0,
+        "participants": session_service.participant_count(db.session, ranking_session.id),
+    }
+
+
+def _round_context(round_: Round, error: str | None = None) -> dict[str, Any]:
+    counts = round_service.ballot_counts(db.session, [round_.id])
+    return {
+        "round": round_,
+        "ballot_count": counts.get(round_.id, 0),
+        "participants": session_service.participant_count(db.session, round_.session_id),
+        "error": error,
+    }
+
+
+def _back_to_session(round_: Round) -> Response:
+    return redirect(url_for(".show_session", session_id=round_.session_id,
+                            _anchor=f"round-{round_.id}"))
+
+
+def _fragment(template: str, **context: Any) -> Response:
+    response = make_response(render_template(template, **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+def _round_action_done(round_: Round, error: str | None, success: str) -> Response:
+    """After open/close: the round's fragment for htmx, else a flash and the session page."""
+    if _is_htmx():
+        db.session.refresh(round_)
+        return _fragment("facilitator/_round.html", **_round_context(round_, error),
+                         notice=None if error else success)
+    flash(error or success, "error" if error else "success")
+    return _back_to_session(round_)
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
 @bp.get("/")
 def dashboard() -> str:
-    sessions = db.session.scalars(
-        select(RankingSession).order_by(RankingSession.held_on.desc(), RankingSession.id.desc())
-    ).all()
-    return render_template("facilitator/dashboard.html", sessions=sessions)
+    upcoming, past = session_service.sessions_by_date(db.session, date.today())
+    return render_template("facilitator/dashboard.html", upcoming=upcoming, past=past)
+
+
+def _coalition_choices() -> list[SelectChoice]:
+    coalitions = db.session.scalars(select(Coalition).order_by(Coalition.name)).all()
+    return [SelectChoice("", _("Geen coalitie"))] + [SelectChoice(str(c.id), c.name)
+                                                     for c in coalitions]
+
+
+@bp.route("/sessies/nieuw", methods=["GET", "POST"])
+def new_session() -> str | Response:
+    form = SessionForm()
+    form.coalition.choices = _coalition_choices()
+    error = None
+    if form.validate_on_submit():
+        try:
+            ranking_session = session_service.create_session(
+                db.session, title=form.title.data or "", held_on=form.held_on.data,
+                kind=MeetingKind(form.kind.data), coalition_id=form.coalition.data,
+                created_by=_user())
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(_("De sessie staat klaar. Voeg nu een ronde toe."), "success")
+            return redirect(url_for(".show_session", session_id=ranking_session.id))
+    return render_template("facilitator/session_new.html", form=form, error=error)
+
+
+@bp.get("/sessies/<int:session_id>")
+def show_session(session_id: int) -> str:
+    ranking_session = _session_or_404(session_id)
+    rounds = ranking_session.rounds
+    return render_template(
+        "facilitator/session.html",
+        **_status_context(ranking_session),
+        links=_links(ranking_session),
+        rounds=rounds,
+        ballots=round_service.ballot_counts(db.session, [r.id for r in rounds]),
+    )
+
+
+@bp.get("/sessies/<int:session_id>/stand")
+def session_status(session_id: int) -> Response:
+    """The live numbers (joined, voted). Pollers get a 304 while nothing changed."""
+    ranking_session = _session_or_404(session_id)
+    etag = (f"stand-{ranking_session.id}-{ranking_session.state_version}-"
+            f"{ranking_session.activity_version}-{get_locale()}")
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        response = _fragment("facilitator/_status.html", **_status_context(ranking_session))
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.post("/sessies/<int:session_id>/deelname")
+def set_joining(session_id: int) -> Response:
+    ranking_session = _session_or_404(session_id)
+    form = JoiningForm()
+    if not form.validate_on_submit():
+        abort(400)
+    locked = form.locked.data == "1"
+    session_service.set_joining_locked(db.session, ranking_session, locked)
+    db.session.commit()
+    message = (_("Niemand kan nu nog meedoen. Wie al meedoet, kan gewoon verder stemmen.")
+               if locked else _("Nieuwe deelnemers kunnen weer meedoen."))
+    if _is_htmx():
+        return _fragment("facilitator/_joining.html", session=ranking_session, notice=message)
+    flash(message, "success")
+    return redirect(url_for(".show_session", session_id=ranking_session.id))
+
+
+@bp.route("/sessies/<int:session_id>/kopieren", methods=["GET", "POST"])
+def copy_session(session_id: int) -> str | Response:
+    source = _session_or_404(session_id)
+    form = CopySessionForm(data={"title": source.title, "held_on": date.today()}
+                           if request.method == "GET" else None)
+    error = None
+    if form.validate_on_submit():
+        try:
+            copy = session_service.copy_session(
+                db.session, source, title=form.title.data or "", held_on=form.held_on.data,
+                created_by=_user())
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(_("Nieuwe sessie gemaakt. Alle rondes staan klaar als concept, zonder "
+                    "stemmen."), "success")
+            return redirect(url_for(".show_session", session_id=copy.id))
+    return render_template("facilitator/session_copy.html", form=form, source=source,
+                           error=error)
+
+
+# --- rounds ----------------------------------------------------------------------------------
+
+
+@bp.route("/sessies/<int:session_id>/rondes/nieuw", methods=["GET", "POST"])
+def new_round(session_id: int) -> str | Response:
+    ranking_session = _session_or_404(session_id)
+    lists = db.session.scalars(select(CatalogueList).order_by(CatalogueList.position)
+                               .options(selectinload(CatalogueList.items))).all()
+    by_value = {f"list-{c.id}": c for c in lists}
+    form = NewRoundForm()
+    form.source.choices = [SelectChoice(value, c.title) for value, c in by_value.items()]
+    form.source.choices.append(SelectChoice("own", _("Eigen onderdelen")))
+    error = None
+    if form.validate_on_submit():
+        chosen = by_value.get(form.source.data or "")
+        title = (form.title.data or "").strip()
+        if chosen is None:
+            items = round_service.items_from_lines(form.items_text.data or "")
+        else:
+            items, title = round_service.items_from_catalogue(chosen), title or chosen.title
+        try:
+            round_ = round_service.add_round(
+                db.session, ranking_session, title=title, items=items,
+                mode=BallotMode(form.mode.data), top_k=form.top_k.data,
+                results_live=form.results_live.data, anonymous=form.anonymous.data,
+                catalogue_list_id=chosen.id if chosen else None)
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(_("Ronde ‘%(title)s’ toegevoegd.", title=round_.title), "success")
+            return _back_to_session(round_)
+    return render_template("facilitator/round_new.html", form=form, session=ranking_session,
+                           lists=by_value, error=error)
+
+
+def _rows_of(round_: Round) -> list[dict[str, Any]]:
+    return [{"title": i.title, "explanation": i.explanation,
+             "catalogue_item_id": i.catalogue_item_id} for i in round_.items]
+
+
+def _blank() -> dict[str, Any]:
+    return {"title": "", "explanation": "", "catalogue_item_id": None}
+
+
+def _apply_row_action(rows: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
+    """Move, remove or add a row for the buttons that work without JavaScript."""
+    verb, _sep, raw_index = action.partition("-")
+    if verb == "add":
+        return [*rows, _blank()]
+    if not raw_index.isdigit() or int(raw_index) >= len(rows):
+        return rows
+    index = int(raw_index)
+    rows = list(rows)
+    if verb == "remove":
+        del rows[index]
+    elif verb == "up" and index > 0:
+        rows[index - 1], rows[index] = rows[index], rows[index - 1]
+    elif verb == "down" and index < len(rows) - 1:
+        rows[index + 1], rows[index] = rows[index], rows[index + 1]
+    return rows
+
+
+def _item_specs(rows: list[dict[str, Any]]) -> list[ItemSpec]:
+    specs = []
+    for row in rows:
+        raw_id = str(row.get("catalogue_item_id") or "")
+        specs.append(ItemSpec((row.get("title") or "").strip(),
+                              (row.get("explanation") or "").strip(),
+                              int(raw_id) if raw_id.isdigit() else None))
+    return specs
+
+
+@bp.route("/rondes/<int:round_id>/bewerken", methods=["GET", "POST"])
+def edit_round(round_id: int) -> str | Response:
+    """A draft's items, order and settings; an opened round's remaining settings."""
+    round_ = _round_or_404(round_id)
+    if round_.state is not RoundState.DRAFT and request.method == "GET":
+        return render_template("facilitator/round_edit.html", round=round_, form=None,
+                               settings_form=RoundSettingsForm(obj=round_), error=None)
+    error = notice = None
+    form = EditRoundForm()
+    if request.method == "GET":
+        form = EditRoundForm(data={
+            "title": round_.title, "mode": round_.mode.value, "top_k": round_.top_k,
+            "results_live": round_.results_live, "anonymous": round_.anonymous,
+            "items": _rows_of(round_) + [_blank()] * BLANK_ROWS})
+    elif form.validate_on_submit():
+        rows = list(form.items.data)
+        action = request.form.get("action", "save")
+        if action != "save":
+            rows = _apply_row_action(rows, action)
+            form = EditRoundForm(formdata=None, data={**form.data, "items": rows})
+            notice = _("Nog niet opgeslagen: kies ‘Opslaan’ als je klaar bent.")
+        else:
+            try:
+                round_service.edit_draft_round(
+                    db.session, round_, title=form.title.data or "", items=_item_specs(rows),
+                    mode=BallotMode(form.mode.data), top_k=form.top_k.data,
+                    results_live=form.results_live.data, anonymous=form.anonymous.data)
+            except ServiceError as exc:
+                db.session.rollback()
+                error = exc.message
+            else:
+                db.session.commit()
+                flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
+                return _back_to_session(round_)
+    return render_template("facilitator/round_edit.html", round=round_, form=form,
+                           settings_form=None, error=error, notice=notice)
+
+
+@bp.post("/rondes/<int:round_id>/instellingen")
+def round_settings(round_id: int) -> str | Response:
+    """Title, live results and anonymity may change after opening; items and mode may not."""
+    round_ = _round_or_404(round_id)
+    form = RoundSettingsForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            round_service.update_settings(
+                db.session, round_, title=form.title.data or "", mode=round_.mode,
+                top_k=round_.top_k, results_live=form.results_live.data,
+                anonymous=form.anonymous.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
+            return _back_to_session(round_)
+    return render_template("facilitator/round_edit.html", round=round_, form=None,
+                           settings_form=form, error=error)
+
+
+def _round_action(round_id: int, action: str) -> Response:
+    round_ = _round_or_404(round_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    was_closed = round_.state is RoundState.CLOSED
+    error = None
+    try:
+        if action == "open":
+            round_service.open_round(db.session, round_)
+        else:
+            round_service.close_round(db.session, round_)
+    except ServiceError as exc:
+        db.session.rollback()
+        error = exc.message
+    else:
+        db.session.commit()
+    if action == "open":
+        success = (_("Ronde ‘%(title)s’ is weer open. Eerdere stemmen tellen mee en mogen "
+                     "nog veranderen.", title=round_.title) if was_closed
+                   else _("Ronde ‘%(title)s’ is open: de deelnemers kunnen stemmen.",
+                          title=round_.title))
+    else:
+        success = _("Ronde ‘%(title)s’ is gesloten. Het scherm toont de uitslag.",
+                    title=round_.title)
+    return _round_action_done(round_, error, success)
+
+
+@bp.post("/rondes/<int:round_id>/openen")
+def open_round(round_id: int) -> Response:
+    """Open a draft round, or re-open a closed one."""
+    return _round_action(round_id, "open")
+
+
+@bp.post("/rondes/<int:round_id>/sluiten")
+def close_round(round_id: int) -> Response:
+    return _round_action(round_id, "close")
+
+
+@bp.post("/rondes/<int:round_id>/verwijderen")
+def delete_round(round_id: int) -> Response:
+    round_ = _round_or_404(round_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session_id, title = round_.session_id, round_.title
+    try:
+        round_service.delete_round(db.session, round_)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to_session(round_)
+    db.session.commit()
+    flash(_("Ronde ‘%(title)s’ verwijderd.", title=title), "success")
+    return redirect(url_for(".show_session", session_id=session_id, _anchor="rondes"))
