@@ -24,10 +24,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
-from .models import BallotMode, MeetingKind
+from .models import AgendaStatus, BallotMode, MeetingKind
 
 
 class LoginForm(FlaskForm):
@@ -198,3 +198,41 @@ class BallotForm(FlaskForm):
                                    "een eigen plaats.", place=place))
             seen[place] = item_id
         return [seen[p] for p in sorted(seen)]
+
+
+# --- kerngroep: the coalition agenda --------------------------------------------------------
+
+AGENDA_STATUS_LABELS = {
+    AgendaStatus.PROPOSED: _l("Voorgesteld"),
+    AgendaStatus.ADOPTED: _l("Vastgesteld"),
+    AgendaStatus.IN_PROGRESS: _l("Bezig"),
+    AgendaStatus.DONE: _l("Klaar"),
+}
+
+
+class AgendaEntryForm(FlaskForm):
+    """Adopt an outcome item into an agenda, or edit an entry. Choices are set by the view."""
+
+    coalition_id = SelectField(_l("Coalitie"), coerce=int, validators=[DataRequired()])
+    phase_id = SelectField(_l("Fase"), coerce=int, validators=[DataRequired()])
+    year = IntegerField(_l("Jaar"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+    owner = StringField(_l("Trekker"), validators=[Optional(), Length(max=120)],
+                        description=_l("Wie neemt dit mee? Een naam of organisatie."))
+    status = SelectField(_l("Status"), choices=[SelectChoice(s.value, label)
+                                                for s, label in AGENDA_STATUS_LABELS.items()],
+                         validators=[DataRequired()])
+    note = TextAreaField(_l("Notitie"), validators=[Optional(), Length(max=4000)])
+
+
+class AgendaStatusForm(FlaskForm):
+    status = HiddenField(validators=[AnyOf([s.value for s in AgendaStatus])])
+
+
+class AgendaMoveForm(FlaskForm):
+    direction = HiddenField(validators=[AnyOf(["up", "down"])])
+
+
+class CoalitionForm(FlaskForm):
+    name = StringField(_l("Naam van de coalitie"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Korte omschrijving"), validators=[Optional(),
+                                                                        Length(max=2000)])
