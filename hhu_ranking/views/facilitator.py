@@ -142,8 +142,9 @@ def _round_context(round_: Round, error: str | None = None) -> dict[str, Any]:
 
 
 def _back_to_session(round_: Round) -> Response:
-    return redirect(url_for(".show_session", session_id=round_.session_id,
-                            _anchor=f"round-{round_.id}"))
+    return redirect(
+        url_for(".show_session", session_id=round_.session_id, _anchor=f"round-{round_.id}")
+    )
 
 
 def _fragment(template: str, **context: Any) -> Response:
@@ -156,8 +157,11 @@ def _round_action_done(round_: Round, error: str | None, success: str) -> Respon
     """After open/close: the round's fragment for htmx, else a flash and the session page."""
     if _is_htmx():
         db.session.refresh(round_)
-        return _fragment("facilitator/_round.html", **_round_context(round_, error),
-                         notice=None if error else success)
+        return _fragment(
+            "facilitator/_round.html",
+            **_round_context(round_, error),
+            notice=None if error else success,
+        )
     flash(error or success, "error" if error else "success")
     return _back_to_session(round_)
 
@@ -173,8 +177,9 @@ def dashboard() -> str:
 
 def _coalition_choices() -> list[SelectChoice]:
     coalitions = db.session.scalars(select(Coalition).order_by(Coalition.name)).all()
-    return [SelectChoice("", _("Geen coalitie"))] + [SelectChoice(str(c.id), c.name)
-                                                     for c in coalitions]
+    return [SelectChoice("", _("Geen coalitie"))] + [
+        SelectChoice(str(c.id), c.name) for c in coalitions
+    ]
 
 
 @bp.route("/sessies/nieuw", methods=["GET", "POST"])
@@ -185,9 +190,13 @@ def new_session() -> str | Response:
     if form.validate_on_submit():
         try:
             ranking_session = session_service.create_session(
-                db.session, title=form.title.data or "", held_on=form.held_on.data,
-                kind=MeetingKind(form.kind.data), coalition_id=form.coalition.data,
-                created_by=_user())
+                db.session,
+                title=form.title.data or "",
+                held_on=form.held_on.data,
+                kind=MeetingKind(form.kind.data),
+                coalition_id=form.coalition.data,
+                created_by=_user(),
+            )
         except ServiceError as exc:
             db.session.rollback()
             error = exc.message
@@ -215,8 +224,10 @@ def show_session(session_id: int) -> str:
 def session_status(session_id: int) -> Response:
     """The live numbers (joined, voted). Pollers get a 304 while nothing changed."""
     ranking_session = _session_or_404(session_id)
-    etag = (f"stand-{ranking_session.id}-{ranking_session.state_version}-"
-            f"{ranking_session.activity_version}-{get_locale()}")
+    etag = (
+        f"stand-{ranking_session.id}-{ranking_session.state_version}-"
+        f"{ranking_session.activity_version}-{get_locale()}"
+    )
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:
@@ -236,8 +247,11 @@ def set_joining(session_id: int) -> Response:
     locked = form.locked.data == "1"
     session_service.set_joining_locked(db.session, ranking_session, locked)
     db.session.commit()
-    message = (_("Niemand kan nu nog meedoen. Wie al meedoet, kan gewoon verder stemmen.")
-               if locked else _("Nieuwe deelnemers kunnen weer meedoen."))
+    message = (
+        _("Niemand kan nu nog meedoen. Wie al meedoet, kan gewoon verder stemmen.")
+        if locked
+        else _("Nieuwe deelnemers kunnen weer meedoen.")
+    )
     if _is_htmx():
         return _fragment("facilitator/_joining.html", session=ranking_session, notice=message)
     flash(message, "success")
@@ -247,24 +261,30 @@ def set_joining(session_id: int) -> Response:
 @bp.route("/sessies/<int:session_id>/kopieren", methods=["GET", "POST"])
 def copy_session(session_id: int) -> str | Response:
     source = _session_or_404(session_id)
-    form = CopySessionForm(data={"title": source.title, "held_on": date.today()}
-                           if request.method == "GET" else None)
+    form = CopySessionForm(
+        data={"title": source.title, "held_on": date.today()} if request.method == "GET" else None
+    )
     error = None
     if form.validate_on_submit():
         try:
             copy = session_service.copy_session(
-                db.session, source, title=form.title.data or "", held_on=form.held_on.data,
-                created_by=_user())
+                db.session,
+                source,
+                title=form.title.data or "",
+                held_on=form.held_on.data,
+                created_by=_user(),
+            )
         except ServiceError as exc:
             db.session.rollback()
             error = exc.message
         else:
             db.session.commit()
-            flash(_("Nieuwe sessie gemaakt. Alle rondes staan klaar als concept, zonder "
-                    "stemmen."), "success")
+            flash(
+                _("Nieuwe sessie gemaakt. Alle rondes staan klaar als concept, zonder stemmen."),
+                "success",
+            )
             return redirect(url_for(".show_session", session_id=copy.id))
-    return render_template("facilitator/session_copy.html", form=form, source=source,
-                           error=error)
+    return render_template("facilitator/session_copy.html", form=form, source=source, error=error)
 
 
 # --- rounds ----------------------------------------------------------------------------------
@@ -273,8 +293,11 @@ def copy_session(session_id: int) -> str | Response:
 @bp.route("/sessies/<int:session_id>/rondes/nieuw", methods=["GET", "POST"])
 def new_round(session_id: int) -> str | Response:
     ranking_session = _session_or_404(session_id)
-    lists = db.session.scalars(select(CatalogueList).order_by(CatalogueList.position)
-                               .options(selectinload(CatalogueList.items))).all()
+    lists = db.session.scalars(
+        select(CatalogueList)
+        .order_by(CatalogueList.position)
+        .options(selectinload(CatalogueList.items))
+    ).all()
     by_value = {f"list-{c.id}": c for c in lists}
     form = NewRoundForm()
     form.source.choices = [SelectChoice(value, c.title) for value, c in by_value.items()]
@@ -289,10 +312,16 @@ def new_round(session_id: int) -> str | Response:
             items, title = round_service.items_from_catalogue(chosen), title or chosen.title
         try:
             round_ = round_service.add_round(
-                db.session, ranking_session, title=title, items=items,
-                mode=BallotMode(form.mode.data), top_k=form.top_k.data,
-                results_live=form.results_live.data, anonymous=form.anonymous.data,
-                catalogue_list_id=chosen.id if chosen else None)
+                db.session,
+                ranking_session,
+                title=title,
+                items=items,
+                mode=BallotMode(form.mode.data),
+                top_k=form.top_k.data,
+                results_live=form.results_live.data,
+                anonymous=form.anonymous.data,
+                catalogue_list_id=chosen.id if chosen else None,
+            )
         except ServiceError as exc:
             db.session.rollback()
             error = exc.message
@@ -300,13 +329,20 @@ def new_round(session_id: int) -> str | Response:
             db.session.commit()
             flash(_("Ronde ‘%(title)s’ toegevoegd.", title=round_.title), "success")
             return _back_to_session(round_)
-    return render_template("facilitator/round_new.html", form=form, session=ranking_session,
-                           lists=by_value, error=error)
+    return render_template(
+        "facilitator/round_new.html",
+        form=form,
+        session=ranking_session,
+        lists=by_value,
+        error=error,
+    )
 
 
 def _rows_of(round_: Round) -> list[dict[str, Any]]:
-    return [{"title": i.title, "explanation": i.explanation,
-             "catalogue_item_id": i.catalogue_item_id} for i in round_.items]
+    return [
+        {"title": i.title, "explanation": i.explanation, "catalogue_item_id": i.catalogue_item_id}
+        for i in round_.items
+    ]
 
 
 def _blank() -> dict[str, Any]:
@@ -335,9 +371,13 @@ def _item_specs(rows: list[dict[str, Any]]) -> list[ItemSpec]:
     specs = []
     for row in rows:
         raw_id = str(row.get("catalogue_item_id") or "")
-        specs.append(ItemSpec((row.get("title") or "").strip(),
-                              (row.get("explanation") or "").strip(),
-                              int(raw_id) if raw_id.isdigit() else None))
+        specs.append(
+            ItemSpec(
+                (row.get("title") or "").strip(),
+                (row.get("explanation") or "").strip(),
+                int(raw_id) if raw_id.isdigit() else None,
+            )
+        )
     return specs
 
 
@@ -346,15 +386,26 @@ def edit_round(round_id: int) -> str | Response:
     """A draft's items, order and settings; an opened round's remaining settings."""
     round_ = _round_or_404(round_id)
     if round_.state is not RoundState.DRAFT and request.method == "GET":
-        return render_template("facilitator/round_edit.html", round=round_, form=None,
-                               settings_form=RoundSettingsForm(obj=round_), error=None)
+        return render_template(
+            "facilitator/round_edit.html",
+            round=round_,
+            form=None,
+            settings_form=RoundSettingsForm(obj=round_),
+            error=None,
+        )
     error = notice = None
     form = EditRoundForm()
     if request.method == "GET":
-        form = EditRoundForm(data={
-            "title": round_.title, "mode": round_.mode.value, "top_k": round_.top_k,
-            "results_live": round_.results_live, "anonymous": round_.anonymous,
-            "items": _rows_of(round_) + [_blank()] * BLANK_ROWS})
+        form = EditRoundForm(
+            data={
+                "title": round_.title,
+                "mode": round_.mode.value,
+                "top_k": round_.top_k,
+                "results_live": round_.results_live,
+                "anonymous": round_.anonymous,
+                "items": _rows_of(round_) + [_blank()] * BLANK_ROWS,
+            }
+        )
     elif form.validate_on_submit():
         rows = list(form.items.data)
         action = request.form.get("action", "save")
@@ -365,9 +416,15 @@ def edit_round(round_id: int) -> str | Response:
         else:
             try:
                 round_service.edit_draft_round(
-                    db.session, round_, title=form.title.data or "", items=_item_specs(rows),
-                    mode=BallotMode(form.mode.data), top_k=form.top_k.data,
-                    results_live=form.results_live.data, anonymous=form.anonymous.data)
+                    db.session,
+                    round_,
+                    title=form.title.data or "",
+                    items=_item_specs(rows),
+                    mode=BallotMode(form.mode.data),
+                    top_k=form.top_k.data,
+                    results_live=form.results_live.data,
+                    anonymous=form.anonymous.data,
+                )
             except ServiceError as exc:
                 db.session.rollback()
                 error = exc.message
@@ -375,8 +432,14 @@ def edit_round(round_id: int) -> str | Response:
                 db.session.commit()
                 flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
                 return _back_to_session(round_)
-    return render_template("facilitator/round_edit.html", round=round_, form=form,
-                           settings_form=None, error=error, notice=notice)
+    return render_template(
+        "facilitator/round_edit.html",
+        round=round_,
+        form=form,
+        settings_form=None,
+        error=error,
+        notice=notice,
+    )
 
 
 @bp.post("/rondes/<int:round_id>/instellingen")
@@ -388,9 +451,14 @@ def round_settings(round_id: int) -> str | Response:
     if form.validate_on_submit():
         try:
             round_service.update_settings(
-                db.session, round_, title=form.title.data or "", mode=round_.mode,
-                top_k=round_.top_k, results_live=form.results_live.data,
-                anonymous=form.anonymous.data)
+                db.session,
+                round_,
+                title=form.title.data or "",
+                mode=round_.mode,
+                top_k=round_.top_k,
+                results_live=form.results_live.data,
+                anonymous=form.anonymous.data,
+            )
         except ServiceError as exc:
             db.session.rollback()
             error = exc.message
@@ -398,8 +466,9 @@ def round_settings(round_id: int) -> str | Response:
             db.session.commit()
             flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
             return _back_to_session(round_)
-    return render_template("facilitator/round_edit.html", round=round_, form=None,
-                           settings_form=form, error=error)
+    return render_template(
+        "facilitator/round_edit.html", round=round_, form=None, settings_form=form, error=error
+    )
 
 
 def _round_action(round_id: int, action: str) -> Response:
@@ -419,13 +488,19 @@ def _round_action(round_id: int, action: str) -> Response:
     else:
         db.session.commit()
     if action == "open":
-        success = (_("Ronde ‘%(title)s’ is weer open. Eerdere stemmen tellen mee en mogen "
-                     "nog veranderen.", title=round_.title) if was_closed
-                   else _("Ronde ‘%(title)s’ is open: de deelnemers kunnen stemmen.",
-                          title=round_.title))
+        success = (
+            _(
+                "Ronde ‘%(title)s’ is weer open. Eerdere stemmen tellen mee en mogen "
+                "nog veranderen.",
+                title=round_.title,
+            )
+            if was_closed
+            else _("Ronde ‘%(title)s’ is open: de deelnemers kunnen stemmen.", title=round_.title)
+        )
     else:
-        success = _("Ronde ‘%(title)s’ is gesloten. Het scherm toont de uitslag.",
-                    title=round_.title)
+        success = _(
+            "Ronde ‘%(title)s’ is gesloten. Het scherm toont de uitslag.", title=round_.title
+        )
     return _round_action_done(round_, error, success)
 
 
