@@ -144,6 +144,13 @@ class RoundSettingsForm(FlaskForm):
 # --- Partners on their phones -------------------------------------------------------------
 
 
+def _int_or_none(value: object) -> int | None:
+    """Coerce a select's value; the empty placeholder option becomes None."""
+    if value in (None, ""):
+        return None
+    return int(str(value))
+
+
 class JoinForm(FlaskForm):
     """Joining a session: no account, just who you are here for."""
 
@@ -155,7 +162,7 @@ class JoinForm(FlaskForm):
         filters=[lambda v: " ".join(v.split()) if v else v],
         description=_l("Begin te typen en kies uit de lijst. Staat je organisatie er niet bij? "
                        "Typ dan de naam."))
-    pillar = SelectField(_l("Bloedgroep (pijler)"), coerce=int,
+    pillar = SelectField(_l("Bloedgroep (pijler)"), coerce=_int_or_none,
                          validators=[DataRequired(_l("Kies je bloedgroep (pijler)."))],
                          validate_choice=False)
     display_name = StringField(_l("Je naam (niet verplicht)"),

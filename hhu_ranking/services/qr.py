@@ -28,4 +28,5 @@ def qr_svg(url: str) -> str:
     code = segno.make(url, error="m", boost_error=False)
     svg: str = code.svg_inline(scale=1, border=2, omitsize=True, dark="#000", light="#fff")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + svg.replace(
-        "<svg ", '<svg xmlns="http://www.w3.org/2000/svg" role="img" ', 1)
+        "<svg ", '<svg xmlns="http://www.w3.org/2000/svg" role="img" ', 1
+    )

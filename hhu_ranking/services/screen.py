@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -44,9 +44,12 @@ class PollVersions:
 def poll_versions(db: Session, join_code: str) -> PollVersions | None:
     """One cheap SELECT: the session's id and versions, or None for an unknown code."""
     row = db.execute(
-        select(RankingSession.id, RankingSession.join_code, RankingSession.state_version,
-               RankingSession.activity_version)
-        .where(RankingSession.join_code == join_code)
+        select(
+            RankingSession.id,
+            RankingSession.join_code,
+            RankingSession.state_version,
+            RankingSession.activity_version,
+        ).where(RankingSession.join_code == join_code)
     ).one_or_none()
     if row is None:
         return None
@@ -100,7 +103,8 @@ class ScreenView:
 def voted_organisations(db: Session, round_id: int) -> list[str]:
     """Names of the organisations with at least one ballot in the round, alphabetically."""
     rows = db.execute(
-        select(distinct(func.coalesce(Organisation.name, Participant.organisation_other)))
+        select(func.coalesce(Organisation.name, Participant.organisation_other))
+        .distinct()
         .select_from(Ballot)
         .join(Participant, Participant.id == Ballot.participant_id)
         .outerjoin(Organisation, Organisation.id == Participant.organisation_id)
@@ -111,19 +115,27 @@ def voted_organisations(db: Session, round_id: int) -> list[str]:
 
 def build_screen(db: Session, ranking_session: RankingSession) -> ScreenView:
     round_ = current_round(ranking_session)
-    joined = db.scalar(select(func.count()).select_from(Participant)
-                       .where(Participant.session_id == ranking_session.id)) or 0
+    joined = (
+        db.scalar(
+            select(func.count())
+            .select_from(Participant)
+            .where(Participant.session_id == ranking_session.id)
+        )
+        or 0
+    )
     view = ScreenView(ranking_session, round_, joined=joined, voted=0)
     if round_ is None:
         return view
-    view.voted = db.scalar(select(func.count()).select_from(Ballot)
-                           .where(Ballot.round_id == round_.id)) or 0
+    view.voted = (
+        db.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_.id)) or 0
+    )
     view.organisations = voted_organisations(db, round_.id)
     view.show_result = round_.state is RoundState.CLOSED or round_.results_live
     if view.show_result and view.voted:
         payload = live_result(db, round_)
-        cached_version = db.scalar(select(RoundResult.version)
-                                   .where(RoundResult.round_id == round_.id))
+        cached_version = db.scalar(
+            select(RoundResult.version).where(RoundResult.round_id == round_.id)
+        )
         view.fresh = cached_version == round_.version
         view.result = parse_result(payload) if payload else None
     return view

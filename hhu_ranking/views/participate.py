@@ -59,8 +59,10 @@ LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 
 
 def _unknown_code(raw: str) -> tuple[str, int]:
-    message = _("We kennen geen sessie met de code ‘%(code)s’. Kijk nog eens goed op het "
-                "grote scherm.", code=raw.strip()[:12])
+    message = _(
+        "We kennen geen sessie met de code ‘%(code)s’. Kijk nog eens goed op het grote scherm.",
+        code=raw.strip()[:12],
+    )
     return render_template("participate/enter.html", error=message, code=raw), 404
 
 
@@ -85,7 +87,8 @@ def _pillar_choices() -> list[tuple[Any, str]]:
     english = str(get_locale() or "nl").startswith("en")
     pillars = db.session.scalars(select(Pillar).order_by(Pillar.position)).all()
     return [("", _("Kies je bloedgroep"))] + [
-        (p.id, p.name_en if english else p.name_nl) for p in pillars]
+        (p.id, p.name_en if english else p.name_nl) for p in pillars
+    ]
 
 
 def _is_htmx() -> bool:
@@ -131,8 +134,11 @@ class PhoneRound:
 
     @property
     def is_top_k(self) -> bool:
-        return self.round is not None and self.round.mode is BallotMode.TOP_K and (
-            self.round.ballot_length < len(self.round.items))
+        return (
+            self.round is not None
+            and self.round.mode is BallotMode.TOP_K
+            and (self.round.ballot_length < len(self.round.items))
+        )
 
     @property
     def places(self) -> list[int]:
@@ -151,10 +157,15 @@ class PhoneRound:
         return _local_time(self.ballot.updated_at) if self.ballot is not None else ""
 
 
-def _phone_round(ranking_session: RankingSession, participant: Participant,
-                 round_: Round | None = None, *, error: str | None = None,
-                 submitted: list[int] | None = None,
-                 places: dict[int, int] | None = None) -> PhoneRound:
+def _phone_round(
+    ranking_session: RankingSession,
+    participant: Participant,
+    round_: Round | None = None,
+    *,
+    error: str | None = None,
+    submitted: list[int] | None = None,
+    places: dict[int, int] | None = None,
+) -> PhoneRound:
     if round_ is None:
         round_ = current_round(ranking_session)
     view = PhoneRound(ranking_session, participant, round_, error=error)
@@ -172,17 +183,22 @@ def _phone_round(ranking_session: RankingSession, participant: Participant,
     if not view.is_top_k:
         order += [i for i in by_id if i not in order]
     chosen_ids = order[: round_.ballot_length] if view.is_top_k else order
-    view.chosen = [RankRow(by_id[i], (places or {}).get(i, n)) for n, i in
-                   enumerate(chosen_ids, start=1)]
-    view.rest = [RankRow(item, (places or {}).get(item.id, 0)) for item in round_.items
-                 if item.id not in chosen_ids]
+    view.chosen = [
+        RankRow(by_id[i], (places or {}).get(i, n)) for n, i in enumerate(chosen_ids, start=1)
+    ]
+    view.rest = [
+        RankRow(item, (places or {}).get(item.id, 0))
+        for item in round_.items
+        if item.id not in chosen_ids
+    ]
     return view
 
 
 def _render_round(view: PhoneRound, status: int = 200) -> Response:
     template = "participate/_round.html" if _is_htmx() else "participate/vote.html"
-    response = make_response(render_template(template, view=view,
-                                             poll_seconds=_poll_seconds()), status)
+    response = make_response(
+        render_template(template, view=view, poll_seconds=_poll_seconds()), status
+    )
     response.headers["Vary"] = "HX-Request"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -227,15 +243,21 @@ def join(code: str) -> Response | tuple[str, int] | str:
     error: str | None = None
     status = 200
     if ranking_session.joining_locked:
-        error = _("Deze sessie is gesloten voor nieuwe deelnemers. Vraag de gespreksleider "
-                  "om je toe te laten.")
+        error = _(
+            "Deze sessie is gesloten voor nieuwe deelnemers. Vraag de gespreksleider "
+            "om je toe te laten."
+        )
         status = 403
     elif form.validate_on_submit():
         try:
             _participant_, token = join_session(
-                db.session, ranking_session, organisation_id=None,
-                organisation_other=form.organisation.data, pillar_id=form.pillar.data,
-                display_name=form.display_name.data)
+                db.session,
+                ranking_session,
+                organisation_id=None,
+                organisation_other=form.organisation.data,
+                pillar_id=form.pillar.data,
+                display_name=form.display_name.data,
+            )
         except ServiceError as refused:
             db.session.rollback()
             error, status = refused.message, refused.status
@@ -249,8 +271,13 @@ def join(code: str) -> Response | tuple[str, int] | str:
         if csrf is not None and csrf.errors:
             error = _("Je formulier was verlopen. Probeer het nog een keer.")
     organisations = db.session.scalars(select(Organisation.name).order_by(Organisation.name)).all()
-    return render_template("participate/join.html", ranking_session=ranking_session, form=form,
-                           organisations=organisations, error=error), status
+    return render_template(
+        "participate/join.html",
+        ranking_session=ranking_session,
+        form=form,
+        organisations=organisations,
+        error=error,
+    ), status
 
 
 @bp.get("/j/<code>/stem")
@@ -275,11 +302,15 @@ def ballot(code: str) -> Response | tuple[str, int]:
     if participant is None:
         return redirect(url_for("participate.join", code=ranking_session.join_code))
     form = BallotForm()
-    round_ = db.session.scalar(select(Round).where(Round.id == form.round_id.data,
-                                                   Round.session_id == ranking_session.id))
+    round_ = db.session.scalar(
+        select(Round).where(Round.id == form.round_id.data, Round.session_id == ranking_session.id)
+    )
     if round_ is None or not form.validate_on_submit():
-        view = _phone_round(ranking_session, participant,
-                            error=_("Je stem kon niet worden gelezen. Probeer het nog een keer."))
+        view = _phone_round(
+            ranking_session,
+            participant,
+            error=_("Je stem kon niet worden gelezen. Probeer het nog een keer."),
+        )
         return _render_round(view, 422)
     item_ids = [item.id for item in round_.items]
     places = _submitted_places(item_ids)
@@ -287,15 +318,23 @@ def ballot(code: str) -> Response | tuple[str, int]:
         order = form.chosen_order(item_ids, request.form)
         # say so before complaining about the ballot itself: nothing on the phone can fix that
         if round_.state is RoundState.CLOSED:
-            raise ServiceError(_("Deze ronde is gesloten. Je kunt je stem niet meer insturen of "
-                                 "aanpassen."), status=409)
+            raise ServiceError(
+                _("Deze ronde is gesloten. Je kunt je stem niet meer insturen of aanpassen."),
+                status=409,
+            )
         if round_.state is RoundState.DRAFT:
             raise ServiceError(_("Deze ronde is nog niet geopend."), status=409)
         cast_ballot(db.session, round_, participant, order)
     except ValueError as invalid:
         db.session.rollback()
-        view = _phone_round(ranking_session, participant, round_, error=str(invalid),
-                            submitted=form.ranking.data or None, places=places)
+        view = _phone_round(
+            ranking_session,
+            participant,
+            round_,
+            error=str(invalid),
+            submitted=form.ranking.data or None,
+            places=places,
+        )
         return _render_round(view, 422)
     except ServiceError as refused:
         db.session.rollback()
@@ -303,8 +342,14 @@ def ballot(code: str) -> Response | tuple[str, int]:
             # the round closed: show what the room sees now, with the reason on top
             view = _phone_round(ranking_session, participant, error=refused.message)
         else:
-            view = _phone_round(ranking_session, participant, round_, error=refused.message,
-                                submitted=order, places=places)
+            view = _phone_round(
+                ranking_session,
+                participant,
+                round_,
+                error=refused.message,
+                submitted=order,
+                places=places,
+            )
         return _render_round(view, refused.status)
     db.session.commit()
     if _is_htmx():
@@ -331,8 +376,11 @@ def status(code: str) -> Response | tuple[str, int]:
     fragment when the round opened or closed.
     """
     normal = normalise_join_code(code)
-    row = db.session.execute(select(RankingSession.id, RankingSession.state_version)
-                             .where(RankingSession.join_code == normal)).one_or_none()
+    row = db.session.execute(
+        select(RankingSession.id, RankingSession.state_version).where(
+            RankingSession.join_code == normal
+        )
+    ).one_or_none()
     if row is None:
         return _unknown_code(code)
     etag = f"p{row.state_version}"
@@ -348,8 +396,9 @@ def status(code: str) -> Response | tuple[str, int]:
     view = _phone_round(ranking_session, participant)
     if request.args.get("seen") == view.key:
         return _no_body(204, etag)
-    response = make_response(render_template("participate/_round.html", view=view,
-                                             poll_seconds=_poll_seconds()))
+    response = make_response(
+        render_template("participate/_round.html", view=view, poll_seconds=_poll_seconds())
+    )
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -29,8 +29,9 @@ bp = Blueprint("screen", __name__, url_prefix="/scherm")
 
 
 def _unknown() -> tuple[str, int]:
-    return render_template("participate/enter.html", code="",
-                           error=_("We kennen geen sessie met deze code.")), 404
+    return render_template(
+        "participate/enter.html", code="", error=_("We kennen geen sessie met deze code.")
+    ), 404
 
 
 @bp.get("/<code>")
@@ -54,10 +55,15 @@ def show(code: str) -> Response | tuple[str, int]:
     view = build_screen(db.session, ranking_session)
     db.session.commit()
     template = "screen/_live.html" if htmx else "screen/show.html"
-    response = make_response(render_template(
-        template, view=view, etag=etag if view.fresh else "",
-        join_link=join_url(ranking_session.join_code),
-        poll_seconds=_poll_seconds()))
+    response = make_response(
+        render_template(
+            template,
+            view=view,
+            etag=etag if view.fresh else "",
+            join_link=join_url(ranking_session.join_code),
+            poll_seconds=_poll_seconds(),
+        )
+    )
     if view.fresh:
         response.set_etag(etag)
     _cache_headers(response)

@@ -1,0 +1,313 @@
+"""Partners on their phones: joining, ranking, and learning that a round opened or closed."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from hhu_ranking.extensions import db
+from hhu_ranking.models import BallotMode, Participant, RankingSession
+from hhu_ranking.services.sessions import set_joining_locked
+
+from .participate_helpers import ballots, close_round, join, open_round, pillar_id, vote
+
+
+def _spaced_lower(code: str) -> str:
+    return f" {code[:3].lower()} {code[3:].lower()} "
+
+
+def test_join_box_accepts_the_code_in_lower_case_with_spaces(client, make_session):
+    ids = make_session()
+    response = client.get("/doe-mee", query_string={"code": _spaced_lower(ids["code"])})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/j/{ids['code']}")
+
+
+def test_home_page_join_box_points_at_the_join_route(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'action="/doe-mee"' in page
+
+
+def test_unknown_code_gets_a_clear_dutch_message(client, make_session):
+    make_session()
+    response = client.get("/doe-mee", query_string={"code": "QQQQQQ"})
+    assert response.status_code == 404
+    assert "We kennen geen sessie met de code" in response.get_data(as_text=True)
+
+
+def test_a_link_with_a_lower_case_code_is_tidied(client, make_session):
+    ids = make_session()
+    response = client.get(f"/j/{ids['code'].lower()}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/j/{ids['code']}")
+
+
+def test_join_form_offers_partners_and_the_six_pillars_in_dutch(client, make_session):
+    ids = make_session()
+    page = client.get(f"/j/{ids['code']}").get_data(as_text=True)
+    assert '<datalist id="partners">' in page
+    assert '<option value="Gemeente Utrecht">' in page
+    assert "Praktijk en uitvoering" in page
+    assert len(re.findall(r'<option value="\d+"', page)) == 6
+
+
+def test_pillars_are_english_when_the_locale_is_english(client, make_session):
+    ids = make_session()
+    page = client.get(f"/j/{ids['code']}?lang=en").get_data(as_text=True)
+    assert "Praktijk en uitvoering" not in page
+
+
+def test_joining_stores_the_participant_and_a_signed_cookie(app, client, make_session):
+    ids = make_session()
+    response = join(client, app, ids["code"], name="Fatima")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/j/{ids['code']}/stem")
+    with client.session_transaction() as cookie:
+        token = cookie["participants"][str(ids["session_id"])]
+    with app.app_context():
+        participant = db.session.scalar(select(Participant))
+        assert participant.organisation.name == "Gemeente Utrecht"
+        assert participant.display_name == "Fatima"
+        assert token not in participant.token_hash  # only the hash is stored
+    # coming back to the join link goes straight to the ballot
+    again = client.get(f"/j/{ids['code']}")
+    assert again.status_code == 302 and again.headers["Location"].endswith("/stem")
+
+
+def test_joining_needs_an_organisation_and_a_pillar(app, client, make_session):
+    ids = make_session()
+    no_org = client.post(f"/j/{ids['code']}", data={"organisation": " ", "pillar": pillar_id(app)})
+    assert no_org.status_code == 422
+    assert "Kies je organisatie" in no_org.get_data(as_text=True)
+    no_pillar = client.post(
+        f"/j/{ids['code']}", data={"organisation": "Gemeente Utrecht", "pillar": ""}
+    )
+    assert no_pillar.status_code == 422
+    assert "Kies je bloedgroep" in no_pillar.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Participant)) is None
+
+
+def test_another_organisation_may_be_typed(app, client, make_session):
+    ids = make_session()
+    assert join(client, app, ids["code"], organisation="Buurtteam  Overvecht").status_code == 302
+    with app.app_context():
+        participant = db.session.scalar(select(Participant))
+        assert participant.organisation_id is None
+        assert participant.organisation_other == "Buurtteam Overvecht"
+
+
+def test_a_typed_partner_name_counts_as_that_partner(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"], organisation="gemeente utrecht")
+    with app.app_context():
+        assert db.session.scalar(select(Participant)).organisation.name == "Gemeente Utrecht"
+
+
+def test_a_locked_session_refuses_new_participants(app, client, make_session):
+    ids = make_session()
+    with app.app_context():
+        set_joining_locked(db.session, db.session.get(RankingSession, ids["session_id"]), True)
+        db.session.commit()
+    page = client.get(f"/j/{ids['code']}")
+    assert page.status_code == 403
+    assert "gesloten voor nieuwe deelnemers" in page.get_data(as_text=True)
+    response = join(client, app, ids["code"])
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(Participant)) is None
+
+
+def test_a_joined_phone_keeps_voting_after_the_session_locks(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    with app.app_context():
+        set_joining_locked(db.session, db.session.get(RankingSession, ids["session_id"]), True)
+        db.session.commit()
+    assert vote(client, ids["code"], ids["round_id"], ids["item_ids"]).status_code == 302
+
+
+def test_ballot_page_without_joining_sends_you_to_join(client, make_session):
+    ids = make_session()
+    response = client.get(f"/j/{ids['code']}/stem")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/j/{ids['code']}"
+    )
+
+
+def test_before_a_round_opens_the_phone_waits(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    page = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
+    assert "opent zo de eerste ronde" in page
+    assert 'hx-trigger="every 2.0s"' in page
+
+
+def test_open_round_shows_the_items_to_rank_with_and_without_javascript(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    page = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
+    for title in ("Mensgericht", "Missiegedreven", "Regiobreed"):
+        assert title in page
+    # JavaScript posts the list order; without it each item has a place select
+    for item_id in ids["item_ids"]:
+        assert f'name="ranking" value="{item_id}" disabled' in page
+        assert f'name="pos-{item_id}"' in page
+    assert 'aria-live="polite"' in page
+    assert "hoger zetten" in page and "lager zetten" in page
+    assert "Sortable.min.js" in page and "js/rank.js" in page
+
+
+def test_ballot_is_confirmed_with_its_order_and_time(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    a, b, c = ids["item_ids"]
+    response = vote(client, ids["code"], ids["round_id"], [c, a, b])
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Je stem is ontvangen" in page
+    confirmed = re.search(r'<ol class="confirm-list">(.*?)</ol>', page, re.S).group(1)
+    assert re.findall(r"<li>(.*?)</li>", confirmed) == [
+        "Regiobreed",
+        "Mensgericht",
+        "Missiegedreven",
+    ]
+    assert re.search(r"Ontvangen om \d\d:\d\d:\d\d", page)
+
+
+def test_ballot_over_htmx_returns_the_confirmed_fragment(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    response = vote(client, ids["code"], ids["round_id"], ids["item_ids"], **{"HX-Request": "true"})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="phone-round"')
+    assert "Je stem is ontvangen" in body and "<html" not in body
+
+
+def test_ballot_can_be_revised_and_the_last_one_counts(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    a, b, c = ids["item_ids"]
+    vote(client, ids["code"], ids["round_id"], [a, b, c])
+    vote(client, ids["code"], ids["round_id"], [b, c, a])
+    stored = ballots(app, ids["round_id"])
+    assert len(stored) == 1
+    assert stored[0].ranking == [b, c, a]
+    assert stored[0].revision == 2
+    page = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
+    assert "Stem aanpassen" in page
+
+
+def test_no_javascript_form_with_place_selects_works(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    a, b, c = ids["item_ids"]
+    response = client.post(
+        f"/j/{ids['code']}/stem",
+        data={"round_id": ids["round_id"], f"pos-{a}": "3", f"pos-{b}": "1", f"pos-{c}": "2"},
+    )
+    assert response.status_code == 302
+    assert ballots(app, ids["round_id"])[0].ranking == [b, c, a]
+
+
+def test_no_javascript_form_reports_a_double_place(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    a, b, c = ids["item_ids"]
+    response = client.post(
+        f"/j/{ids['code']}/stem",
+        data={"round_id": ids["round_id"], f"pos-{a}": "1", f"pos-{b}": "1", f"pos-{c}": "2"},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Twee onderdelen staan op plaats 1" in page
+    # the phone keeps what was chosen, so only the mistake needs fixing
+    assert re.search(rf'name="pos-{b}">.*?<option value="1" selected', page, re.S)
+    assert ballots(app, ids["round_id"]) == []
+
+
+def test_top_k_round_offers_not_chosen_and_k_places(app, client, make_session):
+    ids = make_session(items=("A", "B", "C", "D", "E"), mode=BallotMode.TOP_K, top_k=2)
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    page = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
+    assert "Mijn top 2" in page and "niet gekozen" in page
+    assert "plaats 3" not in page
+    first, _, third, *_ = ids["item_ids"]
+    response = client.post(
+        f"/j/{ids['code']}/stem",
+        data={"round_id": ids["round_id"], f"pos-{third}": "1", f"pos-{first}": "2"},
+    )
+    assert response.status_code == 302
+    assert ballots(app, ids["round_id"])[0].ranking == [third, first]
+
+
+def test_status_is_304_while_nothing_changed_and_200_when_a_round_opens(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    first = client.get(f"/j/{ids['code']}/status", query_string={"seen": "wacht"})
+    # nothing to show yet: no body, but the phone learns the version
+    assert first.status_code == 204
+    etag = first.headers["ETag"]
+    assert (
+        client.get(
+            f"/j/{ids['code']}/status",
+            query_string={"seen": "wacht"},
+            headers={"If-None-Match": etag},
+        ).status_code
+        == 304
+    )
+    open_round(app, ids["round_id"])
+    opened = client.get(
+        f"/j/{ids['code']}/status", query_string={"seen": "wacht"}, headers={"If-None-Match": etag}
+    )
+    assert opened.status_code == 200
+    assert opened.headers["ETag"] != etag
+    body = opened.get_data(as_text=True)
+    assert "Waarden" in body and 'name="ranking"' in body
+    assert f"seen={ids['round_id']}-open" in body
+    close_round(app, ids["round_id"])
+    closed = client.get(
+        f"/j/{ids['code']}/status",
+        query_string={"seen": f"{ids['round_id']}-open"},
+        headers={"If-None-Match": opened.headers["ETag"]},
+    )
+    assert closed.status_code == 200
+    assert "Deze ronde is gesloten" in closed.get_data(as_text=True)
+
+
+def test_status_keeps_a_half_sorted_ballot_when_only_other_things_change(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    seen = f"{ids['round_id']}-open"
+    before = client.get(f"/j/{ids['code']}/status", query_string={"seen": seen})
+    with app.app_context():  # the facilitator locks joining: the state version moves
+        set_joining_locked(db.session, db.session.get(RankingSession, ids["session_id"]), True)
+        db.session.commit()
+    after = client.get(
+        f"/j/{ids['code']}/status",
+        query_string={"seen": seen},
+        headers={"If-None-Match": before.headers["ETag"]},
+    )
+    assert after.status_code == 204  # no swap: the phone keeps its order
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert after.headers["Cache-Control"] == "no-store"
+
+
+def test_status_fragment_carries_its_etag_for_the_next_poll(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    page = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
+    with app.app_context():
+        version = db.session.get(RankingSession, ids["session_id"]).state_version
+    assert f'hx-headers=\'{{"If-None-Match": "\\"p{version}\\""}}\'' in page

@@ -1,0 +1,212 @@
+"""The big screen: code and QR, counts, who voted, the live result, cheap conditional polls."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from sqlalchemy import event
+
+from hhu_ranking.extensions import db
+from hhu_ranking.services import results
+from hhu_ranking.services.qr import join_url
+
+from .participate_helpers import close_round, join, open_round, vote
+
+HX = {"HX-Request": "true"}
+
+
+def _phone(app, code, organisation="Gemeente Utrecht", name=""):
+    phone = app.test_client()
+    assert join(phone, app, code, organisation=organisation, name=name).status_code == 302
+    return phone
+
+
+def _fragment(client, code, **headers):
+    return client.get(f"/scherm/{code}", headers={**HX, **headers})
+
+
+def _kemeny(body: str) -> list[str]:
+    block = re.search(r'data-result="kemeny">(.*?)</ol>', body, re.S).group(1)
+    return [t.strip() for t in re.findall(r"<li>(.*?)</li>", block, re.S)]
+
+
+def _borda(body: str) -> list[tuple[str, str]]:
+    block = re.search(r'data-result="borda">(.*?)</ol>', body, re.S).group(1)
+    titles = re.findall(r'<span class="bar-title">\d+\. (.*?)</span>', block)
+    scores = re.findall(r'<span class="bar-score">(.*?)</span>', block)
+    return list(zip(titles, scores, strict=True))
+
+
+def test_projector_page_shows_the_code_qr_and_counts_without_login(app, client, make_session):
+    ids = make_session()
+    _phone(app, ids["code"])
+    response = client.get(f"/scherm/{ids['code']}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert ids["code"] in page
+    assert f"/scherm/{ids['code']}/qr.svg" in page
+    assert re.search(r'data-count="joined"><strong>1</strong>', page)
+    assert 'hx-trigger="every 1.0s"' in page
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_lower_case_code_is_tidied_and_unknown_codes_are_404(client, make_session):
+    ids = make_session()
+    tidy = client.get(f"/scherm/{ids['code'].lower()}")
+    assert tidy.status_code == 302 and tidy.headers["Location"].endswith(ids["code"])
+    assert client.get("/scherm/QQQQQQ").status_code == 404
+
+
+def test_qr_code_is_an_svg_of_the_absolute_join_link(app, client, make_session):
+    ids = make_session()
+    response = client.get(f"/scherm/{ids['code']}/qr.svg")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    root = ET.fromstring(response.data)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.get("viewBox")
+    with app.test_request_context("/", base_url="http://zaal.local:8000"):
+        assert join_url(ids["code"]) == f"http://zaal.local:8000/j/{ids['code']}"
+        app.config["PUBLIC_BASE_URL"] = "https://rank.healthhubutrecht.nl/"
+        assert join_url(ids["code"]) == f"https://rank.healthhubutrecht.nl/j/{ids['code']}"
+
+
+def test_fragment_is_304_while_nothing_changed_and_200_after_a_ballot(app, client, make_session):
+    ids = make_session()
+    phone = _phone(app, ids["code"])
+    open_round(app, ids["round_id"])
+    first = _fragment(client, ids["code"])
+    assert first.status_code == 200
+    body = first.get_data(as_text=True)
+    assert body.lstrip().startswith('<section id="screen-live"') and "<html" not in body
+    etag = first.headers["ETag"]
+    assert "HX-Request" in first.headers["Vary"]
+    # the fragment carries its own tag, so htmx sends it back on the next poll
+    assert f'"If-None-Match": "\\"{etag.strip(chr(34))}\\""' in body
+    same = _fragment(client, ids["code"], **{"If-None-Match": etag})
+    assert same.status_code == 304 and same.data == b""
+    vote(phone, ids["code"], ids["round_id"], ids["item_ids"])
+    after = _fragment(client, ids["code"], **{"If-None-Match": etag})
+    assert after.status_code == 200
+    assert after.headers["ETag"] != etag
+    assert re.search(r'data-count="voted"><strong>1</strong>', after.get_data(as_text=True))
+
+
+def test_unchanged_poll_costs_one_select(app, client, make_session):
+    ids = make_session()
+    open_round(app, ids["round_id"])
+    etag = _fragment(client, ids["code"]).headers["ETag"]
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert _fragment(client, ids["code"], **{"If-None-Match": etag}).status_code == 304
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1 and "ranking_session" in selects[0]
+
+
+def test_page_and_fragment_have_different_tags(client, make_session):
+    ids = make_session()
+    page = client.get(f"/scherm/{ids['code']}")
+    fragment = _fragment(client, ids["code"])
+    assert page.headers["ETag"] != fragment.headers["ETag"]
+    assert (
+        _fragment(client, ids["code"], **{"If-None-Match": page.headers["ETag"]}).status_code == 200
+    )
+
+
+def test_counts_and_the_organisations_that_voted(app, client, make_session):
+    ids = make_session()
+    umc = _phone(app, ids["code"], "UMC Utrecht", name="Geheime Naam")
+    other = _phone(app, ids["code"], "Buurtteam Overvecht")
+    _phone(app, ids["code"], "Gemeente Zeist")  # joined, did not vote
+    open_round(app, ids["round_id"])
+    vote(umc, ids["code"], ids["round_id"], ids["item_ids"])
+    vote(other, ids["code"], ids["round_id"], ids["item_ids"])
+    body = _fragment(client, ids["code"]).get_data(as_text=True)
+    assert re.search(r'data-count="joined"><strong>3</strong>', body)
+    assert re.search(r'data-count="voted"><strong>2</strong>', body)
+    orgs = re.search(r'data-result="organisations">(.*?)</ul>', body, re.S).group(1)
+    assert re.findall(r"<li>(.*?)</li>", orgs) == ["Buurtteam Overvecht", "UMC Utrecht"]
+    assert "Gemeente Zeist" not in body
+    assert "Geheime Naam" not in body
+
+
+def _vote_known_profile(app, ids):
+    """A > B > C twice-ish: Borda A 5, B 3, C 1; Kemeny A, B, C."""
+    a, b, c = ids["item_ids"]
+    for organisation, ranking in (
+        ("UMC Utrecht", [a, b, c]),
+        ("RIVM", [a, c, b]),
+        ("TNO", [b, a, c]),
+    ):
+        phone = _phone(app, ids["code"], organisation)
+        assert vote(phone, ids["code"], ids["round_id"], ranking).status_code == 302
+
+
+def test_live_result_shows_borda_bars_and_the_kemeny_consensus(app, client, make_session):
+    ids = make_session(items=("Mensgericht", "Missiegedreven", "Regiobreed"))
+    open_round(app, ids["round_id"])
+    _vote_known_profile(app, ids)
+    body = _fragment(client, ids["code"]).get_data(as_text=True)
+    assert _kemeny(body) == ["Mensgericht", "Missiegedreven", "Regiobreed"]
+    assert _borda(body) == [("Mensgericht", "5"), ("Missiegedreven", "3"), ("Regiobreed", "1")]
+
+
+def test_result_is_computed_once_per_change_not_once_per_viewer(
+    app, client, make_session, monkeypatch
+):
+    ids = make_session()
+    open_round(app, ids["round_id"])
+    calls: list[int] = []
+    real = results.compute_payload
+
+    def counting(round_, ballots):
+        calls.append(len(ballots))
+        return real(round_, ballots)
+
+    monkeypatch.setattr(results, "compute_payload", counting)
+    _vote_known_profile(app, ids)
+    for _viewer in range(4):
+        assert _fragment(app.test_client(), ids["code"]).status_code == 200
+    assert calls == [3]
+
+
+def test_hidden_results_show_only_counts_until_the_round_closes(app, client, make_session):
+    ids = make_session(results_live=False)
+    open_round(app, ids["round_id"])
+    _vote_known_profile(app, ids)
+    body = _fragment(client, ids["code"]).get_data(as_text=True)
+    assert re.search(r'data-count="voted"><strong>3</strong>', body)
+    assert 'data-result="kemeny"' not in body and 'data-result="borda"' not in body
+    assert "verborgen tot de ronde sluit" in body
+    close_round(app, ids["round_id"])
+    closed = _fragment(client, ids["code"]).get_data(as_text=True)
+    assert "Uitslag" in closed
+    assert _kemeny(closed) == ["Mensgericht", "Missiegedreven", "Regiobreed"]
+
+
+def test_final_result_stays_after_close(app, client, make_session):
+    ids = make_session()
+    open_round(app, ids["round_id"])
+    _vote_known_profile(app, ids)
+    close_round(app, ids["round_id"])
+    body = client.get(f"/scherm/{ids['code']}").get_data(as_text=True)
+    assert 'data-state="closed"' in body
+    assert _kemeny(body)[0] == "Mensgericht"
+
+
+@pytest.mark.parametrize("state", ["none", "draft"])
+def test_before_the_first_round_the_screen_invites_people_in(app, client, make_session, state):
+    ids = make_session()
+    body = _fragment(client, ids["code"]).get_data(as_text=True)
+    assert "De eerste ronde begint zo" in body
