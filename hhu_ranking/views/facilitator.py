@@ -385,14 +385,6 @@ def _item_specs(rows: list[dict[str, Any]]) -> list[ItemSpec]:
 def edit_round(round_id: int) -> str | Response:
     """A draft's items, order and settings; an opened round's remaining settings."""
     round_ = _round_or_404(round_id)
-    if round_.state is not RoundState.DRAFT and request.method == "GET":
-        return render_template(
-            "facilitator/round_edit.html",
-            round=round_,
-            form=None,
-            settings_form=RoundSettingsForm(obj=round_),
-            error=None,
-        )
     error = notice = None
     form = EditRoundForm()
     if request.method == "GET":
@@ -409,11 +401,12 @@ def edit_round(round_id: int) -> str | Response:
     elif form.validate_on_submit():
         rows = list(form.items.data)
         action = request.form.get("action", "save")
-        if action != "save":
+        if action != "save" and round_.state is RoundState.DRAFT:
             rows = _apply_row_action(rows, action)
             form = EditRoundForm(formdata=None, data={**form.data, "items": rows})
             notice = _("Nog niet opgeslagen: kies ‘Opslaan’ als je klaar bent.")
         else:
+            # the service decides, also when an editor from a stale tab posts to an open round
             try:
                 round_service.edit_draft_round(
                     db.session,
@@ -432,6 +425,14 @@ def edit_round(round_id: int) -> str | Response:
                 db.session.commit()
                 flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
                 return _back_to_session(round_)
+    if round_.state is not RoundState.DRAFT:
+        return render_template(
+            "facilitator/round_edit.html",
+            round=round_,
+            form=None,
+            settings_form=RoundSettingsForm(formdata=None, obj=round_),
+            error=error,
+        )
     return render_template(
         "facilitator/round_edit.html",
         round=round_,
