@@ -1,6 +1,7 @@
 """Models, split by domain noun. Importing this package registers every table."""
 
 from .agenda import AgendaChange, AgendaEntry, AgendaStatus
+from .api import ApiToken
 from .base import Base, utcnow
 from .catalogue import (
     CatalogueItem,
@@ -12,6 +13,7 @@ from .catalogue import (
     Pillar,
     Tier,
 )
+from .imports import BallotImport
 from .outcomes import Outcome, OutcomeImmutableError
 from .sessions import (
     Ballot,
@@ -27,6 +29,7 @@ from .sessions import (
 from .users import Role, User
 
 __all__ = [
+    "ApiToken", "BallotImport",
     "AgendaChange", "AgendaEntry", "AgendaStatus", "Outcome", "OutcomeImmutableError",
     "Ballot", "BallotMode", "Base", "CatalogueItem", "CatalogueList", "Coalition", "FocusArea",
     "MeetingKind", "Organisation", "Participant", "Phase", "Pillar", "RankingSession", "Role",

@@ -153,6 +153,9 @@ class Participant(Base):
     pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id", ondelete="SET NULL"))
     display_name: Mapped[str | None] = mapped_column(String(120))
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: set for a paper ballot (or another tool's) read in from a file: the import it came from
+    ballot_import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ballot_import.id", ondelete="SET NULL"))
 
     session: Mapped[RankingSession] = relationship(back_populates="participants")
     organisation: Mapped[Organisation | None] = relationship()

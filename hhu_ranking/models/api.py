@@ -1,0 +1,32 @@
+"""Tokens for the read-only JSON API (``/api/v1``), for the kerngroep's own tools."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, TimestampMixin
+from .users import User
+
+
+class ApiToken(TimestampMixin, Base):
+    """A bearer token that reads the API as its user. Only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    #: what the token is for ("Power BI kerngroep"), shown when listing tokens
+    name: Mapped[str] = mapped_column(String(120), default="")
+    #: SHA-256 (hex) of the token; the token itself is printed once and never stored
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: last request made with it (UTC), updated at most every few minutes
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: set when the token is withdrawn; a revoked token never authenticates again
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
