@@ -50,3 +50,23 @@ def register_cli(app: Flask) -> None:
             click.echo(f"  wachtwoord: {password}")
         else:
             click.echo("Er bestaat al een account; log in met je eigen gegevens.")
+
+    @app.cli.command("verify-outcomes")
+    @click.option("--ignore-version-drift", is_flag=True,
+                  help="Do not fail on results that differ only because the aggregation "
+                       "code is newer than the outcome.")
+    def verify_outcomes_command(ignore_version_drift: bool) -> None:
+        """Recompute every frozen outcome from its ballots; exit 1 when one differs."""
+        from .services.outcomes import verify_all
+
+        checked, findings = verify_all(db.session)
+        db.session.rollback()  # read only
+        failing = [f for f in findings if not (ignore_version_drift and f.version_drift_only)]
+        for finding in findings:
+            click.echo(f"AFWIJKING {finding.label}:", err=True)
+            for problem in finding.problems:
+                click.echo(f"  - {problem}", err=True)
+        if failing:
+            raise click.ClickException(
+                f"{len(failing)} van {checked} uitkomsten wijken af (zie hierboven).")
+        click.echo(f"{checked} uitkomsten gecontroleerd: alles klopt.")

@@ -274,8 +274,10 @@ def update_entry(
         old_coalition = entry.coalition
         _lock_coalition(db, coalition.id)
         changes.append(_log(db, entry, actor, "coalition", old_coalition.name, coalition.name))
+        # last place in the new coalition, counted before this entry joins it
+        position = _next_position(db, coalition.id)
         entry.coalition = coalition
-        entry.position = _next_position(db, coalition.id)
+        entry.position = position
         db.flush()
         _renumber(db, old_coalition.id)
     if phase.id != entry.phase_id:

@@ -6,10 +6,12 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, facilitator, main, participate, screen
+    from . import agenda, auth, facilitator, main, outcomes, participate, screen
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(facilitator.bp)
     app.register_blueprint(participate.bp)
     app.register_blueprint(screen.bp)
+    app.register_blueprint(outcomes.bp)
+    app.register_blueprint(agenda.bp)

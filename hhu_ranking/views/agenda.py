@@ -1,0 +1,292 @@
+"""The coalition agenda: everyone logged in can read it; the kerngroep changes it.
+
+Reordering is a plain form POST that redirects back (works without
+JavaScript); the buttons also carry htmx attributes, and on an
+``HX-Request`` the route answers with the coalition's list fragment only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..forms import (
+    AGENDA_STATUS_LABELS,
+    AgendaEntryForm,
+    AgendaMoveForm,
+    CoalitionForm,
+)
+from ..models import AgendaEntry, AgendaStatus, Coalition, Outcome, User
+from ..services import agenda as agenda_service
+from ..services import outcomes as outcome_service
+from ..services.errors import ServiceError
+
+bp = Blueprint("agenda", __name__, url_prefix="/agenda")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: how the change log names each field
+FIELD_LABELS = {
+    "created": _l("Op de agenda gezet"),
+    "position": _l("Plaats"),
+    "status": _l("Status"),
+    "owner": _l("Trekker"),
+    "note": _l("Notitie"),
+    "phase": _l("Fase"),
+    "year": _l("Jaar"),
+    "coalition": _l("Coalitie"),
+}
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    """The agenda is for facilitators (reading) and the kerngroep (changing)."""
+
+
+def _user() -> User | None:
+    user = current_user._get_current_object()  # the model, not the proxy
+    return user if isinstance(user, User) else None
+
+
+def kerngroep_required(view: F) -> F:
+    """Refuse (403) anyone who may not change the agenda, before any form is read."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            agenda_service.require_manager(_user())
+        except ServiceError:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+@bp.app_template_global()
+def agenda_status_label(status: AgendaStatus | str) -> str:
+    try:
+        return str(AGENDA_STATUS_LABELS[AgendaStatus(status)])
+    except ValueError:
+        return str(status)
+
+
+@bp.app_template_global()
+def agenda_field_label(field: str) -> str:
+    return str(FIELD_LABELS[field]) if field in FIELD_LABELS else field
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _entry_form(**kwargs: Any) -> AgendaEntryForm:
+    form = AgendaEntryForm(**kwargs)
+    form.coalition_id.choices = [(c.id, c.name) for c in agenda_service.coalitions(db.session)]
+    form.phase_id.choices = [
+        (p.id, f"{p.name} ({p.start_year}–{p.end_year})") for p in agenda_service.phases(db.session)
+    ]
+    return form
+
+
+def _can_manage() -> bool:
+    return bool(getattr(current_user, "can_manage_agenda", False))
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def overview() -> str:
+    coalitions = agenda_service.coalitions(db.session)
+    grouped: dict[int, list[AgendaEntry]] = {c.id: [] for c in coalitions}
+    for entry in agenda_service.entries(db.session):
+        grouped.setdefault(entry.coalition_id, []).append(entry)
+    return render_template(
+        "agenda/overview.html",
+        coalitions=coalitions,
+        grouped=grouped,
+        can_manage=_can_manage(),
+        coalition_form=CoalitionForm(),
+    )
+
+
+@bp.get("/coalitie/<key>")
+def coalition(key: str) -> str:
+    found = db.session.scalar(db.select(Coalition).where(Coalition.key == key))
+    if found is None:
+        abort(404)
+    entries = agenda_service.entries(db.session, found.id)
+    return render_template(
+        "agenda/coalition.html", coalition=found, entries=entries, can_manage=_can_manage()
+    )
+
+
+@bp.get("/punt/<int:entry_id>")
+def entry(entry_id: int) -> str:
+    item = db.get_or_404(AgendaEntry, entry_id)
+    form = None
+    if _can_manage():
+        form = _entry_form(obj=item)
+        form.status.data = item.status.value
+    return render_template("agenda/entry.html", entry=item, form=form, can_manage=_can_manage())
+
+
+# -- changing (kerngroep) ------------------------------------------------------------------
+
+
+@bp.route("/overnemen/<int:outcome_id>/<int:round_item_id>", methods=["GET", "POST"])
+@kerngroep_required
+def adopt(outcome_id: int, round_item_id: int) -> str | Response:
+    outcome = db.get_or_404(Outcome, outcome_id)
+    summary = outcome_service.summarise(outcome)
+    ranked = summary.item(round_item_id)
+    if ranked is None:
+        abort(404)
+    form = _entry_form()
+    if request.method == "GET":
+        defaults = agenda_service.adopt_defaults(db.session, outcome)
+        form.year.data = defaults.year
+        if defaults.phase_id is not None:
+            form.phase_id.data = defaults.phase_id
+        if defaults.coalition_id is not None:
+            form.coalition_id.data = defaults.coalition_id
+        form.status.data = AgendaStatus.PROPOSED.value
+    error = None
+    if form.validate_on_submit():
+        try:
+            created = agenda_service.adopt_item(
+                db.session,
+                _user(),
+                outcome,
+                round_item_id,
+                coalition_id=form.coalition_id.data,
+                phase_id=form.phase_id.data,
+                year=form.year.data,
+                owner=form.owner.data,
+                status=AgendaStatus(form.status.data),
+                note=form.note.data,
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            if exc.status == 403:
+                abort(403)
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "‘%(title)s’ staat op de agenda van %(coalition)s.",
+                    title=created.title,
+                    coalition=created.coalition.name,
+                ),
+                "success",
+            )
+            return redirect(url_for(".coalition", key=created.coalition.key))
+    return render_template(
+        "agenda/adopt.html", form=form, outcome=outcome, summary=summary, ranked=ranked, error=error
+    ), (422 if error else 200)
+
+
+@bp.post("/punt/<int:entry_id>")
+@kerngroep_required
+def update(entry_id: int) -> str | Response | tuple[str, int]:
+    item = db.get_or_404(AgendaEntry, entry_id)
+    form = _entry_form()
+    error = None
+    if form.validate_on_submit():
+        try:
+            changes = agenda_service.update_entry(
+                db.session,
+                _user(),
+                item,
+                coalition_id=form.coalition_id.data,
+                phase_id=form.phase_id.data,
+                year=form.year.data,
+                owner=form.owner.data,
+                status=AgendaStatus(form.status.data),
+                note=form.note.data,
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            if changes:
+                flash(_("Wijzigingen opgeslagen."), "success")
+            else:
+                flash(_("Er was niets veranderd."), "success")
+            return redirect(url_for(".entry", entry_id=item.id))
+    else:
+        error = _("Controleer de velden hieronder.")
+    db.session.refresh(item)
+    return render_template(
+        "agenda/entry.html", entry=item, form=form, can_manage=True, error=error
+    ), 422
+
+
+@bp.post("/punt/<int:entry_id>/verplaatsen")
+@kerngroep_required
+def move(entry_id: int) -> str | Response:
+    item = db.get_or_404(AgendaEntry, entry_id)
+    form = AgendaMoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    offset = -1 if form.direction.data == "up" else 1
+    moved = agenda_service.move_entry(db.session, _user(), item, offset)
+    db.session.commit()
+    if moved:
+        notice = _("‘%(title)s’ staat nu op plaats %(n)d.", title=item.title, n=item.position + 1)
+    else:
+        notice = _("‘%(title)s’ kan niet verder.", title=item.title)
+    coalition_ = item.coalition
+    if _is_htmx():
+        entries = agenda_service.entries(db.session, coalition_.id)
+        return render_template(
+            "agenda/_entries.html",
+            coalition=coalition_,
+            entries=entries,
+            can_manage=True,
+            notice=notice,
+        )
+    flash(notice, "success")
+    back = request.form.get("back")
+    if back == "overview":
+        return redirect(url_for(".overview", _anchor=f"coalitie-{coalition_.key}"))
+    return redirect(url_for(".coalition", key=coalition_.key, _anchor=f"punt-{item.id}"))
+
+
+@bp.post("/coalities")
+@kerngroep_required
+def add_coalition() -> Response:
+    form = CoalitionForm()
+    if not form.validate_on_submit():
+        flash(_("Geef de coalitie een naam."), "error")
+        return redirect(url_for(".overview"))
+    try:
+        created = agenda_service.add_coalition(
+            db.session, _user(), form.name.data, form.description.data or ""
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".overview"))
+    db.session.commit()
+    flash(_("Coalitie ‘%(name)s’ toegevoegd.", name=created.name), "success")
+    return redirect(url_for(".coalition", key=created.key))
