@@ -141,48 +141,39 @@ def build_screen(db: Session, ranking_session: RankingSession) -> ScreenView:
     return view
 
 
-def _titles(payload: dict[str, Any]) -> list[str]:
-    return [str(item["title"]) for item in payload.get("items", [])]
-
-
-def _alternative(ref: Any, titles: list[str]) -> str:
-    """An alternative in the payload (its 0-based index, as int or string) as its title."""
-    if isinstance(ref, int):
-        return titles[ref]
-    if isinstance(ref, str) and ref.isdigit():
-        return titles[int(ref)]
-    return str(ref)
-
-
-def _method(analysis: dict[str, Any], name: str) -> dict[str, Any] | None:
-    methods = analysis.get("methods", analysis)
-    method = methods.get(name) if isinstance(methods, dict) else None
-    return method if isinstance(method, dict) else None
-
-
 def parse_result(payload: dict[str, Any]) -> LiveResult | None:
-    """Turn the cached payload into what the template draws."""
+    """Turn the cached payload into what the template draws.
+
+    ``payload["analysis"]`` is ``aggregation.report.analyse``'s dict: methods
+    give ``ranking`` as tiers of 0-based alternative ids (the round's item
+    order, as in ``payload["items"]``) and ``scores`` keyed by those ids as
+    strings.
+    """
     analysis = payload.get("analysis")
     if not analysis:
         return None
-    titles = _titles(payload)
+    titles = [str(item["title"]) for item in payload.get("items", [])]
+    methods = analysis.get("methods", {})
     borda_bars: list[BordaBar] = []
-    borda = _method(analysis, "borda")
+    borda = methods.get("borda")
     if borda is not None:
-        scores = {_alternative(k, titles): float(v) for k, v in borda["scores"].items()}
+        scores = {int(k): float(v) for k, v in borda["scores"].items()}
         top = max(scores.values(), default=0.0) or 1.0
         place = 1
         for tier in borda["ranking"]:
-            for ref in tier:
-                title = _alternative(ref, titles)
-                score = scores.get(title, 0.0)
-                borda_bars.append(BordaBar(title, score, max(0.0, 100.0 * score / top), place))
+            for alternative in tier:
+                score = scores.get(int(alternative), 0.0)
+                borda_bars.append(
+                    BordaBar(titles[int(alternative)], score, max(0.0, 100.0 * score / top), place)
+                )
             place += len(tier)
     kemeny_tiers: list[list[str]] = []
     unique = exact = True
-    kemeny = _method(analysis, "kemeny")
+    kemeny = methods.get("kemeny")
     if kemeny is not None:
-        kemeny_tiers = [[_alternative(ref, titles) for ref in tier] for tier in kemeny["ranking"]]
+        kemeny_tiers = [[titles[int(a)] for a in tier] for tier in kemeny["ranking"]]
         unique = bool(kemeny.get("unique", True))
-        exact = bool(kemeny.get("exact", kemeny.get("optimal", True)))
+        details = kemeny.get("details") or {}
+        # a time budget hit is reported, never hidden: the screen says the order is not final
+        exact = bool(details.get("optimal", True)) and not details.get("time_limit_hit", False)
     return LiveResult(int(payload.get("ballots", 0)), borda_bars, kemeny_tiers, unique, exact)

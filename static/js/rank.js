@@ -55,9 +55,10 @@
         item.querySelector("[data-rank-input]").disabled = true;
         item.querySelector(".rank-no").textContent = "";
       });
+      // an item of "Niet gekozen" can always move up: into the top k when it is first there
       var all = top.concat(others);
       all.forEach(function (item, index) {
-        item.querySelector('[data-move="up"]').disabled = index === 0;
+        item.querySelector('[data-move="up"]').disabled = index === 0 && top.length > 0;
         item.querySelector('[data-move="down"]').disabled = index === all.length - 1;
       });
       if (counter) counter.textContent = "(" + format(form.dataset.msgCount, { n: top.length, k: k }) + ")";
