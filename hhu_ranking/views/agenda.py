@@ -264,6 +264,7 @@ def move(entry_id: int) -> str | Response:
             entries=entries,
             can_manage=True,
             notice=notice,
+            back=request.form.get("back"),
         )
     flash(notice, "success")
     back = request.form.get("back")
