@@ -56,6 +56,7 @@ def test_pillars_are_english_when_the_locale_is_english(client, make_session):
     ids = make_session()
     page = client.get(f"/j/{ids['code']}?lang=en").get_data(as_text=True)
     assert "Praktijk en uitvoering" not in page
+    assert ">Practice</option>" in page
 
 
 def test_joining_stores_the_participant_and_a_signed_cookie(app, client, make_session):
