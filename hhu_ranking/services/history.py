@@ -138,10 +138,15 @@ class RankChart:
         return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
 
 
-def rank_chart(points: Sequence[HistoryPoint], *, width: int = 640, height: int = 260) -> RankChart:
-    """Lay the points out evenly in time order; the y axis runs from 1 to the largest list."""
-    left, right, top, bottom = 48, 16, 16, 48
-    plot_w, plot_h = width - left - right, height - top - bottom
+def rank_chart(points: Sequence[HistoryPoint], *, width: int = 480, height: int = 240) -> RankChart:
+    """Lay the points out evenly in time order; the y axis runs from 1 to the largest list.
+
+    Sized to stay legible when a phone scales it down to 320px: few, large
+    labels. The data table beside the chart carries every exact value.
+    """
+    left, right, top, bottom = 36, 16, 28, 36
+    inset = 28  # keeps the first and last date labels inside the frame
+    plot_w, plot_h = width - left - right - 2 * inset, height - top - bottom
     worst = max((p.item_count for p in points), default=1)
     worst = max(worst, 2)
 
@@ -152,16 +157,27 @@ def rank_chart(points: Sequence[HistoryPoint], *, width: int = 640, height: int 
 
     def x_of(index: int) -> float:
         # evenly spaced: sessions months apart and days apart stay readable
-        return left + (plot_w / 2 if count == 1 else index * plot_w / (count - 1))
+        offset = plot_w / 2 if count == 1 else index * plot_w / (count - 1)
+        return left + inset + offset
 
     chart_points = tuple(
         ChartPoint(x_of(i), y_of(p.rank), f"{p.held_on.isoformat()}: {p.rank}/{p.item_count}", p)
         for i, p in enumerate(points)
     )
-    step = max(1, round(worst / 6))
-    ranks = sorted({1, worst, *range(1, worst + 1, step)})
+    step = max(1, round(worst / 5))
+    ranks = list(range(1, worst + 1, step))
+    if ranks[-1] != worst:
+        if len(ranks) > 1 and worst - ranks[-1] < step / 2:
+            ranks.pop()  # no two labels on top of each other
+        ranks.append(worst)
     y_ticks = tuple(ChartTick(y_of(r), str(r)) for r in ranks)
-    x_ticks = tuple(ChartTick(cp.x, cp.point.held_on.strftime("%d-%m-%Y")) for cp in chart_points)
+    # at most four date labels (first and last always), as month-year
+    every = max(1, -(-count // 4))
+    x_ticks = tuple(
+        ChartTick(cp.x, cp.point.held_on.strftime("%m-%Y"))
+        for i, cp in enumerate(chart_points)
+        if i % every == 0 or i == count - 1
+    )
     return RankChart(width, height, left, top, right, bottom, chart_points, y_ticks, x_ticks)
 
 
