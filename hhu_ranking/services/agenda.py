@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -399,3 +400,32 @@ def entries_for_outcome(db: Session, outcome: Outcome) -> dict[int, list[AgendaE
         assert entry.round_item_id is not None
         found.setdefault(entry.round_item_id, []).append(entry)
     return found
+
+
+def entry_as_dict(entry: AgendaEntry) -> dict[str, Any]:
+    """One agenda entry with its provenance, JSON-ready (for exports and the API)."""
+    return {
+        "id": entry.id,
+        "coalition": entry.coalition.name,
+        "coalition_key": entry.coalition.key,
+        "position": entry.position + 1,
+        "title": entry.title,
+        "explanation": entry.explanation,
+        "phase": entry.phase.name,
+        "year": entry.year,
+        "owner": entry.owner,
+        "status": entry.status.value,
+        "note": entry.note,
+        "source": {
+            "session_title": entry.source_session_title,
+            "held_on": entry.source_held_on.isoformat(),
+            "round_title": entry.source_round_title,
+            "outcome_id": entry.outcome_id,
+            "outcome_version": entry.source_outcome_version,
+            "rank": entry.source_rank,
+            "item_count": entry.source_item_count,
+            "method": entry.source_method,
+            "ballot_count": entry.source_ballot_count,
+            "kendall_w": entry.source_kendall_w,
+        },
+    }
