@@ -7,6 +7,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -243,3 +244,10 @@ class CoalitionForm(FlaskForm):
     name = StringField(_l("Naam van de coalitie"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Korte omschrijving"), validators=[Optional(),
                                                                         Length(max=2000)])
+
+
+class BallotImportForm(FlaskForm):
+    """A file of paper ballots (CSV) or another tool's ballots (PrefLib) for an open round."""
+
+    file = FileField(_l("Bestand (.csv, .soc, .soi, .toc of .toi)"),
+                     validators=[FileRequired(_l("Kies een bestand."))])

@@ -22,9 +22,7 @@ class BallotImport(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     #: the user's name at the time, kept when the account goes
     user_name: Mapped[str] = mapped_column(String(120))
     file_name: Mapped[str] = mapped_column(String(255))

@@ -7,6 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from . import agenda, auth, facilitator, main, outcomes, participate, screen
+    from . import api, exports, imports
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -15,3 +16,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(screen.bp)
     app.register_blueprint(outcomes.bp)
     app.register_blueprint(agenda.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(api.bp)

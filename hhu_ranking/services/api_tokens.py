@@ -1,0 +1,97 @@
+"""Bearer tokens for the read-only JSON API.
+
+A token is ``hhu_`` followed by 43 random URL-safe characters (256 bits). It
+is shown once, when created with ``flask create-api-token --user EMAIL``;
+only its SHA-256 is stored, so a copy of the database gives no working
+token. A token reads as its user, and stops working when it is revoked or
+the user's account is made inactive. Any account may have tokens: the API
+shows what every logged-in facilitator and kerngroep member can already see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import ApiToken, User, utcnow
+from .errors import ServiceError
+
+TOKEN_PREFIX = "hhu_"  # noqa: S105 - a visible prefix, not a secret
+NAME_MAX = 120
+#: how stale ``last_used_at`` may get before a request refreshes it (fewer writes)
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(db: Session, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new token for ``user``. Returns the row and the token text (its only appearance)."""
+    name = " ".join(name.split())
+    if len(name) > NAME_MAX:
+        raise ServiceError(f"De naam mag hoogstens {NAME_MAX} tekens hebben.")
+    if not user.active:
+        raise ServiceError("Dit account is niet actief.")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name, token_hash=token_hash(token))
+    db.add(row)
+    db.flush()
+    return row, token
+
+
+def create_token_for_email(db: Session, email: str, name: str = "") -> tuple[ApiToken, str]:
+    user = db.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise ServiceError(f"Er is geen account met e-mailadres {email}.", status=404)
+    return create_token(db, user, name)
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token from an ``Authorization: Bearer <token>`` header, or None."""
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def authenticate(db: Session, token: str | None) -> User | None:
+    """The active user a valid, unrevoked token belongs to; None otherwise.
+
+    May set ``last_used_at`` (the caller commits).
+    """
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = db.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if row is None or not row.user.active:
+        return None
+    now = utcnow()
+    last = row.last_used_at
+    if last is not None and last.tzinfo is None:  # SQLite gives naive datetimes back
+        last = last.replace(tzinfo=now.tzinfo)
+    if last is None or now - last > LAST_USED_RESOLUTION:
+        row.last_used_at = now
+    return row.user
+
+
+def revoke_token(db: Session, token_id: int) -> ApiToken:
+    row = db.get(ApiToken, token_id)
+    if row is None:
+        raise ServiceError(f"Er is geen token met nummer {token_id}.", status=404)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    return row
+
+
+def tokens(db: Session) -> list[ApiToken]:
+    return list(db.scalars(select(ApiToken).order_by(ApiToken.id)))

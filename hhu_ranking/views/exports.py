@@ -1,0 +1,209 @@
+"""Downloads for the kerngroep and facilitators: CSV, XLSX, JSON, PrefLib and an A4 report.
+
+Every export is of frozen outcomes (see ``services.exports``): a round's
+newest outcome, or the version asked for with ``?versie=N``; a session's
+newest outcome per round. Nothing here writes to the database.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..models import Coalition, Outcome, RankingSession
+from ..services import agenda as agenda_service
+from ..services import exports as export_service
+from ..services.errors import ServiceError
+from ..services.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
+
+bp = Blueprint("exports", __name__, url_prefix="/export")
+
+TABLES = "any(uitslag, stemmen, overeenstemming)"
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    """Exports are for facilitators and the kerngroep (every account is one of them)."""
+
+
+def _label(name: str) -> Callable[[str], str]:
+    """A label function the outcome and agenda pages registered (``method_label``,
+    ``agenda_status_label``), so exports use the same words; the key itself otherwise."""
+    found = current_app.jinja_env.globals.get(name)
+    return found if callable(found) else str  # type: ignore[return-value]
+
+
+def method_label(method: str) -> str:
+    return _label("method_label")(method)
+
+
+def agenda_status_label(status: str) -> str:
+    return _label("agenda_status_label")(status)
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    response = send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0
+    )
+    # ballots and names stay out of shared caches and the browser's disk cache
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _json(document: dict[str, Any], filename: str) -> Response:
+    text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
+    return _download(text.encode("utf-8"), filename, "application/json")
+
+
+def _round_outcome(round_id: int) -> Outcome:
+    try:
+        return export_service.round_outcome(
+            db.session, round_id, request.args.get("versie", type=int)
+        )
+    except ServiceError as exc:
+        abort(exc.status, exc.message)
+
+
+def _session_outcomes(session_id: int) -> tuple[RankingSession, list[Outcome]]:
+    ranking_session = db.get_or_404(RankingSession, session_id)
+    outcomes = export_service.session_outcomes(db.session, ranking_session)
+    if not outcomes:
+        abort(404, _("Deze sessie heeft nog geen uitslagen: die ontstaan als een ronde sluit."))
+    return ranking_session, outcomes
+
+
+# -- one round -----------------------------------------------------------------------------
+
+
+@bp.get(f"/ronde/<int:round_id>/<{TABLES}:table_name>.csv")
+def round_csv(round_id: int, table_name: str) -> Response:
+    outcome = _round_outcome(round_id)
+    table = export_service.table(db.session, [outcome], table_name, method_label)
+    return _download(
+        to_csv(table), f"{export_service.base_name(outcome)}-{table_name}.csv", CSV_MEDIA_TYPE
+    )
+
+
+@bp.get("/ronde/<int:round_id>.xlsx")
+def round_xlsx(round_id: int) -> Response:
+    outcome = _round_outcome(round_id)
+    tables = export_service.tables(db.session, [outcome], method_label)
+    return _download(to_xlsx(tables), f"{export_service.base_name(outcome)}.xlsx", XLSX_MEDIA_TYPE)
+
+
+@bp.get("/ronde/<int:round_id>.json")
+def round_json(round_id: int) -> Response:
+    outcome = _round_outcome(round_id)
+    return _json(
+        export_service.outcome_document(db.session, outcome),
+        f"{export_service.base_name(outcome)}.json",
+    )
+
+
+@bp.get("/ronde/<int:round_id>/preflib")
+def round_preflib(round_id: int) -> Response:
+    outcome = _round_outcome(round_id)
+    name, text = export_service.preflib_file(outcome)
+    return _download(text.encode("utf-8"), name, "text/plain; charset=utf-8")
+
+
+@bp.get("/ronde/<int:round_id>/rapport")
+def round_report(round_id: int) -> str:
+    outcome = _round_outcome(round_id)
+    session = outcome.round.session
+    return render_template(
+        "exports/report.html",
+        session=session,
+        rounds=export_service.report_rounds([outcome]),
+        title=f"{session.title} · {outcome.round.title}",
+    )
+
+
+# -- a whole session -----------------------------------------------------------------------
+
+
+@bp.get(f"/sessie/<int:session_id>/<{TABLES}:table_name>.csv")
+def session_csv(session_id: int, table_name: str) -> Response:
+    ranking_session, outcomes = _session_outcomes(session_id)
+    table = export_service.table(db.session, outcomes, table_name, method_label)
+    name = f"{export_service.session_base_name(ranking_session)}-{table_name}.csv"
+    return _download(to_csv(table), name, CSV_MEDIA_TYPE)
+
+
+@bp.get("/sessie/<int:session_id>.xlsx")
+def session_xlsx(session_id: int) -> Response:
+    ranking_session, outcomes = _session_outcomes(session_id)
+    tables = export_service.tables(db.session, outcomes, method_label)
+    return _download(
+        to_xlsx(tables),
+        f"{export_service.session_base_name(ranking_session)}.xlsx",
+        XLSX_MEDIA_TYPE,
+    )
+
+
+@bp.get("/sessie/<int:session_id>.json")
+def session_json(session_id: int) -> Response:
+    ranking_session, _outcomes = _session_outcomes(session_id)
+    return _json(
+        export_service.session_document(db.session, ranking_session),
+        f"{export_service.session_base_name(ranking_session)}.json",
+    )
+
+
+@bp.get("/sessie/<int:session_id>/preflib")
+def session_preflib(session_id: int) -> Response:
+    ranking_session, outcomes = _session_outcomes(session_id)
+    return _download(
+        export_service.preflib_zip(outcomes),
+        f"{export_service.session_base_name(ranking_session)}-preflib.zip",
+        "application/zip",
+    )
+
+
+@bp.get("/sessie/<int:session_id>/rapport")
+def session_report(session_id: int) -> str:
+    ranking_session, outcomes = _session_outcomes(session_id)
+    return render_template(
+        "exports/report.html",
+        session=ranking_session,
+        rounds=export_service.report_rounds(outcomes),
+        title=ranking_session.title,
+    )
+
+
+# -- the agenda ----------------------------------------------------------------------------
+
+
+def _agenda_table() -> tuple[str, Any]:
+    key = request.args.get("coalitie")
+    coalition_id = None
+    name = "agenda"
+    if key:
+        found = db.session.scalar(db.select(Coalition).where(Coalition.key == key))
+        if found is None:
+            abort(404)
+        coalition_id, name = found.id, f"agenda-{found.key}"
+    entries = agenda_service.entries(db.session, coalition_id)
+    return name, export_service.agenda_table(entries, agenda_status_label)
+
+
+@bp.get("/agenda.csv")
+def agenda_csv() -> Response:
+    name, table = _agenda_table()
+    return _download(to_csv(table), f"{name}.csv", CSV_MEDIA_TYPE)
+
+
+@bp.get("/agenda.xlsx")
+def agenda_xlsx() -> Response:
+    name, table = _agenda_table()
+    return _download(to_xlsx([table]), f"{name}.xlsx", XLSX_MEDIA_TYPE)

@@ -1,0 +1,81 @@
+"""Reading paper ballots (CSV) or another tool's ballots (PrefLib) into an open round.
+
+The page explains the CSV layout with an example; a file with any problem is
+refused as a whole, with every problem listed by line number.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ..extensions import db
+from ..forms import BallotImportForm
+from ..models import Round, User
+from ..services import imports as import_service
+from ..services.errors import ServiceError
+
+bp = Blueprint("imports", __name__, url_prefix="/import")
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    """Reading ballots in is for facilitators and the kerngroep."""
+
+
+@bp.route("/ronde/<int:round_id>", methods=["GET", "POST"])
+def upload(round_id: int) -> str | Response | tuple[str, int]:
+    round_ = db.get_or_404(Round, round_id)
+    form = BallotImportForm()
+    problems: list[import_service.Problem] = []
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        user = current_user._get_current_object()  # the model, not the proxy
+        assert isinstance(user, User)
+        try:
+            record = import_service.import_ballots(
+                db.session,
+                round_,
+                user,
+                upload_file.filename or "",
+                upload_file.read(import_service.MAX_BYTES + 1),
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            error, status = exc.message, exc.status
+            problems = getattr(exc, "problems", [])
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(n)d stemmen ingelezen uit ‘%(file)s’ in ronde ‘%(round)s’.",
+                    n=record.ballot_count,
+                    file=record.file_name,
+                    round=round_.title,
+                ),
+                "success",
+            )
+            return redirect(
+                url_for(
+                    "facilitator.show_session",
+                    session_id=round_.session_id,
+                    _anchor=f"round-{round_.id}",
+                )
+            )
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "imports/upload.html",
+        form=form,
+        round=round_,
+        session=round_.session,
+        problems=problems,
+        error=error,
+        imports=import_service.imports_of_round(db.session, round_.id),
+        example_items=[i.title for i in round_.items][: round_.ballot_length],
+    ), status
