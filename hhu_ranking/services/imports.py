@@ -315,7 +315,7 @@ def parse_csv(db: Session, round_: Round, text: str) -> _Reading:
 
 
 def _preflib_problem(error: PrefLibError) -> str:
-    return _("Dit is geen geldige PrefLib-regel (%(detail)s).", detail=error.message)
+    return str(_("Dit is geen geldige PrefLib-regel (%(detail)s).", detail=error.message))
 
 
 def parse_preflib_ballots(round_: Round, text: str, data_type: str) -> _Reading:

@@ -96,7 +96,7 @@ def sheet_title(name: str) -> str:
 
 def _xlsx_value(value: Cell) -> Cell:
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return str(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 

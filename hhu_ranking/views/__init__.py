@@ -6,8 +6,18 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import agenda, auth, facilitator, main, outcomes, participate, screen
-    from . import api, exports, imports
+    from . import (
+        agenda,
+        api,
+        auth,
+        exports,
+        facilitator,
+        imports,
+        main,
+        outcomes,
+        participate,
+        screen,
+    )
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)

@@ -38,7 +38,8 @@ from ..services import rounds as round_service
 from ..services.errors import ServiceError
 from .openapi import openapi_document
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1", cli_group=None)
+API_PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, url_prefix=API_PREFIX, cli_group=None)
 csrf.exempt(bp)
 limiter.limit("300 per minute")(bp)
 
@@ -169,7 +170,7 @@ def _agenda_entry(entry: AgendaEntry, *, with_changes: bool = False) -> dict[str
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(openapi_document(request.url_root.rstrip("/") + bp.url_prefix))
+    return jsonify(openapi_document(request.url_root.rstrip("/") + API_PREFIX))
 
 
 @bp.get("/sessions")

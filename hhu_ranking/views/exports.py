@@ -39,7 +39,7 @@ def _label(name: str) -> Callable[[str], str]:
     """A label function the outcome and agenda pages registered (``method_label``,
     ``agenda_status_label``), so exports use the same words; the key itself otherwise."""
     found = current_app.jinja_env.globals.get(name)
-    return found if callable(found) else str  # type: ignore[return-value]
+    return found if callable(found) else str
 
 
 def method_label(method: str) -> str:
