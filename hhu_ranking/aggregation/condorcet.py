@@ -1,0 +1,211 @@
+"""Pairwise-majority methods: Schulze, Copeland, ranked pairs, Condorcet tests.
+
+All of them read only the weighted pairwise matrix ``P`` (``P[i, j]`` = weight
+of voters strictly preferring ``i`` to ``j``) and its margins ``M = P - P^T``,
+so ties and unranked items inside a ballot count for neither side. Margins
+within a tiny relative tolerance of zero count as ties, so that float weights
+(one organisation, one voice) cannot turn a tie into a win by rounding.
+
+Rankings are tiers: the methods below rank by a score that is strictly larger
+for every alternative the method puts above another, and alternatives with
+equal scores share a tier.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from .profile import FloatArray, IntArray, Profile
+from .result import MethodResult, tiers_from_scores
+
+BoolArray = npt.NDArray[np.bool_]
+Strength = Literal["margin", "winning"]
+
+
+def _tolerance(profile: Profile) -> float:
+    return 1e-9 * max(1.0, profile.total_weight)
+
+
+def majority(profile: Profile) -> IntArray:
+    """``(n, n)`` matrix: 1 where the row beats the column, -1 where it loses, 0 tie."""
+    margins = profile.margins
+    tol = _tolerance(profile)
+    out: IntArray = (margins > tol).astype(np.int64) - (margins < -tol).astype(np.int64)
+    return out
+
+
+def condorcet_winner(profile: Profile) -> int | None:
+    """The alternative that beats every other one head to head, if there is one."""
+    beats = majority(profile) > 0
+    for a in range(profile.n):
+        if beats[a].sum() == profile.n - 1:
+            return a
+    return None
+
+
+def condorcet_loser(profile: Profile) -> int | None:
+    """The alternative that loses to every other one head to head, if there is one."""
+    loses = majority(profile) < 0
+    for a in range(profile.n):
+        if loses[a].sum() == profile.n - 1:
+            return a
+    return None
+
+
+def weak_condorcet_winners(profile: Profile) -> tuple[int, ...]:
+    """Alternatives that lose to no other alternative (may be several, or none)."""
+    loses = (majority(profile) < 0).any(axis=1)
+    return tuple(int(a) for a in np.flatnonzero(~loses))
+
+
+def first_place_counts(profile: Profile, *, split: bool = True) -> FloatArray:
+    """Weighted number of ballots that put each alternative first.
+
+    A ballot whose first tier holds ``t`` alternatives gives each of them
+    ``weight / t`` when ``split`` (the counts then add up to the total weight),
+    or the full weight when not. A ballot that ranks nothing ties every
+    alternative at the top, consistently with the unranked convention.
+    """
+    if profile.m == 0:
+        return np.zeros(profile.n)
+    first = (profile.tier_index == 0).astype(np.float64)
+    share = first / first.sum(axis=1, keepdims=True) if split else first
+    counts: FloatArray = profile.weights @ share
+    return counts
+
+
+# -- Copeland -------------------------------------------------------------------
+
+
+def copeland(profile: Profile) -> MethodResult:
+    """Copeland: 1 point per head-to-head win, 1/2 per tie, 0 per loss.
+
+    This ranks exactly like "wins minus losses" (pref_voting's default), since
+    the two differ by a positive factor and a constant.
+    """
+    sign = majority(profile)
+    n = profile.n
+    wins = (sign > 0).sum(axis=1)
+    ties = (sign == 0).sum(axis=1) - 1  # the diagonal is a "tie" with itself
+    scores = {a: float(wins[a] + 0.5 * ties[a]) for a in range(n)}
+    return MethodResult(
+        "copeland",
+        tiers_from_scores(scores),
+        scores,
+        details={
+            "wins": [int(w) for w in wins],
+            "ties": [int(t) for t in ties],
+            "losses": [int(n - 1 - wins[a] - ties[a]) for a in range(n)],
+            "condorcet_winner": condorcet_winner(profile),
+            "condorcet_loser": condorcet_loser(profile),
+        },
+    )
+
+
+# -- Schulze --------------------------------------------------------------------
+
+
+def strongest_paths(profile: Profile, strength: Strength = "margin") -> FloatArray:
+    """``S[i, j]``: strength of the strongest path from ``i`` to ``j`` (Floyd-Warshall).
+
+    A link ``i -> j`` exists when ``i`` beats ``j``; its strength is the margin
+    (``"margin"``, as in pref_voting and most descriptions) or the number of
+    votes for the winner (``"winning"``, Schulze's own default). On full strict
+    ballots both give the same ranking; they differ only with ties and top-k
+    ballots. A path is as strong as its weakest link.
+    """
+    if strength not in ("margin", "winning"):
+        raise ValueError(f"unknown Schulze strength {strength!r}; use 'margin' or 'winning'")
+    beats = majority(profile) > 0
+    link = profile.margins if strength == "margin" else profile.pairwise
+    paths: FloatArray = np.where(beats, link, 0.0)
+    for k in range(profile.n):
+        paths = np.maximum(paths, np.minimum(paths[:, k : k + 1], paths[k : k + 1, :]))
+    np.fill_diagonal(paths, 0.0)
+    return paths
+
+
+def schulze(profile: Profile, *, strength: Strength = "margin") -> MethodResult:
+    """Schulze (beatpath): ``a`` is above ``b`` when ``S[a, b] > S[b, a]``.
+
+    That relation is a strict partial order (Schulze 2011, section 4.1). The
+    score is the number of alternatives an alternative is above minus the
+    number above it: strictly larger for every alternative the relation puts
+    higher, so the tiers never contradict it; alternatives it cannot separate
+    with equal scores share a tier. Winners are the alternatives nobody is above.
+    """
+    paths = strongest_paths(profile, strength)
+    tol = _tolerance(profile)
+    above = paths > paths.T + tol
+    net = above.sum(axis=1) - above.sum(axis=0)
+    scores = {a: float(net[a]) for a in range(profile.n)}
+    winners = [int(a) for a in np.flatnonzero(~above.any(axis=0))]
+    return MethodResult(
+        "schulze",
+        tiers_from_scores(scores),
+        scores,
+        details={
+            "strength": strength,
+            "strongest_paths": paths.tolist(),
+            "winners": winners,
+        },
+    )
+
+
+# -- ranked pairs ---------------------------------------------------------------
+
+
+def tie_break_order(profile: Profile) -> list[int]:
+    """The fixed order used to break equal margins: averaged Borda, then index.
+
+    The row sums of the margin matrix rank exactly like averaged Borda scores
+    (an item's averaged Borda score is ``(n - 1) W / 2`` plus half its row sum).
+    """
+    sums = profile.margins.sum(axis=1)
+    tol = _tolerance(profile) * max(1, profile.n)
+    quantised = np.round(sums / tol)
+    return sorted(range(profile.n), key=lambda a: (-quantised[a], a))
+
+
+def ranked_pairs(profile: Profile) -> MethodResult:
+    """Ranked pairs (Tideman): lock majorities from the largest margin down.
+
+    A majority ``i -> j`` is locked unless it would close a cycle with the
+    pairs locked before. Equal margins are taken in a fixed order instead of
+    trying every order (which explodes): by the tie-break order ``T`` of
+    ``tie_break_order`` on the winner of the pair, then on its loser; this is
+    pref_voting's ``ranked_pairs_tb`` with ``tie_breaker=T``. Zero margins are
+    never locked, so items they leave incomparable can share a tier. The score
+    is (alternatives locked below) minus (locked above), strictly larger for
+    every alternative the locked order puts higher.
+    """
+    n = profile.n
+    margins = profile.margins
+    tol = _tolerance(profile)
+    order = tie_break_order(profile)
+    rank = {a: r for r, a in enumerate(order)}
+    pairs = [(i, j) for i in range(n) for j in range(n) if margins[i, j] > tol]
+    # largest margin first; equal margins (up to the tolerance) by T
+    quantised = {p: float(np.round(margins[p] / tol)) for p in pairs}
+    pairs.sort(key=lambda p: (-quantised[p], rank[p[0]], rank[p[1]]))
+    reach: BoolArray = np.eye(n, dtype=bool)  # reach[a, b]: a is locked above b (or a == b)
+    locked: list[list[int]] = []
+    skipped: list[list[int]] = []
+    for i, j in pairs:
+        if reach[j, i]:
+            skipped.append([i, j])
+            continue
+        locked.append([i, j])
+        reach |= np.outer(reach[:, i], reach[j, :])
+    np.fill_diagonal(reach, False)
+    net = reach.sum(axis=1) - reach.sum(axis=0)
+    scores = {a: float(net[a]) for a in range(n)}
+    return MethodResult(
+        "ranked-pairs",
+        tiers_from_scores(scores),
+        scores,
+        details={"locked": locked, "skipped": skipped, "tie_break": order},
+    )
