@@ -6,13 +6,20 @@ so ties and unranked items inside a ballot count for neither side. Margins
 within a tiny relative tolerance of zero count as ties, so that float weights
 (one organisation, one voice) cannot turn a tie into a win by rounding.
 
-Rankings are tiers: the methods below rank by a score that is strictly larger
-for every alternative the method puts above another, and alternatives with
-equal scores share a tier.
+Schulze and ranked pairs produce a strict partial order ("a is above b").
+Their ranking lists it in layers: the first tier holds the alternatives
+nothing is above (the method's winners), the next tier the winners once those
+are set aside, and so on. So every "above" is respected, the first tier is
+exactly the winner set, and only alternatives the method cannot separate
+share a tier. Their ``scores`` are the ranking's consensus points (number of
+alternatives in lower tiers plus half of those in the same tier), which
+reproduce the tiers.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -77,6 +84,31 @@ def first_place_counts(profile: Profile, *, split: bool = True) -> FloatArray:
     return counts
 
 
+def layers(above: BoolArray) -> tuple[tuple[int, ...], ...]:
+    """Tiers of a strict partial order: repeatedly take everything nothing is above."""
+    n = above.shape[0]
+    left = np.ones(n, dtype=bool)
+    tiers: list[tuple[int, ...]] = []
+    while left.any():
+        free = left & ~(above & left[:, None]).any(axis=0)
+        if not free.any():  # pragma: no cover - a strict partial order has no cycle
+            raise ValueError("the relation has a cycle")
+        tiers.append(tuple(int(a) for a in np.flatnonzero(free)))
+        left &= ~free
+    return tuple(tiers)
+
+
+def tier_points(ranking: Sequence[Sequence[int]], n: int) -> dict[int, float]:
+    """Consensus points of a weak order: alternatives below plus half of those tied."""
+    points: dict[int, float] = {}
+    placed = 0
+    for tier in ranking:
+        for a in tier:
+            points[a] = float(n - placed - len(tier)) + (len(tier) - 1) / 2
+        placed += len(tier)
+    return points
+
+
 # -- Copeland -------------------------------------------------------------------
 
 
@@ -131,26 +163,23 @@ def strongest_paths(profile: Profile, strength: Strength = "margin") -> FloatArr
 def schulze(profile: Profile, *, strength: Strength = "margin") -> MethodResult:
     """Schulze (beatpath): ``a`` is above ``b`` when ``S[a, b] > S[b, a]``.
 
-    That relation is a strict partial order (Schulze 2011, section 4.1). The
-    score is the number of alternatives an alternative is above minus the
-    number above it: strictly larger for every alternative the relation puts
-    higher, so the tiers never contradict it; alternatives it cannot separate
-    with equal scores share a tier. Winners are the alternatives nobody is above.
+    That relation is a strict partial order (Schulze 2011, section 4.1); the
+    ranking lists it in layers (see the module docstring), so the first tier
+    is the Schulze winner set.
     """
     paths = strongest_paths(profile, strength)
     tol = _tolerance(profile)
     above = paths > paths.T + tol
-    net = above.sum(axis=1) - above.sum(axis=0)
-    scores = {a: float(net[a]) for a in range(profile.n)}
-    winners = [int(a) for a in np.flatnonzero(~above.any(axis=0))]
+    ranking = layers(above)
     return MethodResult(
         "schulze",
-        tiers_from_scores(scores),
-        scores,
+        ranking,
+        tier_points(ranking, profile.n),
         details={
             "strength": strength,
             "strongest_paths": paths.tolist(),
-            "winners": winners,
+            "beats": [int(c) for c in above.sum(axis=1)],
+            "winners": list(ranking[0]) if ranking else [],
         },
     )
 
@@ -178,9 +207,9 @@ def ranked_pairs(profile: Profile) -> MethodResult:
     trying every order (which explodes): by the tie-break order ``T`` of
     ``tie_break_order`` on the winner of the pair, then on its loser; this is
     pref_voting's ``ranked_pairs_tb`` with ``tie_breaker=T``. Zero margins are
-    never locked, so items they leave incomparable can share a tier. The score
-    is (alternatives locked below) minus (locked above), strictly larger for
-    every alternative the locked order puts higher.
+    never locked, so alternatives they leave incomparable can share a tier;
+    the locked order is listed in layers (see the module docstring), the first
+    tier being the alternatives nothing is locked above.
     """
     n = profile.n
     margins = profile.margins
@@ -201,11 +230,17 @@ def ranked_pairs(profile: Profile) -> MethodResult:
         locked.append([i, j])
         reach |= np.outer(reach[:, i], reach[j, :])
     np.fill_diagonal(reach, False)
-    net = reach.sum(axis=1) - reach.sum(axis=0)
-    scores = {a: float(net[a]) for a in range(n)}
+    ranking = layers(reach)
+    values = sorted(quantised.values())
     return MethodResult(
         "ranked-pairs",
-        tiers_from_scores(scores),
-        scores,
-        details={"locked": locked, "skipped": skipped, "tie_break": order},
+        ranking,
+        tier_points(ranking, n),
+        details={
+            "locked": locked,
+            "skipped": skipped,
+            "tie_break": order,
+            # whether equal margins exist, i.e. whether the tie-break could matter
+            "equal_margins": any(a == b for a, b in itertools.pairwise(values)),
+        },
     )

@@ -50,6 +50,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .condorcet import tier_points
 from .profile import FloatArray, IntArray, Profile, WeakOrder
 from .result import MethodResult
 
@@ -136,13 +137,7 @@ def kemeny(
     reproduce its tiers; the Kemeny distance itself is ``details["distance"]``.
     """
     sol = solve_kemeny(profile.pairwise, time_limit=time_limit, max_alternatives=max_alternatives)
-    n = profile.n
-    scores: dict[int, float] = {}
-    placed = 0
-    for tier in sol.ranking:
-        for a in tier:
-            scores[a] = float(n - placed - len(tier)) + (len(tier) - 1) / 2
-        placed += len(tier)
+    scores = tier_points(sol.ranking, profile.n)
     details: dict[str, Any] = {
         "distance": sol.distance,
         "order": list(sol.order),
