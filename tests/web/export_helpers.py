@@ -17,6 +17,7 @@ from hhu_ranking.models import (
     Participant,
     Pillar,
     RankingSession,
+    Role,
     Round,
 )
 from hhu_ranking.services import rounds
@@ -24,6 +25,8 @@ from hhu_ranking.services.ballots import cast_ballot
 from hhu_ranking.services.participants import join_session
 from hhu_ranking.services.sessions import create_session
 
+KERNGROEP = {"email": "kern@hhu.test", "password": "geheim-wachtwoord", "role": Role.KERNGROEP,
+             "name": "Kees Kerngroep"}
 ITEMS = ("Mensgericht", "Missiegedreven", "Regiobreed", "Zelfsturend")
 #: four ballots, as indexes into ITEMS
 ORDERS = ([2, 0, 1, 3], [2, 1, 0, 3], [0, 2, 3, 1], [2, 0, 1, 3])

@@ -16,8 +16,7 @@ from sqlalchemy import select, text
 from hhu_ranking.extensions import db
 from hhu_ranking.models import ApiToken, Coalition, Phase, Role, User
 
-from .export_helpers import voted_session
-from .outcome_helpers import KERNGROEP
+from .export_helpers import KERNGROEP, voted_session
 
 
 def _make_token(app, runner, email="kern@hhu.test") -> str:

@@ -17,13 +17,13 @@ from hhu_ranking.services.outcomes import canonical_json, compute_result, summar
 
 from .export_helpers import (
     ITEMS,
+    KERNGROEP,
     ORDERS,
     close_round,
     outcome_snapshot,
     reopen_round,
     voted_session,
 )
-from .outcome_helpers import KERNGROEP
 
 NAMES = ["Anna de Vries", "Bram Jansen", "Carla Smit", "Dirk Bakker"]
 
