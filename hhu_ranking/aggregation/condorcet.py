@@ -209,7 +209,9 @@ def ranked_pairs(profile: Profile) -> MethodResult:
     pref_voting's ``ranked_pairs_tb`` with ``tie_breaker=T``. Zero margins are
     never locked, so alternatives they leave incomparable can share a tier;
     the locked order is listed in layers (see the module docstring), the first
-    tier being the alternatives nothing is locked above.
+    tier being the alternatives nothing is locked above. ``unique`` is False
+    when the tie-break could have changed the result: some group of equal
+    margins had a pair skipped.
     """
     n = profile.n
     margins = profile.margins
@@ -223,24 +225,31 @@ def ranked_pairs(profile: Profile) -> MethodResult:
     reach: BoolArray = np.eye(n, dtype=bool)  # reach[a, b]: a is locked above b (or a == b)
     locked: list[list[int]] = []
     skipped: list[list[int]] = []
-    for i, j in pairs:
-        if reach[j, i]:
-            skipped.append([i, j])
-            continue
-        locked.append([i, j])
-        reach |= np.outer(reach[:, i], reach[j, :])
+    # the tie-break can only matter inside a group of equal margins that skips a pair:
+    # if a group skips none, its union with the pairs before is acyclic in any order
+    tie_break_used = False
+    for _, group in itertools.groupby(pairs, key=lambda p: quantised[p]):
+        members = list(group)
+        skips = 0
+        for i, j in members:
+            if reach[j, i]:
+                skipped.append([i, j])
+                skips += 1
+                continue
+            locked.append([i, j])
+            reach |= np.outer(reach[:, i], reach[j, :])
+        tie_break_used |= skips > 0 and len(members) > 1
     np.fill_diagonal(reach, False)
     ranking = layers(reach)
-    values = sorted(quantised.values())
     return MethodResult(
         "ranked-pairs",
         ranking,
         tier_points(ranking, n),
+        unique=not tie_break_used,
         details={
             "locked": locked,
             "skipped": skipped,
             "tie_break": order,
-            # whether equal margins exist, i.e. whether the tie-break could matter
-            "equal_margins": any(a == b for a, b in itertools.pairwise(values)),
+            "tie_break_used": tie_break_used,
         },
     )
