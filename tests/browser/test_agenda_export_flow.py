@@ -40,26 +40,34 @@ def _closed_round(app) -> int:
 
     with app.app_context():
         create_user(db.session, KERNGROEP[0], "Kees Kerngroep", KERNGROEP[1], Role.KERNGROEP)
-        session = create_session(db.session, title="Trekkersoverleg november",
-                                 held_on=date(2026, 11, 22), kind=MeetingKind.TREKKERS)
-        round_ = rounds.add_round(db.session, session, title="Waarden",
-                                  items=[rounds.ItemSpec(t) for t in ITEMS])
+        session = create_session(
+            db.session,
+            title="Trekkersoverleg november",
+            held_on=date(2026, 11, 22),
+            kind=MeetingKind.TREKKERS,
+        )
+        round_ = rounds.add_round(
+            db.session, session, title="Waarden", items=[rounds.ItemSpec(t) for t in ITEMS]
+        )
         rounds.open_round(db.session, round_)
         pillar = db.session.scalar(select(Pillar).order_by(Pillar.position))
         item_ids = [i.id for i in round_.items]
         for number, order in enumerate(ORDERS):
             participant, _token = join_session(
-                db.session, session, organisation_id=None,
-                organisation_other=f"Wijkteam {number + 1}", pillar_id=pillar.id,
-                display_name=None)
+                db.session,
+                session,
+                organisation_id=None,
+                organisation_other=f"Wijkteam {number + 1}",
+                pillar_id=pillar.id,
+                display_name=None,
+            )
             cast_ballot(db.session, round_, participant, [item_ids[i] for i in order])
         rounds.close_round(db.session, round_)
         db.session.commit()
         return round_.id
 
 
-def test_a_closed_round_goes_to_the_agenda_and_its_xlsx_downloads(
-        chromium, live_server, tmp_path):
+def test_a_closed_round_goes_to_the_agenda_and_its_xlsx_downloads(chromium, live_server, tmp_path):
     from playwright.sync_api import expect
 
     base = live_server.url
@@ -107,7 +115,8 @@ def test_a_closed_round_goes_to_the_agenda_and_its_xlsx_downloads(
             page.get_by_role("link", name="Excel (XLSX)").click()
         download = download_info.value
         assert download.suggested_filename == (
-            "2026-11-22-trekkersoverleg-november-waarden-v1.xlsx")
+            "2026-11-22-trekkersoverleg-november-waarden-v1.xlsx"
+        )
         path = tmp_path / download.suggested_filename
         download.save_as(path)
     finally:
@@ -120,8 +129,11 @@ def test_a_closed_round_goes_to_the_agenda_and_its_xlsx_downloads(
     place, title = header.index("Plaats"), header.index("Onderdeel")
     borda = header.index("Punten Borda")
     assert [(r[place], r[title], r[borda]) for r in rows[1:]] == [
-        (1, "Regiobreed", 11), (2, "Mensgericht", 8), (3, "Missiegedreven", 4),
-        (4, "Zelfsturend", 1)]
+        (1, "Regiobreed", 11),
+        (2, "Mensgericht", 8),
+        (3, "Missiegedreven", 4),
+        (4, "Zelfsturend", 1),
+    ]
     ballots = list(book["Stemmen"].iter_rows(values_only=True))
     assert len(ballots) == 1 + len(ORDERS)
     assert "Naam" not in ballots[0]

@@ -48,7 +48,11 @@ def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]
 
 
 _TYPES = {
-    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
+    "object": dict,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "null": type(None),
 }
 
 
@@ -125,8 +129,7 @@ def test_the_cli_prints_a_token_once_and_stores_only_its_hash(app, runner, make_
         assert row.name == "dashboard"
         assert row.user.email == "kern@hhu.test"
         assert token not in row.token_hash and len(row.token_hash) == 64
-        dump = "\n".join(str(v) for v in db.session.execute(text("SELECT * FROM api_token"))
-                         .one())
+        dump = "\n".join(str(v) for v in db.session.execute(text("SELECT * FROM api_token")).one())
         assert token not in dump
     listing = runner.invoke(args=["list-api-tokens"])
     assert "kern@hhu.test" in listing.output and token not in listing.output
@@ -136,10 +139,17 @@ def test_the_cli_prints_a_token_once_and_stores_only_its_hash(app, runner, make_
     assert "Er is geen account" in result.output
 
 
-@pytest.mark.parametrize("header", [
-    None, "", "Bearer", "Bearer hhu_verzonnen", "Basic a2VybjpnZWhlaW0=",
-    "Bearer " + "x" * 300,
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer hhu_verzonnen",
+        "Basic a2VybjpnZWhlaW0=",
+        "Bearer " + "x" * 300,
+    ],
+)
 def test_no_token_or_a_bad_one_gets_401(app, client, token, header):
     headers = {"Authorization": header} if header is not None else {}
     for path in ("/sessions", "/outcomes", "/agenda", "/rounds/1"):
@@ -189,7 +199,8 @@ def test_openapi_describes_every_route(app, client):
     described = set(document["paths"])
     routes = {
         re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
-        for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
     }
     assert routes == described
     for path, item in document["paths"].items():
@@ -204,20 +215,29 @@ def test_openapi_describes_every_route(app, client):
 
 def _adopt(app, client, outcome_id, item_id):
     with app.app_context():
-        coalition_id = db.session.scalar(select(Coalition.id).where(
-            Coalition.key == "digitale-transformatie"))
+        coalition_id = db.session.scalar(
+            select(Coalition.id).where(Coalition.key == "digitale-transformatie")
+        )
         phase_id = db.session.scalar(select(Phase.id).where(Phase.key == "meters-maken"))
-    response = client.post(f"/agenda/overnemen/{outcome_id}/{item_id}", data={
-        "coalition_id": coalition_id, "phase_id": phase_id, "year": 2026, "owner": "Trekker",
-        "status": "proposed", "note": ""})
+    response = client.post(
+        f"/agenda/overnemen/{outcome_id}/{item_id}",
+        data={
+            "coalition_id": coalition_id,
+            "phase_id": phase_id,
+            "year": 2026,
+            "owner": "Trekker",
+            "status": "proposed",
+            "note": "",
+        },
+    )
     assert response.status_code == 302
 
 
 def test_every_endpoint_answers_as_documented_and_never_shows_a_token(
-        app, client, runner, login, token):
+    app, client, runner, login, token
+):
     voted = voted_session(app, anonymous=False, names=["Anna", "Bram", "Carla", "Dirk"])
-    voted_session(app, ranking_session_id=voted["session_id"], round_title="Nog open",
-                  close=False)
+    voted_session(app, ranking_session_id=voted["session_id"], round_title="Nog open", close=False)
     login(**{**KERNGROEP, "email": "kern2@hhu.test"})
     _adopt(app, client, voted["outcome_id"], voted["item_ids"][2])
     with app.app_context():
@@ -264,14 +284,22 @@ def test_every_endpoint_answers_as_documented_and_never_shows_a_token(
 
 
 def test_unknown_things_are_json_404s(app, client, token):
-    for path in ("/sessions/999", "/rounds/999", "/outcomes/999", "/agenda/999",
-                 "/agenda?coalition=bestaat-niet"):
+    for path in (
+        "/sessions/999",
+        "/rounds/999",
+        "/outcomes/999",
+        "/agenda/999",
+        "/agenda?coalition=bestaat-niet",
+    ):
         response = _get(client, path, token)
         assert response.status_code == 404, path
         assert response.json["error"]["code"] == "not_found"
     document = client.get("/api/v1/openapi.json").json
-    check(document, _response_schema(document, "/rounds/{round_id}", "404"),
-          _get(client, "/rounds/999", token).json)
+    check(
+        document,
+        _response_schema(document, "/rounds/{round_id}", "404"),
+        _get(client, "/rounds/999", token).json,
+    )
 
 
 def test_facilitators_may_have_tokens_too(app, runner, client, make_user):

@@ -52,8 +52,10 @@ def _recomputed(snapshot, rankings_by_title: list[list[str]]) -> str:
     """The result computed afresh from exported ballots (titles), as canonical JSON."""
     items = snapshot["data"]["items"]
     by_title = {item["title"]: item["id"] for item in items}
-    ballots = [{"participant_id": n, "ranking": [by_title[t] for t in titles]}
-               for n, titles in enumerate(rankings_by_title, start=1)]
+    ballots = [
+        {"participant_id": n, "ranking": [by_title[t] for t in titles]}
+        for n, titles in enumerate(rankings_by_title, start=1)
+    ]
     return canonical_json(compute_result(items, ballots, snapshot["data"]["parameters"]))
 
 
@@ -72,14 +74,16 @@ def _expected_results(app, outcome_id):
 
 
 def test_round_xlsx_has_results_ballots_and_agreement_that_match_the_outcome(
-        app, client, login, voted):
+    app, client, login, voted
+):
     login()
     response = client.get(f"/export/ronde/{voted['round_id']}.xlsx")
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert "attachment" in response.headers["Content-Disposition"]
-    assert "2026-11-22-netwerkbijeenkomst-waarden-v1.xlsx" in response.headers[
-        "Content-Disposition"]
+    assert (
+        "2026-11-22-netwerkbijeenkomst-waarden-v1.xlsx" in response.headers["Content-Disposition"]
+    )
     assert "no-store" in response.headers["Cache-Control"]
 
     book = _workbook(response.data)
@@ -95,14 +99,17 @@ def test_round_xlsx_has_results_ballots_and_agreement_that_match_the_outcome(
     ballots = _sheet_rows(book["Stemmen"])
     assert [b["Stem"] for b in ballots] == [1, 2, 3, 4]
     assert [_ranking_titles(b, len(ITEMS)) for b in ballots] == [
-        [ITEMS[i] for i in order] for order in ORDERS]
+        [ITEMS[i] for i in order] for order in ORDERS
+    ]
     assert {b["Organisatie"] for b in ballots} == {"Gemeente Utrecht", "Buurtinitiatief Oost"}
     assert all(b["Pijler"] for b in ballots)
     assert {b["Via"] for b in ballots} == {"telefoon"}
     assert "Naam" not in ballots[0]  # the round is anonymous
     # the exported ballots alone give exactly the stored result
-    assert _recomputed(snapshot, [_ranking_titles(b, len(ITEMS)) for b in ballots]) == \
-        snapshot["result"]
+    assert (
+        _recomputed(snapshot, [_ranking_titles(b, len(ITEMS)) for b in ballots])
+        == snapshot["result"]
+    )
 
     (agreement,) = _sheet_rows(book["Overeenstemming"])
     stored = snapshot["data"]["agreement"]
@@ -127,8 +134,9 @@ def test_round_csv_tables_parse_back_and_match(app, client, login, voted):
     assert response.mimetype == "text/csv"
     results = _csv_rows(response.data)
     expected = _expected_results(app, voted["outcome_id"])
-    assert [(int(r["Plaats"]), r["Onderdeel"], float(r["Punten Borda"])) for r in results] == \
-        [(rank, title, float(score)) for rank, title, score in expected]
+    assert [(int(r["Plaats"]), r["Onderdeel"], float(r["Punten Borda"])) for r in results] == [
+        (rank, title, float(score)) for rank, title, score in expected
+    ]
 
     ballots = _csv_rows(client.get(f"{base}/stemmen.csv").data)
     titles = [_ranking_titles(b, len(ITEMS)) for b in ballots]
@@ -137,16 +145,21 @@ def test_round_csv_tables_parse_back_and_match(app, client, login, voted):
 
     (agreement,) = _csv_rows(client.get(f"{base}/overeenstemming.csv").data)
     assert float(agreement["Kendall's W"]) == pytest.approx(
-        snapshot["data"]["agreement"]["kendall_w"])
+        snapshot["data"]["agreement"]["kendall_w"]
+    )
     assert agreement["SHA-256 van de stemmen"] == snapshot["ballots_digest"]
 
     assert client.get(f"{base}/iets-anders.csv").status_code == 404
 
 
 def test_csv_cells_are_protected_against_formula_injection(app, client, login):
-    items = ("=HYPERLINK(\"http://kwaad.test\")", "+31 Zorg", "-Minder overleg", "@Wijk")
-    voted = voted_session(app, items=items, orders=[[0, 1, 2, 3], [3, 2, 1, 0]],
-                          organisations=["=1+1", "Gemeente Utrecht"])
+    items = ('=HYPERLINK("http://kwaad.test")', "+31 Zorg", "-Minder overleg", "@Wijk")
+    voted = voted_session(
+        app,
+        items=items,
+        orders=[[0, 1, 2, 3], [3, 2, 1, 0]],
+        organisations=["=1+1", "Gemeente Utrecht"],
+    )
     login()
     base = f"/export/ronde/{voted['round_id']}"
     for table in ("uitslag", "stemmen"):
@@ -177,8 +190,9 @@ def test_round_json_is_the_frozen_outcome_with_numbered_ballots(app, client, log
     assert document["result"] == snapshot["data"]
     assert document["ballots_digest"] == snapshot["ballots_digest"]
     assert [b["number"] for b in document["ballots"]] == [1, 2, 3, 4]
-    assert [b["ranking"] for b in document["ballots"]] == [b["ranking"]
-                                                          for b in snapshot["ballots"]]
+    assert [b["ranking"] for b in document["ballots"]] == [
+        b["ranking"] for b in snapshot["ballots"]
+    ]
     assert all("participant_id" not in b and "name" not in b for b in document["ballots"])
     assert document["round"]["anonymous"] is True
 
@@ -194,8 +208,13 @@ def test_names_only_when_the_round_is_not_anonymous(app, client, login):
     assert [b["name"] for b in document["ballots"]] == NAMES
 
     base = f"/export/ronde/{anonymous['round_id']}"
-    for path in (f"{base}.xlsx", f"{base}.json", f"{base}/stemmen.csv", f"{base}/preflib",
-                 f"{base}/rapport"):
+    for path in (
+        f"{base}.xlsx",
+        f"{base}.json",
+        f"{base}/stemmen.csv",
+        f"{base}/preflib",
+        f"{base}/rapport",
+    ):
         data = client.get(path).data
         text = _all_text(data)
         for name in NAMES:
@@ -206,8 +225,7 @@ def _all_text(data: bytes) -> str:
     """Every string inside a download, XLSX and ZIP files unpacked."""
     if data[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "\n".join(archive.read(n).decode("utf-8", "replace")
-                             for n in archive.namelist())
+            return "\n".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
     return data.decode("utf-8", "replace")
 
 
@@ -217,10 +235,19 @@ def test_no_export_contains_a_participant_token_or_its_hash(app, client, login):
     secrets = voted["tokens"] + voted["token_hashes"]
     base = f"/export/ronde/{voted['round_id']}"
     session = f"/export/sessie/{voted['session_id']}"
-    paths = [f"{base}.xlsx", f"{base}.json", f"{base}/preflib", f"{base}/rapport",
-             f"{session}.xlsx", f"{session}.json", f"{session}/preflib", f"{session}/rapport"]
-    paths += [f"{p}/{t}.csv" for p in (base, session)
-              for t in ("uitslag", "stemmen", "overeenstemming")]
+    paths = [
+        f"{base}.xlsx",
+        f"{base}.json",
+        f"{base}/preflib",
+        f"{base}/rapport",
+        f"{session}.xlsx",
+        f"{session}.json",
+        f"{session}/preflib",
+        f"{session}/rapport",
+    ]
+    paths += [
+        f"{p}/{t}.csv" for p in (base, session) for t in ("uitslag", "stemmen", "overeenstemming")
+    ]
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200, path
@@ -239,7 +266,8 @@ def _preflibtools(text: str, data_type: str) -> OrdinalInstance:
 
 
 def test_preflib_export_is_soc_for_full_rankings_and_reads_in_preflibtools(
-        app, client, login, voted):
+    app, client, login, voted
+):
     login()
     response = client.get(f"/export/ronde/{voted['round_id']}/preflib")
     assert response.status_code == 200
@@ -266,8 +294,7 @@ def test_preflib_export_is_soc_for_full_rankings_and_reads_in_preflibtools(
 
 def test_preflib_export_of_a_top_k_round_is_soi(app, client, login):
     login()
-    voted = voted_session(app, mode=BallotMode.TOP_K, top_k=2,
-                          orders=[[2, 0], [2, 1], [0, 2]])
+    voted = voted_session(app, mode=BallotMode.TOP_K, top_k=2, orders=[[2, 0], [2, 1], [0, 2]])
     response = client.get(f"/export/ronde/{voted['round_id']}/preflib")
     assert ".soi" in response.headers["Content-Disposition"]
     instance = _preflibtools(response.data.decode(), "soi")
@@ -278,11 +305,15 @@ def test_preflib_export_of_a_top_k_round_is_soi(app, client, login):
     book = _workbook(client.get(f"/export/ronde/{voted['round_id']}.xlsx").data)
     ballots = _sheet_rows(book["Stemmen"])
     assert [_ranking_titles(b, len(ITEMS)) for b in ballots] == [
-        ["Regiobreed", "Mensgericht"], ["Regiobreed", "Missiegedreven"],
-        ["Mensgericht", "Regiobreed"]]
+        ["Regiobreed", "Mensgericht"],
+        ["Regiobreed", "Missiegedreven"],
+        ["Mensgericht", "Regiobreed"],
+    ]
     snapshot = outcome_snapshot(app, voted["outcome_id"])
-    assert _recomputed(snapshot, [_ranking_titles(b, len(ITEMS)) for b in ballots]) == \
-        snapshot["result"]
+    assert (
+        _recomputed(snapshot, [_ranking_titles(b, len(ITEMS)) for b in ballots])
+        == snapshot["result"]
+    )
 
 
 # -- versions, sessions, the report --------------------------------------------------------
@@ -311,23 +342,26 @@ def test_an_older_version_can_still_be_exported(app, client, login, voted):
 
 def test_session_exports_hold_every_round_with_an_outcome(app, client, login, voted):
     login()
-    second = voted_session(app, ranking_session_id=voted["session_id"], round_title="Spelregels",
-                           items=("Lachen mag", "Samen uit, samen thuis", "Transparant in alles"),
-                           orders=[[0, 1, 2], [2, 1, 0]])
-    voted_session(app, ranking_session_id=voted["session_id"], round_title="Nog open",
-                  close=False)
+    second = voted_session(
+        app,
+        ranking_session_id=voted["session_id"],
+        round_title="Spelregels",
+        items=("Lachen mag", "Samen uit, samen thuis", "Transparant in alles"),
+        orders=[[0, 1, 2], [2, 1, 0]],
+    )
+    voted_session(app, ranking_session_id=voted["session_id"], round_title="Nog open", close=False)
     base = f"/export/sessie/{voted['session_id']}"
 
     book = _workbook(client.get(f"{base}.xlsx").data)
     results = _sheet_rows(book["Uitslag"])
     assert [r["Ronde"] for r in results] == ["Waarden"] * 4 + ["Spelregels"] * 3
-    assert [r["Ronde"] for r in _sheet_rows(book["Overeenstemming"])] == ["Waarden",
-                                                                          "Spelregels"]
+    assert [r["Ronde"] for r in _sheet_rows(book["Overeenstemming"])] == ["Waarden", "Spelregels"]
     ballots = _sheet_rows(book["Stemmen"])
     spelregels = [b for b in ballots if b["Ronde"] == "Spelregels"]
     assert [_ranking_titles(b, 4) for b in spelregels] == [
         ["Lachen mag", "Samen uit, samen thuis", "Transparant in alles"],
-        ["Transparant in alles", "Samen uit, samen thuis", "Lachen mag"]]
+        ["Transparant in alles", "Samen uit, samen thuis", "Lachen mag"],
+    ]
     assert spelregels[0]["Plaats 4"] is None
 
     csv_ballots = _csv_rows(client.get(f"{base}/stemmen.csv").data)
@@ -336,13 +370,14 @@ def test_session_exports_hold_every_round_with_an_outcome(app, client, login, vo
 
     document = json.loads(client.get(f"{base}.json").data)
     assert [o["round"]["title"] for o in document["outcomes"]] == ["Waarden", "Spelregels"]
-    assert document["outcomes"][1]["result"] == outcome_snapshot(app, second["outcome_id"])[
-        "data"]
+    assert document["outcomes"][1]["result"] == outcome_snapshot(app, second["outcome_id"])["data"]
 
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/preflib").data))
     names = sorted(archive.namelist())
-    assert names == ["2026-11-22-netwerkbijeenkomst-spelregels-v1.soc",
-                     "2026-11-22-netwerkbijeenkomst-waarden-v1.soc"]
+    assert names == [
+        "2026-11-22-netwerkbijeenkomst-spelregels-v1.soc",
+        "2026-11-22-netwerkbijeenkomst-waarden-v1.soc",
+    ]
     instance = _preflibtools(archive.read(names[0]).decode(), "soc")
     assert instance.alternatives_name[2] == "Samen uit, samen thuis"
 
@@ -375,8 +410,11 @@ def test_the_outcome_page_links_to_its_downloads(app, client, login, voted):
 
 
 def test_exports_need_a_login(app, client, voted):
-    for path in (f"/export/ronde/{voted['round_id']}.xlsx", "/export/agenda.csv",
-                 f"/export/sessie/{voted['session_id']}.json"):
+    for path in (
+        f"/export/ronde/{voted['round_id']}.xlsx",
+        "/export/agenda.csv",
+        f"/export/sessie/{voted['session_id']}.json",
+    ):
         response = client.get(path)
         assert response.status_code == 302
         assert "/auth/login" in response.headers["Location"]
@@ -396,14 +434,23 @@ def test_a_round_without_an_outcome_has_nothing_to_export(app, client, login):
 def test_the_agenda_exports_to_csv_and_xlsx_with_provenance(app, client, login, voted):
     login(**KERNGROEP)
     with app.app_context():
-        coalition = db.session.scalar(db.select(Coalition).where(
-            Coalition.key == "wijkgerichte-preventie"))
+        coalition = db.session.scalar(
+            db.select(Coalition).where(Coalition.key == "wijkgerichte-preventie")
+        )
         phase = db.session.scalar(db.select(Phase).where(Phase.key == "meters-maken"))
         coalition_id, phase_id = coalition.id, phase.id
     regiobreed = voted["item_ids"][2]
-    response = client.post(f"/agenda/overnemen/{voted['outcome_id']}/{regiobreed}", data={
-        "coalition_id": coalition_id, "phase_id": phase_id, "year": 2026,
-        "owner": "=Trekker", "status": "adopted", "note": "Met de wijkteams"})
+    response = client.post(
+        f"/agenda/overnemen/{voted['outcome_id']}/{regiobreed}",
+        data={
+            "coalition_id": coalition_id,
+            "phase_id": phase_id,
+            "year": 2026,
+            "owner": "=Trekker",
+            "status": "adopted",
+            "note": "Met de wijkteams",
+        },
+    )
     assert response.status_code == 302
 
     rows = _csv_rows(client.get("/export/agenda.csv").data)

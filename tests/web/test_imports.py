@@ -19,23 +19,28 @@ from .export_helpers import close_round, outcome_snapshot, participants, voted_s
 
 def _upload(client, round_id, text: str | bytes, filename: str = "stemmen.csv"):
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return client.post(f"/import/ronde/{round_id}",
-                       data={"file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/import/ronde/{round_id}",
+        data={"file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
 
 
 def _counts(app, round_id):
     with app.app_context():
-        ballots = db.session.scalar(select(func.count()).select_from(Ballot)
-                                    .where(Ballot.round_id == round_id))
+        ballots = db.session.scalar(
+            select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)
+        )
         imports = db.session.scalar(select(func.count()).select_from(BallotImport))
         people = db.session.scalar(select(func.count()).select_from(Participant))
         return ballots, imports, people
 
 
 def _problems(page: str) -> list[str]:
-    return [re.sub(r"\s+", " ", m).strip()
-            for m in re.findall(r"<li><strong>(Regel \d+):</strong>", page)]
+    return [
+        re.sub(r"\s+", " ", m).strip()
+        for m in re.findall(r"<li><strong>(Regel \d+):</strong>", page)
+    ]
 
 
 @pytest.fixture
@@ -63,14 +68,20 @@ def test_a_csv_of_paper_ballots_is_read_in_and_counted(app, client, login, open_
     assert _counts(app, open_round["round_id"]) == (5, 1, 5)
     people = participants(app, open_round["session_id"])[2:]
     assert [p["organisation"] for p in people] == [
-        "Gemeente Utrecht", "Papieren stembiljet", "Wijkcentrum De Leeuw"]
+        "Gemeente Utrecht",
+        "Papieren stembiljet",
+        "Wijkcentrum De Leeuw",
+    ]
     assert [p["pillar"] for p in people] == ["Beleid en bestuur", None, "Beleid en bestuur"]
     assert all(p["ballot_import_id"] for p in people)
 
     with app.app_context():
         record = db.session.scalar(select(BallotImport))
         assert (record.file_name, record.file_format, record.ballot_count) == (
-            "stemmen.csv", "csv", 3)
+            "stemmen.csv",
+            "csv",
+            3,
+        )
         assert record.user_name == "Gespreksleider"
 
     # once closed, the paper ballots are part of the outcome and say where they came from
@@ -109,11 +120,21 @@ Gemeente Houten,Regiobreed,Mensgericht,Missiegedreven
 
 def test_semicolons_and_excel_encoding_are_read(app, client, login):
     login()
-    voted = voted_session(app, items=("Efficiënt organiseren", "Effectief inzetten",
-                                      "Empathisch ontwerpen", "Ethisch doordenken"),
-                          orders=[], close=False)
-    text = ("Plaats 1;Plaats 2;Plaats 3;Plaats 4\r\n"
-            "Ethisch doordenken;Efficiënt organiseren;Effectief inzetten;Empathisch ontwerpen\r\n")
+    voted = voted_session(
+        app,
+        items=(
+            "Efficiënt organiseren",
+            "Effectief inzetten",
+            "Empathisch ontwerpen",
+            "Ethisch doordenken",
+        ),
+        orders=[],
+        close=False,
+    )
+    text = (
+        "Plaats 1;Plaats 2;Plaats 3;Plaats 4\r\n"
+        "Ethisch doordenken;Efficiënt organiseren;Effectief inzetten;Empathisch ontwerpen\r\n"
+    )
     response = _upload(client, voted["round_id"], text.encode("cp1252"))
     assert response.status_code == 302
     assert _counts(app, voted["round_id"])[0] == 1
@@ -144,7 +165,8 @@ def test_a_header_without_places_or_an_empty_file_is_refused(app, client, login,
     page = _upload(client, open_round["round_id"], "Plaats 1,Plaats 2\n").get_data(as_text=True)
     assert "bevat geen stemmen" in page
     page = _upload(client, open_round["round_id"], "x", filename="stemmen.txt").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "Kies een CSV-bestand" in page
 
 
@@ -170,8 +192,12 @@ def test_a_preflib_file_is_read_in_with_its_counts(app, client, login, open_roun
     assert _counts(app, open_round["round_id"]) == (7, 1, 7)
     with app.app_context():
         regiobreed = open_round["item_ids"][2]
-        rankings = [b.ranking for b in db.session.scalars(
-            select(Ballot).join(Participant).where(Participant.ballot_import_id.is_not(None)))]
+        rankings = [
+            b.ranking
+            for b in db.session.scalars(
+                select(Ballot).join(Participant).where(Participant.ballot_import_id.is_not(None))
+            )
+        ]
         assert sum(r[0] == regiobreed for r in rankings) == 3
 
 
@@ -244,8 +270,10 @@ def test_an_export_reads_back_into_another_round_with_the_same_result(app, clien
 
     def places(snapshot):
         titles = {i["id"]: i["title"] for i in snapshot["data"]["items"]}
-        return {m: [[titles[i] for i in tier] for tier in v["ranking"]]
-                for m, v in snapshot["data"]["methods"].items()}
+        return {
+            m: [[titles[i] for i in tier] for tier in v["ranking"]]
+            for m, v in snapshot["data"]["methods"].items()
+        }
 
     assert places(from_csv) == places(original) == places(from_preflib)
     assert from_csv["data"]["agreement"] == original["data"]["agreement"]
