@@ -11,7 +11,7 @@ Formats
 -------
 *CSV* (the same layout as the "Stemmen" export, so an export can be read in
 elsewhere): a header row, then one row per ballot. Columns ``Plaats 1``,
-``Plaats 2``, ... (or ``rank1``, ``rank2``, ...) hold item titles, best
+``Plaats 2``, ... (or ``rank1``, ``Place 1``, ...) hold item titles, best
 first, exactly as the round names them (capitals and extra spaces do not
 matter). A top-k round fills only the first k; a full round fills them all.
 Optional columns ``Organisatie`` and ``Pijler`` say where the ballot came
@@ -71,7 +71,7 @@ MAX_PROBLEMS = 50
 PAPER_ORGANISATION = "Papieren stembiljet"
 ORGANISATION_MAX = 200
 
-_RANK_HEADER = re.compile(r"(?:plaats|rank|positie|position)\s*(\d+)", re.IGNORECASE)
+_RANK_HEADER = re.compile(r"(?:plaats|rank|place|positie|position)\s*(\d+)", re.IGNORECASE)
 _ORGANISATION_HEADERS = {"organisatie", "organisation", "organization"}
 _PILLAR_HEADERS = {"pijler", "pillar", "bloedgroep"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
