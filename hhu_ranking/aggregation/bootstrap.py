@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .borda import PartialRule, borda_points
+from .kemeny import solve_kemeny
 from .profile import FloatArray, IntArray, Profile, WeakOrder
 
 __all__ = ["BOOTSTRAP_METHODS", "BootstrapResult", "bootstrap_stability", "competition_positions"]
@@ -121,13 +123,15 @@ def bootstrap_stability(
     method: str = "borda",
     draws: int | None = None,
     reference: WeakOrder | None = None,
+    partial: PartialRule = "average",
     kemeny_time_limit: float = 10.0,
 ) -> BootstrapResult:
     """Resample the voters ``samples`` times and measure each item's stability.
 
-    ``method`` is ``"borda"`` (averaged points for tied and unranked items, as
-    ``n - fractional rank``; vectorised) or ``"kemeny"`` (the exact solver on
-    each resample's pairwise matrix; much slower, one solve per resample).
+    ``method`` is ``"borda"`` (with Borda's ``partial`` rule for tied and
+    unranked items, averaged by default; vectorised) or ``"kemeny"`` (the exact
+    solver on each resample's pairwise matrix, with ``kemeny_time_limit`` per
+    solve; much slower, one solve per resample).
     ``reference`` is the full-profile ranking to measure against; by default
     it is recomputed with the same rule. See the module docstring for
     ``draws``.
@@ -151,14 +155,12 @@ def bootstrap_stability(
     rng = np.random.default_rng(seed)
 
     if method == "borda":
-        points = n - merged.positions  # (u, n): averaged Borda points per merged ballot
+        points = borda_points(merged, partial)  # (u, n) points per merged ballot
         if reference is None:
             place = competition_positions(weights @ points)
         else:
             place = _positions_of(n, reference)
     else:
-        from .kemeny import solve_kemeny  # only needed here, and it imports scipy.optimize
-
         t = merged.tier_index
         # per merged ballot, (n * n) indicators "i strictly above j"
         above = (t[:, :, None] < t[:, None, :]).reshape(merged.m, n * n).astype(np.float64)
