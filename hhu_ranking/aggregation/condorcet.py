@@ -187,16 +187,22 @@ def schulze(profile: Profile, *, strength: Strength = "margin") -> MethodResult:
 # -- ranked pairs ---------------------------------------------------------------
 
 
-def tie_break_order(profile: Profile) -> list[int]:
-    """The fixed order used to break equal margins: averaged Borda, then index.
+def borda_order(margins: FloatArray) -> list[int]:
+    """Alternatives by margin row sum (highest first), then by index.
 
-    The row sums of the margin matrix rank exactly like averaged Borda scores
-    (an item's averaged Borda score is ``(n - 1) W / 2`` plus half its row sum).
+    An alternative's averaged Borda score is ``(n - 1) W / 2`` plus half its
+    row sum, so this is the averaged-Borda order; sums equal up to rounding
+    count as equal, so that float weights cannot reorder a true tie.
     """
-    sums = profile.margins.sum(axis=1)
-    tol = _tolerance(profile) * max(1, profile.n)
-    quantised = np.round(sums / tol)
-    return sorted(range(profile.n), key=lambda a: (-quantised[a], a))
+    sums = margins.sum(axis=1)
+    quantum = 1e-9 * max(1.0, float(np.abs(margins).sum()))
+    quantised = np.round(sums / quantum)
+    return sorted(range(len(sums)), key=lambda a: (-quantised[a], a))
+
+
+def tie_break_order(profile: Profile) -> list[int]:
+    """The fixed order that breaks equal margins in ranked pairs (and Kemeny ties)."""
+    return borda_order(profile.margins)
 
 
 def ranked_pairs(profile: Profile) -> MethodResult:

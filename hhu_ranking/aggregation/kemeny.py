@@ -22,10 +22,21 @@ How it stays exact and fast:
 3. *Small components* (up to ``DP_MAX`` items): a vectorised dynamic programme
    over subsets, which also counts the optimal orders exactly.
 4. *Large components:* the linear-ordering LP with the 3-cycle (triangle)
-   inequalities added lazily, solved by HiGHS. When its optimum is integral it
-   is a proven Kemeny optimum; otherwise the same lazy loop runs as a MILP
-   (``mip_rel_gap=0``, status checked). Further optima are found by zero-cost
-   insertion moves and by MILPs with no-good cuts, which also prove uniqueness.
+   inequalities added lazily (HiGHS). Its duals certify a lower bound that
+   holds for every order whatever the solver's accuracy; with an upper bound
+   (the LP's own order when integral, else the LP rounded and polished by
+   insertion moves) reduced-cost fixing pins every pair whose flip would
+   cost more than the gap. Every optimal order obeys those precedences, so a
+   DP over the order ideals of that partial order (usually a few thousand
+   sets, even for 30 near-random items) finds the optimum, counts all optimal
+   orders and applies the tie-break exactly. If that DP would exceed
+   ``IDEAL_BUDGET`` sets, a lazy MILP (``mip_rel_gap=0``, status checked)
+   finds the optimum, and zero-cost insertion moves plus MILPs with no-good
+   cuts find further optima and prove uniqueness (capped).
+
+``time_limit`` applies to the LP/MILP stages (the DP stages are bounded by
+their size). If it is hit the best order found is reported with
+``time_limit_hit``, ``optimal`` and the proven ``gap``: never silently.
 
 Tie-break among optimal orders (documented, deterministic): let ``T`` be the
 averaged-Borda order (row sums of the margin matrix, highest first, then lower
@@ -40,7 +51,7 @@ import itertools
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -50,7 +61,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .condorcet import tier_points
+from .condorcet import borda_order, tier_points
 from .profile import FloatArray, IntArray, Profile, WeakOrder
 from .result import MethodResult
 
@@ -110,7 +121,6 @@ class _Block:
     lower_bound: float = 0.0
     time_limit_hit: bool = False
     tie_break_exact: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # -- public API ---------------------------------------------------------------
@@ -176,7 +186,7 @@ def solve_kemeny(
     deadline = time.monotonic() + max(0.0, time_limit)
     margins = p - p.T
     tol = 1e-11 * max(1.0, float(np.abs(p).sum()))
-    key = _tie_break_key(margins, tol)
+    key = _tie_break_key(margins)
 
     blocks = [
         _solve_block(p, margins, comp, key, tol, deadline, max_alternatives)
@@ -197,7 +207,7 @@ def solve_kemeny(
     optimal = all(b.optimal for b in blocks)
     # cross-component pairs are fixed in every optimum, so bounds add up
     lower = distance - sum(_block_cost(p, b, b.orders[0]) - b.lower_bound for b in blocks)
-    algorithms = sorted({b.algorithm for b in blocks})
+    algorithms = sorted({b.algorithm for b in blocks} - {"trivial"}) or ["trivial"]
     return KemenySolution(
         order=tuple(order),
         ranking=tuple(ranking),
@@ -219,14 +229,11 @@ def solve_kemeny(
 # -- decomposition -----------------------------------------------------------
 
 
-def _tie_break_key(margins: FloatArray, tol: float) -> IntArray:
+def _tie_break_key(margins: FloatArray) -> IntArray:
     """Rank of each alternative in the tie-break order ``T`` (0 = first)."""
-    sums = margins.sum(axis=1)
-    # equal sums (up to rounding) must compare equal so that the index decides
-    quantised = np.round(sums / (tol * 1e3)) if tol > 0 else sums
-    order = sorted(range(len(sums)), key=lambda a: (-quantised[a], a))
-    rank = np.empty(len(sums), dtype=np.int64)
-    rank[order] = np.arange(len(sums))
+    order = borda_order(margins)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
     return rank
 
 
@@ -252,18 +259,17 @@ def _block_tiers(block: _Block, local: Order) -> list[tuple[int, ...]]:
 
 
 def _combine_alternatives(blocks: list[_Block], cap: int) -> tuple[WeakOrder, ...]:
-    """Other optimal rankings: the product of each block's optimal orders."""
+    """Other optimal rankings: each block's optimal orders combined, the last varying fastest."""
     out: list[WeakOrder] = []
-    choices = [b.orders for b in blocks]
-    for combo in itertools.product(*choices):
-        if all(o is c[0] for o, c in zip(combo, choices, strict=True)):
-            continue
-        tiers: list[tuple[int, ...]] = []
-        for b, local in zip(blocks, combo, strict=True):
-            tiers.extend(_block_tiers(b, local))
-        out.append(tuple(tiers))
+    choices = itertools.product(*(range(len(b.orders)) for b in blocks))
+    next(choices)  # all zeros: the reported ranking
+    for combo in choices:
         if len(out) >= cap:
             break
+        tiers: list[tuple[int, ...]] = []
+        for b, index in zip(blocks, combo, strict=True):
+            tiers.extend(_block_tiers(b, b.orders[index]))
+        out.append(tuple(tiers))
     return tuple(out)
 
 
@@ -762,7 +768,6 @@ def _ideal_dp(
         count=int(total_count) if exact else int(total_count * (1 - 1e-9)),
         count_exact=exact,
         lower_bound=float(g[0][0]),
-        extra={"ideals": total},
     )
 
 
