@@ -24,6 +24,7 @@ from ..models import (
     utcnow,
 )
 from .errors import ServiceError
+from .outcomes import freeze_outcome
 from .sessions import bump_state
 
 MIN_ITEMS = 2
@@ -164,6 +165,7 @@ def open_round(db: Session, round_: Round) -> None:
 
 
 def close_round(db: Session, round_: Round) -> None:
+    """Close an open round and freeze its outcome (a new version) in the same transaction."""
     result = db.execute(
         update(Round)
         .where(Round.id == round_.id, Round.state == RoundState.OPEN)
@@ -172,6 +174,7 @@ def close_round(db: Session, round_: Round) -> None:
         raise ServiceError("Deze ronde is niet open.", status=409)
     bump_state(db, round_.session_id)
     db.refresh(round_)
+    freeze_outcome(db, round_)
 
 
 def current_round(ranking_session: RankingSession) -> Round | None:
