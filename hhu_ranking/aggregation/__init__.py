@@ -5,6 +5,9 @@ Profiles of weighted weak orders (``Profile``), consensus methods
 bootstrap statistics, PrefLib I/O, and ``analyse``, the one JSON-ready report
 the web app stores and shows. See each module for the rules it documents.
 
+The all-in-one ``agreement.agreement`` function is not re-exported, so that
+``from hhu_ranking.aggregation import agreement`` keeps meaning the module.
+
 ``AGGREGATION_VERSION`` names the behaviour of the maths: it goes into every
 report so that a stored result says which rules produced it. Bump it whenever
 a change can alter a ranking, a score or a statistic of the same ballots.
@@ -16,7 +19,6 @@ from .agreement import (
     Agreement,
     ItemStatistics,
     KendallW,
-    agreement,
     item_statistics,
     kendall_tau_distances,
     kendall_w,
@@ -57,7 +59,6 @@ __all__ = [
     "ProfileError",
     "WeakOrder",
     "aggregate",
-    "agreement",
     "analyse",
     "bootstrap_stability",
     "format_preflib",

@@ -169,8 +169,20 @@ class Profile:
         return out
 
     @cached_property
+    def _all_strict_complete(self) -> bool:
+        """Every ballot is a full strict order (``n`` tiers of one), the common case.
+
+        Positions are then just tier numbers plus one, which skips the tie
+        bookkeeping below.
+        """
+        n = self.n
+        return all(len(b.tiers) == n for b in self.ballots)
+
+    @cached_property
     def tier_sizes(self) -> IntArray:
         """``(m, n)`` size of the tier (or unranked group) holding each alternative."""
+        if self._all_strict_complete:
+            return np.ones((self.m, self.n), dtype=np.int64)
         counts, _ = self._tier_counts
         return np.take_along_axis(counts, self.tier_index, axis=1)
 
@@ -194,8 +206,10 @@ class Profile:
         Alternatives sharing a tier (or left unranked) get the mean of the
         positions they span, the usual "fractional ranking" for ties.
         """
-        counts, before = self._tier_counts
         t = self.tier_index
+        if self._all_strict_complete:
+            return (t + 1).astype(np.float64)
+        counts, before = self._tier_counts
         start = np.take_along_axis(before, t, axis=1)
         size = np.take_along_axis(counts, t, axis=1)
         return start + (size + 1) / 2.0
