@@ -59,7 +59,8 @@ def show(code: str) -> Response | tuple[str, int]:
         render_template(
             template,
             view=view,
-            etag=etag if view.fresh else "",
+            # the polls ask for the fragment: they start from its tag, also on the full page
+            poll_etag=("F-" + versions.etag) if view.fresh else "",
             join_link=join_url(ranking_session.join_code),
             poll_seconds=_poll_seconds(),
         )
