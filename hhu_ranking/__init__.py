@@ -28,8 +28,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .i18n import init_i18n
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
-                     render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -35,8 +35,9 @@ class MethodResult:
         raise KeyError(alternative)
 
 
-def tiers_from_scores(scores: Mapping[int, float], *, higher_is_better: bool = True,
-                      tolerance: float = 1e-9) -> WeakOrder:
+def tiers_from_scores(
+    scores: Mapping[int, float], *, higher_is_better: bool = True, tolerance: float = 1e-9
+) -> WeakOrder:
     """Group alternatives with equal scores (within ``tolerance``) into tiers."""
     sign = -1.0 if higher_is_better else 1.0
     ordered = sorted(scores, key=lambda a: (sign * scores[a], a))

@@ -31,8 +31,12 @@ class Pillar(Base):
 organisation_pillar = Table(
     "organisation_pillar",
     Base.metadata,
-    Column("organisation_id", Integer, ForeignKey("organisation.id", ondelete="CASCADE"),
-           primary_key=True),
+    Column(
+        "organisation_id",
+        Integer,
+        ForeignKey("organisation.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     Column("pillar_id", Integer, ForeignKey("pillar.id", ondelete="CASCADE"), primary_key=True),
 )
 
@@ -45,8 +49,9 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     tier: Mapped[Tier] = mapped_column(str_enum(Tier))
-    pillars: Mapped[list[Pillar]] = relationship(secondary=organisation_pillar,
-                                                 order_by=Pillar.position)
+    pillars: Mapped[list[Pillar]] = relationship(
+        secondary=organisation_pillar, order_by=Pillar.position
+    )
 
 
 class Phase(Base):
@@ -96,7 +101,8 @@ class CatalogueList(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
     items: Mapped[list[CatalogueItem]] = relationship(
-        back_populates="catalogue_list", order_by="CatalogueItem.position",
+        back_populates="catalogue_list",
+        order_by="CatalogueItem.position",
         cascade="all, delete-orphan",
     )
 
@@ -109,7 +115,8 @@ class CatalogueItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     catalogue_list_id: Mapped[int] = mapped_column(
-        ForeignKey("catalogue_list.id", ondelete="CASCADE"))
+        ForeignKey("catalogue_list.id", ondelete="CASCADE")
+    )
     key: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200))
     explanation: Mapped[str] = mapped_column(String(300), default="")

@@ -57,14 +57,17 @@ class RankingSession(TimestampMixin, Base):
     held_on: Mapped[date] = mapped_column(Date)
     kind: Mapped[MeetingKind] = mapped_column(str_enum(MeetingKind))
     coalition_id: Mapped[int | None] = mapped_column(
-        ForeignKey("coalition.id", ondelete="SET NULL"))
+        ForeignKey("coalition.id", ondelete="SET NULL")
+    )
     #: six characters from an alphabet without look-alikes (see services.codes)
     join_code: Mapped[str] = mapped_column(String(6), unique=True)
     joining_locked: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"))
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     copied_from_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ranking_session.id", ondelete="SET NULL"))
+        ForeignKey("ranking_session.id", ondelete="SET NULL")
+    )
     #: bumps when rounds open/close, items change or joining locks: phones poll on this
     state_version: Mapped[int] = mapped_column(default=1)
     #: bumps on every join and ballot: the projector polls on this and state_version
@@ -73,26 +76,28 @@ class RankingSession(TimestampMixin, Base):
     coalition: Mapped[Coalition | None] = relationship()
     created_by: Mapped[User | None] = relationship()
     rounds: Mapped[list[Round]] = relationship(
-        back_populates="session", order_by="Round.position", cascade="all, delete-orphan")
+        back_populates="session", order_by="Round.position", cascade="all, delete-orphan"
+    )
     participants: Mapped[list[Participant]] = relationship(
-        back_populates="session", cascade="all, delete-orphan")
+        back_populates="session", cascade="all, delete-orphan"
+    )
 
 
 class Round(TimestampMixin, Base):
     """One ballot within a session: a list of items ranked in full or top-k."""
 
     __tablename__ = "round"
-    __table_args__ = (
-        CheckConstraint("top_k IS NULL OR top_k >= 1", name="top_k_positive"),
-    )
+    __table_args__ = (CheckConstraint("top_k IS NULL OR top_k >= 1", name="top_k_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
-        ForeignKey("ranking_session.id", ondelete="CASCADE"), index=True)
+        ForeignKey("ranking_session.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(String(200))
     catalogue_list_id: Mapped[int | None] = mapped_column(
-        ForeignKey("catalogue_list.id", ondelete="SET NULL"))
+        ForeignKey("catalogue_list.id", ondelete="SET NULL")
+    )
     mode: Mapped[BallotMode] = mapped_column(str_enum(BallotMode), default=BallotMode.FULL)
     top_k: Mapped[int | None]
     #: when False the big screen shows only counts until the round closes
@@ -107,9 +112,11 @@ class Round(TimestampMixin, Base):
 
     session: Mapped[RankingSession] = relationship(back_populates="rounds")
     items: Mapped[list[RoundItem]] = relationship(
-        back_populates="round", order_by="RoundItem.position", cascade="all, delete-orphan")
+        back_populates="round", order_by="RoundItem.position", cascade="all, delete-orphan"
+    )
     ballots: Mapped[list[Ballot]] = relationship(
-        back_populates="round", cascade="all, delete-orphan")
+        back_populates="round", cascade="all, delete-orphan"
+    )
 
     @property
     def ballot_length(self) -> int:
@@ -130,7 +137,8 @@ class RoundItem(Base):
     explanation: Mapped[str] = mapped_column(String(300), default="")
     #: links the same principle across sessions, for its history
     catalogue_item_id: Mapped[int | None] = mapped_column(
-        ForeignKey("catalogue_item.id", ondelete="SET NULL"))
+        ForeignKey("catalogue_item.id", ondelete="SET NULL")
+    )
 
     round: Mapped[Round] = relationship(back_populates="items")
     catalogue_item: Mapped[CatalogueItem | None] = relationship()
@@ -143,11 +151,13 @@ class Participant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
-        ForeignKey("ranking_session.id", ondelete="CASCADE"), index=True)
+        ForeignKey("ranking_session.id", ondelete="CASCADE"), index=True
+    )
     #: SHA-256 of the cookie token; the token itself is never stored
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="SET NULL"))
+        ForeignKey("organisation.id", ondelete="SET NULL")
+    )
     #: typed name when the organisation is not in the partner list
     organisation_other: Mapped[str | None] = mapped_column(String(200))
     pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id", ondelete="SET NULL"))
@@ -155,7 +165,8 @@ class Participant(Base):
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: set for a paper ballot (or another tool's) read in from a file: the import it came from
     ballot_import_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ballot_import.id", ondelete="SET NULL"))
+        ForeignKey("ballot_import.id", ondelete="SET NULL")
+    )
 
     session: Mapped[RankingSession] = relationship(back_populates="participants")
     organisation: Mapped[Organisation | None] = relationship()
@@ -169,7 +180,10 @@ class Participant(Base):
 
 
 class Ballot(Base):
-    """A participant's ranking in a round. One row per participant and round: revisions overwrite."""
+    """A participant's ranking in a round.
+
+    One row per participant and round: a revision overwrites it, so the last one counts.
+    """
 
     __tablename__ = "ballot"
     __table_args__ = (
@@ -180,7 +194,8 @@ class Ballot(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
     participant_id: Mapped[int] = mapped_column(
-        ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
     #: RoundItem ids, best first (top-k ballots list only k)
     ranking: Mapped[list[int]] = mapped_column(JSON)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -202,7 +217,8 @@ class RoundResult(Base):
     __tablename__ = "round_result"
 
     round_id: Mapped[int] = mapped_column(
-        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
     version: Mapped[int] = mapped_column(default=0)
     claimed_version: Mapped[int] = mapped_column(default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -26,9 +26,7 @@ class User(UserMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(120))
     #: argon2id hash (argon2-cffi)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(
-        str_enum(Role), default=Role.FACILITATOR
-    )
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.FACILITATOR)
     active: Mapped[bool] = mapped_column(default=True)
 
     @property

@@ -30,8 +30,9 @@ def test_seed_loads_the_catalogue_and_twice_changes_nothing(app, runner):
             model.__name__: db.session.scalar(select(func.count()).select_from(model))
             for model in (Organisation, Pillar, CatalogueList)
         }
-        utrecht = db.session.scalar(select(Organisation).where(
-            Organisation.name == "Gemeente Utrecht"))
+        utrecht = db.session.scalar(
+            select(Organisation).where(Organisation.name == "Gemeente Utrecht")
+        )
         waarden = db.session.scalar(select(CatalogueList).where(CatalogueList.key == "waarden"))
         assert utrecht.tier.value == "founder"
         assert [p.key for p in utrecht.pillars] == ["beleid"]
@@ -40,14 +41,26 @@ def test_seed_loads_the_catalogue_and_twice_changes_nothing(app, runner):
 
 
 def test_create_user_command_adds_an_account_that_can_log_in(app, runner, client):
-    result = runner.invoke(args=["create-user", "--email", "Trekker@HHU.test", "--name", "Trekker",
-                                 "--role", "kerngroep", "--password", "een-lang-wachtwoord"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "Trekker@HHU.test",
+            "--name",
+            "Trekker",
+            "--role",
+            "kerngroep",
+            "--password",
+            "een-lang-wachtwoord",
+        ]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "trekker@hhu.test"))
         assert user is not None and user.password_hash.startswith("$argon2id$")
-    ok = client.post("/auth/login", data={"email": "trekker@hhu.test",
-                                          "password": "een-lang-wachtwoord"})
+    ok = client.post(
+        "/auth/login", data={"email": "trekker@hhu.test", "password": "een-lang-wachtwoord"}
+    )
     assert ok.status_code == 302
     bad = client.post("/auth/login", data={"email": "trekker@hhu.test", "password": "fout"})
     assert bad.status_code == 200
@@ -55,7 +68,8 @@ def test_create_user_command_adds_an_account_that_can_log_in(app, runner, client
 
 
 def test_create_user_refuses_a_short_password(runner):
-    result = runner.invoke(args=["create-user", "--email", "a@hhu.test", "--name", "A",
-                                 "--password", "kort"])
+    result = runner.invoke(
+        args=["create-user", "--email", "a@hhu.test", "--name", "A", "--password", "kort"]
+    )
     assert result.exit_code != 0
     assert "minstens" in result.output

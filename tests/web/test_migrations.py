@@ -55,8 +55,9 @@ def test_downgrade_to_base_and_up_again(migrated_app):
 def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path):
     if os.environ.get("TEST_DATABASE") == "postgresql":
         pytest.skip("SQLite pragmas only")
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
-                      "SECRET_KEY": "x"})
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}", "SECRET_KEY": "x"}
+    )
     with app.app_context(), db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -12,9 +12,14 @@ from hhu_ranking.services.rounds import open_round
 
 def _join(ranking_session):
     pillar_id = 1
-    participant, _token = join_session(db.session, ranking_session, organisation_id=1,
-                                       organisation_other=None, pillar_id=pillar_id,
-                                       display_name=None)
+    participant, _token = join_session(
+        db.session,
+        ranking_session,
+        organisation_id=1,
+        organisation_other=None,
+        pillar_id=pillar_id,
+        display_name=None,
+    )
     return participant
 
 
@@ -67,11 +72,15 @@ def test_a_claimed_version_is_not_computed_twice(app, make_session, monkeypatch)
 
         from hhu_ranking.models import RoundResult, utcnow
 
-        db.session.execute(update(RoundResult).values(claimed_version=round_.version,
-                                                      claimed_at=utcnow()))
+        db.session.execute(
+            update(RoundResult).values(claimed_version=round_.version, claimed_at=utcnow())
+        )
         db.session.commit()
-        monkeypatch.setattr(results, "compute_payload",
-                            lambda *a: (_ for _ in ()).throw(AssertionError("computed twice")))
+        monkeypatch.setattr(
+            results,
+            "compute_payload",
+            lambda *a: (_ for _ in ()).throw(AssertionError("computed twice")),
+        )
         stale = results.live_result(db.session, round_)
         assert stale is not None and stale["ballots"] == 0
 
