@@ -221,7 +221,7 @@ def solve_kemeny(
         lower_bound=min(lower, distance),
         time_limit_hit=any(b.time_limit_hit for b in blocks),
         tie_break_exact=all(b.tie_break_exact for b in blocks),
-        algorithm="+".join(algorithms),
+        algorithm=", ".join(algorithms),
         components=tuple(b.items for b in blocks),
     )
 
@@ -633,14 +633,15 @@ def _solve_lp(
         rounded = _local_search(model, model.rounded(x))
         if model.cost(rounded) < model.cost(incumbent):
             incumbent = rounded
+    fixed_at = model.cost(incumbent)
     if status == "optimal":
-        model.fix(model.cost(incumbent))
+        model.fix(fixed_at)
         block = _ideal_dp(items, model, t_order, cap)
         if block is not None:
             block.algorithm = "lp+dp" if best is None else "lp"
             return block
 
-    algorithm = "lp" if best is not None else "milp"
+    algorithm = "lp" if best is not None or status != "optimal" else "milp"
     if best is None and status == "optimal":
         # fractional LP and too many candidate orders: branch exactly
         mstatus, order, bound = model.milp([])
@@ -664,11 +665,13 @@ def _solve_lp(
         )
 
     z = model.cost(best)
-    model.fix(z)  # every optimum keeps these pairs as the LP has them
-    block = _ideal_dp(items, model, t_order, cap)
-    if block is not None:
-        block.algorithm = "milp+dp"
-        return block
+    if z < fixed_at - tol:
+        # the MILP's optimum is a tighter bound: fix more, and the DP may now fit
+        model.fix(z)
+        block = _ideal_dp(items, model, t_order, cap)
+        if block is not None:
+            block.algorithm = "milp+dp"
+            return block
     return _enumerate_block(items, model, best, z, t_order, cap, algorithm)
 
 
@@ -715,15 +718,20 @@ def _ideal_dp(
     p = model.p
     colsum = p.sum(axis=0)  # colsum[b] - insum[b, S] = cost of b above all outside S
 
+    # 10-bit lookup tables: chunk c of a set gives sum_{u in chunk} P[u, b] for every b
+    tables = []
+    for lo in range(0, k, 10):
+        width = min(10, k - lo)
+        table = np.zeros((k, 1 << width))
+        for b in range(width):
+            table[:, 1 << b : 2 << b] = table[:, : 1 << b] + p[lo + b, :, None]
+        tables.append((lo, (1 << width) - 1, table))
+
     def insum(sets: IntArray) -> FloatArray:
         """``sum_{u in S} P[u, b]`` for every b (rows) and set S (columns)."""
         out = np.zeros((k, len(sets)))
-        for lo in range(0, k, 10):
-            width = min(10, k - lo)
-            table = np.zeros((k, 1 << width))
-            for b in range(width):
-                table[:, 1 << b : 2 << b] = table[:, : 1 << b] + p[lo + b, :, None]
-            out += table[:, (sets >> lo) & ((1 << width) - 1)]
+        for lo, mask, table in tables:
+            out += table[:, (sets >> lo) & mask]
         return out
 
     g: list[FloatArray] = [np.zeros(0)] * k + [np.zeros(1)]

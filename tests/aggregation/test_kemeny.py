@@ -213,3 +213,20 @@ def test_distance_convention_ignores_ballot_ties() -> None:
     assert kemeny_distance(profile.pairwise, [0, 1]) == 0
     assert kemeny_distance(profile.pairwise, [1, 0]) == 0
     assert kemeny(profile).ranking == ((0, 1),)
+
+
+@pytest.mark.parametrize("n,m,seed", [(18, 5000, 10), (20, 51, 4)])
+def test_fractional_lp_falls_back_to_an_exact_milp(
+    n: int, m: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """These LPs are fractional: the ideal DP solves them; so must the MILP path."""
+    p = ic_pairwise(n, m, seed)
+    reference = solve_kemeny(p)
+    assert "lp+dp" in reference.algorithm
+    monkeypatch.setattr(kemeny_module, "IDEAL_BUDGET", 1)
+    sol = solve_kemeny(p)
+    assert "milp" in sol.algorithm
+    assert sol.distance == reference.distance
+    assert sol.order == reference.order
+    assert sol.optimal_count == reference.optimal_count and sol.count_exact
+    assert sol.optimal and sol.gap == 0
