@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from .config import build_config
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints and CLI commands."""
+    # imported here so that ``import hhu_ranking.aggregation`` stays free of Flask
+    from flask import Flask
+
+    from .config import build_config
+
     app = Flask(
         __name__,
         instance_path=str(ROOT / "instance"),
