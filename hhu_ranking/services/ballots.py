@@ -27,16 +27,20 @@ def validate_ranking(round_: Round, ranking: Sequence[int]) -> list[int]:
         raise ServiceError("Elk onderdeel mag maar één keer in je rangorde staan.", status=422)
     unknown = [i for i in chosen if i not in item_ids]
     if unknown:
-        raise ServiceError("Je rangorde bevat een onderdeel dat niet bij deze ronde hoort.",
-                           status=422)
+        raise ServiceError(
+            "Je rangorde bevat een onderdeel dat niet bij deze ronde hoort.", status=422
+        )
     expected = round_.ballot_length
     if round_.mode is BallotMode.TOP_K and len(item_ids) > expected:
         if len(chosen) != expected:
-            raise ServiceError(f"Kies precies {expected} onderdelen voor je top {expected}.",
-                               status=422)
+            raise ServiceError(
+                f"Kies precies {expected} onderdelen voor je top {expected}.", status=422
+            )
     elif len(chosen) != len(item_ids):
-        raise ServiceError("Zet alle onderdelen in een volgorde; er ontbreken er "
-                           f"{len(item_ids) - len(chosen)}.", status=422)
+        raise ServiceError(
+            f"Zet alle onderdelen in een volgorde; er ontbreken er {len(item_ids) - len(chosen)}.",
+            status=422,
+        )
     return chosen
 
 
@@ -44,37 +48,51 @@ def _upsert(db: Session, round_id: int, participant_id: int, ranking: list[int])
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    statement = insert(Ballot).values(round_id=round_id, participant_id=participant_id,
-                                      ranking=ranking, submitted_at=now, updated_at=now,
-                                      revision=1)
+    statement = insert(Ballot).values(
+        round_id=round_id,
+        participant_id=participant_id,
+        ranking=ranking,
+        submitted_at=now,
+        updated_at=now,
+        revision=1,
+    )
     statement = statement.on_conflict_do_update(
         index_elements=[Ballot.round_id, Ballot.participant_id],
-        set_={"ranking": statement.excluded.ranking, "updated_at": now,
-              "revision": Ballot.revision + 1},
+        set_={
+            "ranking": statement.excluded.ranking,
+            "updated_at": now,
+            "revision": Ballot.revision + 1,
+        },
     )
     db.execute(statement)
 
 
-def cast_ballot(db: Session, round_: Round, participant: Participant,
-                ranking: Sequence[int]) -> Ballot:
+def cast_ballot(
+    db: Session, round_: Round, participant: Participant, ranking: Sequence[int]
+) -> Ballot:
     """Store (or replace) the participant's ballot. Raises ServiceError and stores nothing."""
     if participant.session_id != round_.session_id:
         raise ServiceError("Je doet niet mee aan deze sessie.", status=403)
     chosen = validate_ranking(round_, ranking)
-    opened = db.execute(update(Round).where(Round.id == round_.id,
-                                            Round.state == RoundState.OPEN)
-                        .values(version=Round.version + 1))
+    opened = db.execute(
+        update(Round)
+        .where(Round.id == round_.id, Round.state == RoundState.OPEN)
+        .values(version=Round.version + 1)
+    )
     if opened.rowcount != 1:
         raise ServiceError("Deze ronde is gesloten; je stem is niet meer meegeteld.", status=409)
     _upsert(db, round_.id, participant.id, chosen)
     bump_activity(db, round_.session_id)
-    ballot = db.scalar(select(Ballot).where(Ballot.round_id == round_.id,
-                                           Ballot.participant_id == participant.id)
-                       .execution_options(populate_existing=True))
+    ballot = db.scalar(
+        select(Ballot)
+        .where(Ballot.round_id == round_.id, Ballot.participant_id == participant.id)
+        .execution_options(populate_existing=True)
+    )
     assert ballot is not None
     return ballot
 
 
 def ballot_of(db: Session, round_: Round, participant: Participant) -> Ballot | None:
-    return db.scalar(select(Ballot).where(Ballot.round_id == round_.id,
-                                         Ballot.participant_id == participant.id))
+    return db.scalar(
+        select(Ballot).where(Ballot.round_id == round_.id, Ballot.participant_id == participant.id)
+    )

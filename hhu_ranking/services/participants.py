@@ -14,9 +14,15 @@ NAME_MAX = 120
 ORGANISATION_MAX = 200
 
 
-def join_session(db: Session, ranking_session: RankingSession, *,
-                 organisation_id: int | None, organisation_other: str | None,
-                 pillar_id: int | None, display_name: str | None) -> tuple[Participant, str]:
+def join_session(
+    db: Session,
+    ranking_session: RankingSession,
+    *,
+    organisation_id: int | None,
+    organisation_other: str | None,
+    pillar_id: int | None,
+    display_name: str | None,
+) -> tuple[Participant, str]:
     """Register a phone. Returns the participant and the token for its cookie (shown once)."""
     if ranking_session.joining_locked:
         raise ServiceError("Deze sessie is gesloten voor nieuwe deelnemers.", status=403)
@@ -28,8 +34,9 @@ def join_session(db: Session, ranking_session: RankingSession, *,
     elif other is None:
         raise ServiceError("Kies je organisatie, of typ de naam van een andere organisatie.")
     elif len(other) > ORGANISATION_MAX:
-        raise ServiceError(f"De naam van de organisatie mag hoogstens {ORGANISATION_MAX} tekens "
-                           "hebben.")
+        raise ServiceError(
+            f"De naam van de organisatie mag hoogstens {ORGANISATION_MAX} tekens hebben."
+        )
     else:
         # a typed name that is in fact a partner counts as that partner
         match = db.scalar(select(Organisation).where(Organisation.name.ilike(other)))
@@ -41,19 +48,28 @@ def join_session(db: Session, ranking_session: RankingSession, *,
     if name is not None and len(name) > NAME_MAX:
         raise ServiceError(f"Je naam mag hoogstens {NAME_MAX} tekens hebben.")
     token = new_participant_token()
-    participant = Participant(session=ranking_session, token_hash=token_digest(token),
-                              organisation_id=organisation_id, organisation_other=other,
-                              pillar_id=pillar_id, display_name=name)
+    participant = Participant(
+        session=ranking_session,
+        token_hash=token_digest(token),
+        organisation_id=organisation_id,
+        organisation_other=other,
+        pillar_id=pillar_id,
+        display_name=name,
+    )
     db.add(participant)
     db.flush()
     bump_activity(db, ranking_session.id)
     return participant, token
 
 
-def participant_for_token(db: Session, ranking_session: RankingSession,
-                          token: str | None) -> Participant | None:
+def participant_for_token(
+    db: Session, ranking_session: RankingSession, token: str | None
+) -> Participant | None:
     if not token:
         return None
-    return db.scalar(select(Participant).where(
-        Participant.token_hash == token_digest(token),
-        Participant.session_id == ranking_session.id))
+    return db.scalar(
+        select(Participant).where(
+            Participant.token_hash == token_digest(token),
+            Participant.session_id == ranking_session.id,
+        )
+    )

@@ -41,12 +41,16 @@ class ItemSpec:
 
 
 def _check_items(items: Sequence[ItemSpec]) -> list[ItemSpec]:
-    cleaned = [ItemSpec(i.title.strip(), " ".join(i.explanation.split()), i.catalogue_item_id)
-               for i in items if i.title.strip()]
+    cleaned = [
+        ItemSpec(i.title.strip(), " ".join(i.explanation.split()), i.catalogue_item_id)
+        for i in items
+        if i.title.strip()
+    ]
     if not MIN_ITEMS <= len(cleaned) <= MAX_ITEMS:
         raise ServiceError(
             f"Een ronde heeft {MIN_ITEMS} tot {MAX_ITEMS} onderdelen; nu zijn het er "
-            f"{len(cleaned)}.")
+            f"{len(cleaned)}."
+        )
     titles = [i.title.casefold() for i in cleaned]
     if len(set(titles)) != len(titles):
         raise ServiceError("Twee onderdelen hebben dezelfde titel.")
@@ -66,23 +70,47 @@ def _check_mode(mode: BallotMode, top_k: int | None, item_count: int) -> int | N
     return top_k
 
 
-def add_round(db: Session, ranking_session: RankingSession, *, title: str,
-              items: Sequence[ItemSpec], mode: BallotMode = BallotMode.FULL,
-              top_k: int | None = None, results_live: bool = True, anonymous: bool = True,
-              catalogue_list_id: int | None = None) -> Round:
+def add_round(
+    db: Session,
+    ranking_session: RankingSession,
+    *,
+    title: str,
+    items: Sequence[ItemSpec],
+    mode: BallotMode = BallotMode.FULL,
+    top_k: int | None = None,
+    results_live: bool = True,
+    anonymous: bool = True,
+    catalogue_list_id: int | None = None,
+) -> Round:
     cleaned = _check_items(items)
     title = title.strip()
     if not title:
         raise ServiceError("Geef de ronde een titel.")
     top_k = _check_mode(mode, top_k, len(cleaned))
-    position = db.scalar(select(func.coalesce(func.max(Round.position), -1) + 1)
-                         .where(Round.session_id == ranking_session.id))
-    round_ = Round(session=ranking_session, title=title, mode=mode, top_k=top_k,
-                   results_live=results_live, anonymous=anonymous, position=position,
-                   catalogue_list_id=catalogue_list_id)
-    round_.items = [RoundItem(position=p, title=i.title, explanation=i.explanation,
-                              catalogue_item_id=i.catalogue_item_id)
-                    for p, i in enumerate(cleaned)]
+    position = db.scalar(
+        select(func.coalesce(func.max(Round.position), -1) + 1).where(
+            Round.session_id == ranking_session.id
+        )
+    )
+    round_ = Round(
+        session=ranking_session,
+        title=title,
+        mode=mode,
+        top_k=top_k,
+        results_live=results_live,
+        anonymous=anonymous,
+        position=position,
+        catalogue_list_id=catalogue_list_id,
+    )
+    round_.items = [
+        RoundItem(
+            position=p,
+            title=i.title,
+            explanation=i.explanation,
+            catalogue_item_id=i.catalogue_item_id,
+        )
+        for p, i in enumerate(cleaned)
+    ]
     db.add(round_)
     db.flush()
     bump_state(db, ranking_session.id)
@@ -90,8 +118,7 @@ def add_round(db: Session, ranking_session: RankingSession, *, title: str,
 
 
 def items_from_catalogue(catalogue_list: CatalogueList) -> list[ItemSpec]:
-    return [ItemSpec(i.title, i.explanation, i.id)
-            for i in catalogue_list.items]
+    return [ItemSpec(i.title, i.explanation, i.id) for i in catalogue_list.items]
 
 
 def _require_draft(round_: Round) -> None:
@@ -105,9 +132,15 @@ def replace_items(db: Session, round_: Round, items: Sequence[ItemSpec]) -> None
     cleaned = _check_items(items)
     round_.items.clear()
     db.flush()
-    round_.items.extend(RoundItem(position=p, title=i.title, explanation=i.explanation,
-                                  catalogue_item_id=i.catalogue_item_id)
-                        for p, i in enumerate(cleaned))
+    round_.items.extend(
+        RoundItem(
+            position=p,
+            title=i.title,
+            explanation=i.explanation,
+            catalogue_item_id=i.catalogue_item_id,
+        )
+        for p, i in enumerate(cleaned)
+    )
     round_.top_k = _check_mode(round_.mode, round_.top_k, len(cleaned))
     db.flush()
     bump_state(db, round_.session_id)
@@ -128,8 +161,16 @@ def reorder_items(db: Session, round_: Round, item_ids: Sequence[int]) -> None:
     bump_state(db, round_.session_id)
 
 
-def update_settings(db: Session, round_: Round, *, title: str, mode: BallotMode,
-                    top_k: int | None, results_live: bool, anonymous: bool) -> None:
+def update_settings(
+    db: Session,
+    round_: Round,
+    *,
+    title: str,
+    mode: BallotMode,
+    top_k: int | None,
+    results_live: bool,
+    anonymous: bool,
+) -> None:
     if round_.state is not RoundState.DRAFT and (mode is not round_.mode or top_k != round_.top_k):
         raise ServiceError("Het soort stemming ligt vast zodra een ronde geopend is.", status=409)
     if not title.strip():
@@ -148,16 +189,22 @@ def open_round(db: Session, round_: Round) -> None:
     """Open a draft round, or re-open a closed one. One open round per session at a time."""
     if len(round_.items) < MIN_ITEMS:
         raise ServiceError(f"Een ronde heeft minstens {MIN_ITEMS} onderdelen nodig.")
-    other_open = db.scalar(select(Round.title).where(
-        Round.session_id == round_.session_id, Round.state == RoundState.OPEN,
-        Round.id != round_.id))
+    other_open = db.scalar(
+        select(Round.title).where(
+            Round.session_id == round_.session_id,
+            Round.state == RoundState.OPEN,
+            Round.id != round_.id,
+        )
+    )
     if other_open is not None:
         raise ServiceError(f"Sluit eerst de ronde ‘{other_open}’.", status=409)
     result = db.execute(
         update(Round)
         .where(Round.id == round_.id, Round.state != RoundState.OPEN)
-        .values(state=RoundState.OPEN, version=Round.version + 1, opened_at=utcnow(),
-                closed_at=None))
+        .values(
+            state=RoundState.OPEN, version=Round.version + 1, opened_at=utcnow(), closed_at=None
+        )
+    )
     if result.rowcount != 1:
         raise ServiceError("Deze ronde is al open.", status=409)
     bump_state(db, round_.session_id)
@@ -169,7 +216,8 @@ def close_round(db: Session, round_: Round) -> None:
     result = db.execute(
         update(Round)
         .where(Round.id == round_.id, Round.state == RoundState.OPEN)
-        .values(state=RoundState.CLOSED, version=Round.version + 1, closed_at=utcnow()))
+        .values(state=RoundState.CLOSED, version=Round.version + 1, closed_at=utcnow())
+    )
     if result.rowcount != 1:
         raise ServiceError("Deze ronde is niet open.", status=409)
     bump_state(db, round_.session_id)
@@ -204,9 +252,17 @@ def items_from_lines(text: str) -> list[ItemSpec]:
     return specs
 
 
-def edit_draft_round(db: Session, round_: Round, *, title: str, items: Sequence[ItemSpec],
-                     mode: BallotMode, top_k: int | None, results_live: bool,
-                     anonymous: bool) -> None:
+def edit_draft_round(
+    db: Session,
+    round_: Round,
+    *,
+    title: str,
+    items: Sequence[ItemSpec],
+    mode: BallotMode,
+    top_k: int | None,
+    results_live: bool,
+    anonymous: bool,
+) -> None:
     """Change a draft round's title, items, order and settings in one go.
 
     Items and settings are checked together, so a new k is measured against the
@@ -219,10 +275,14 @@ def edit_draft_round(db: Session, round_: Round, *, title: str, items: Sequence[
         raise ServiceError("Geef de ronde een titel.")
     # a posted link to the catalogue is only kept when it points at a real catalogue item
     linked = {i.catalogue_item_id for i in cleaned if i.catalogue_item_id is not None}
-    known = set(db.scalars(select(CatalogueItem.id).where(CatalogueItem.id.in_(linked)))
-                ) if linked else set()
-    cleaned = [i if i.catalogue_item_id in known else ItemSpec(i.title, i.explanation)
-               for i in cleaned]
+    known = (
+        set(db.scalars(select(CatalogueItem.id).where(CatalogueItem.id.in_(linked))))
+        if linked
+        else set()
+    )
+    cleaned = [
+        i if i.catalogue_item_id in known else ItemSpec(i.title, i.explanation) for i in cleaned
+    ]
     round_.top_k = _check_mode(mode, top_k, len(cleaned))
     round_.title = title
     round_.mode = mode
@@ -230,9 +290,15 @@ def edit_draft_round(db: Session, round_: Round, *, title: str, items: Sequence[
     round_.anonymous = anonymous
     round_.items.clear()
     db.flush()  # the old rows go first: (round_id, position) is unique
-    round_.items.extend(RoundItem(position=p, title=i.title, explanation=i.explanation,
-                                  catalogue_item_id=i.catalogue_item_id)
-                        for p, i in enumerate(cleaned))
+    round_.items.extend(
+        RoundItem(
+            position=p,
+            title=i.title,
+            explanation=i.explanation,
+            catalogue_item_id=i.catalogue_item_id,
+        )
+        for p, i in enumerate(cleaned)
+    )
     db.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
     db.flush()
     bump_state(db, round_.session_id)
@@ -252,6 +318,9 @@ def ballot_counts(db: Session, round_ids: Sequence[int]) -> dict[int, int]:
     """How many ballots each round has (rounds without ballots are left out)."""
     if not round_ids:
         return {}
-    rows = db.execute(select(Ballot.round_id, func.count()).where(Ballot.round_id.in_(round_ids))
-                      .group_by(Ballot.round_id))
+    rows = db.execute(
+        select(Ballot.round_id, func.count())
+        .where(Ballot.round_id.in_(round_ids))
+        .group_by(Ballot.round_id)
+    )
     return {round_id: count for round_id, count in rows}

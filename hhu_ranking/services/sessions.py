@@ -13,16 +13,28 @@ from .codes import new_join_code, normalise_join_code
 from .errors import ServiceError
 
 
-def create_session(db: Session, *, title: str, held_on: date, kind: MeetingKind,
-                   coalition_id: int | None = None, created_by: User | None = None,
-                   copied_from_id: int | None = None) -> RankingSession:
+def create_session(
+    db: Session,
+    *,
+    title: str,
+    held_on: date,
+    kind: MeetingKind,
+    coalition_id: int | None = None,
+    created_by: User | None = None,
+    copied_from_id: int | None = None,
+) -> RankingSession:
     title = title.strip()
     if not title:
         raise ServiceError("Geef de sessie een titel.")
     for _ in range(10):
         ranking_session = RankingSession(
-            title=title, held_on=held_on, kind=kind, coalition_id=coalition_id,
-            join_code=new_join_code(), created_by=created_by, copied_from_id=copied_from_id,
+            title=title,
+            held_on=held_on,
+            kind=kind,
+            coalition_id=coalition_id,
+            join_code=new_join_code(),
+            created_by=created_by,
+            copied_from_id=copied_from_id,
         )
         try:
             with db.begin_nested():
@@ -41,21 +53,41 @@ def find_by_code(db: Session, raw_code: str) -> RankingSession | None:
     return db.scalar(select(RankingSession).where(RankingSession.join_code == code))
 
 
-def copy_session(db: Session, source: RankingSession, *, title: str, held_on: date,
-                 created_by: User | None = None) -> RankingSession:
+def copy_session(
+    db: Session,
+    source: RankingSession,
+    *,
+    title: str,
+    held_on: date,
+    created_by: User | None = None,
+) -> RankingSession:
     """Start a new session from a past one: same rounds and items, no ballots, all drafts."""
-    copy = create_session(db, title=title, held_on=held_on, kind=source.kind,
-                          coalition_id=source.coalition_id, created_by=created_by,
-                          copied_from_id=source.id)
+    copy = create_session(
+        db,
+        title=title,
+        held_on=held_on,
+        kind=source.kind,
+        coalition_id=source.coalition_id,
+        created_by=created_by,
+        copied_from_id=source.id,
+    )
     for round_ in source.rounds:
         new_round = Round(
-            title=round_.title, position=round_.position, mode=round_.mode, top_k=round_.top_k,
-            results_live=round_.results_live, anonymous=round_.anonymous,
+            title=round_.title,
+            position=round_.position,
+            mode=round_.mode,
+            top_k=round_.top_k,
+            results_live=round_.results_live,
+            anonymous=round_.anonymous,
             catalogue_list_id=round_.catalogue_list_id,
         )
         new_round.items = [
-            RoundItem(position=i.position, title=i.title, explanation=i.explanation,
-                      catalogue_item_id=i.catalogue_item_id)
+            RoundItem(
+                position=i.position,
+                title=i.title,
+                explanation=i.explanation,
+                catalogue_item_id=i.catalogue_item_id,
+            )
             for i in round_.items
         ]
         copy.rounds.append(new_round)
@@ -65,15 +97,23 @@ def copy_session(db: Session, source: RankingSession, *, title: str, held_on: da
 
 def bump_state(db: Session, session_id: int) -> None:
     """Tell phones and projectors that rounds or joining changed."""
-    db.execute(update(RankingSession).where(RankingSession.id == session_id).values(
-        state_version=RankingSession.state_version + 1,
-        activity_version=RankingSession.activity_version + 1))
+    db.execute(
+        update(RankingSession)
+        .where(RankingSession.id == session_id)
+        .values(
+            state_version=RankingSession.state_version + 1,
+            activity_version=RankingSession.activity_version + 1,
+        )
+    )
 
 
 def bump_activity(db: Session, session_id: int) -> None:
     """Tell projectors that someone joined or voted (phones need not refetch)."""
-    db.execute(update(RankingSession).where(RankingSession.id == session_id).values(
-        activity_version=RankingSession.activity_version + 1))
+    db.execute(
+        update(RankingSession)
+        .where(RankingSession.id == session_id)
+        .values(activity_version=RankingSession.activity_version + 1)
+    )
 
 
 def set_joining_locked(db: Session, ranking_session: RankingSession, locked: bool) -> None:
@@ -84,13 +124,25 @@ def set_joining_locked(db: Session, ranking_session: RankingSession, locked: boo
 
 def sessions_by_date(db: Session, today: date) -> tuple[list[RankingSession], list[RankingSession]]:
     """Sessions from today on (soonest first) and earlier ones (latest first)."""
-    upcoming = db.scalars(select(RankingSession).where(RankingSession.held_on >= today)
-                          .order_by(RankingSession.held_on, RankingSession.id)).all()
-    past = db.scalars(select(RankingSession).where(RankingSession.held_on < today)
-                      .order_by(RankingSession.held_on.desc(), RankingSession.id.desc())).all()
+    upcoming = db.scalars(
+        select(RankingSession)
+        .where(RankingSession.held_on >= today)
+        .order_by(RankingSession.held_on, RankingSession.id)
+    ).all()
+    past = db.scalars(
+        select(RankingSession)
+        .where(RankingSession.held_on < today)
+        .order_by(RankingSession.held_on.desc(), RankingSession.id.desc())
+    ).all()
     return list(upcoming), list(past)
 
 
 def participant_count(db: Session, session_id: int) -> int:
-    return db.scalar(select(func.count()).select_from(Participant)
-                     .where(Participant.session_id == session_id)) or 0
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(Participant)
+            .where(Participant.session_id == session_id)
+        )
+        or 0
+    )

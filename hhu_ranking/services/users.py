@@ -14,8 +14,9 @@ from .errors import ServiceError
 MIN_PASSWORD_LENGTH = 10
 
 
-def create_user(session: Session, email: str, name: str, password: str,
-                role: Role = Role.FACILITATOR) -> User:
+def create_user(
+    session: Session, email: str, name: str, password: str, role: Role = Role.FACILITATOR
+) -> User:
     email = email.strip().lower()
     if "@" not in email:
         raise ServiceError("Geef een geldig e-mailadres.")
@@ -23,8 +24,9 @@ def create_user(session: Session, email: str, name: str, password: str,
         raise ServiceError(f"Het wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens hebben.")
     if session.scalar(select(User).where(User.email == email)) is not None:
         raise ServiceError("Er bestaat al een account met dit e-mailadres.")
-    user = User(email=email, name=name.strip() or email, password_hash=hash_password(password),
-                role=role)
+    user = User(
+        email=email, name=name.strip() or email, password_hash=hash_password(password), role=role
+    )
     session.add(user)
     session.flush()
     return user
