@@ -1,21 +1,29 @@
 """Language choice: Dutch by default, English on request, remembered in the session.
 
 Source strings are Dutch (the users' language); ``translations/en`` holds English.
-A missing English translation therefore falls back to Dutch, never to a blank.
+There is no Dutch catalogue: with the locale ``nl`` gettext finds no translation
+and returns the Dutch msgid itself. A missing English translation therefore
+falls back to Dutch, never to a blank.
+
+Outside a request (the command line, tests calling services in an app context)
+the default locale, Dutch, applies.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
-from flask_babel import Babel
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import Babel, refresh
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    default = str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if not has_request_context():
+        return default
     chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen
@@ -23,12 +31,15 @@ def select_locale() -> str:
     stored = session.get("lang")
     if stored in languages:
         return str(stored)
-    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return default
 
 
 def init_i18n(app: Flask, babel: Babel) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
+    # a request inside an outer app context (a test, a CLI command) shares its ``g``, where
+    # flask_babel caches the locale: choose it afresh for every request
+    app.before_request(refresh)
 
     @app.context_processor
     def _language() -> dict[str, object]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -48,7 +49,7 @@ EDITABLE_FIELDS = ("coalition", "phase", "year", "owner", "status", "note")
 def require_manager(user: User | None) -> User:
     """The acting user, if they may change the agenda; else a 403."""
     if user is None or not user.can_manage_agenda:
-        raise ServiceError("Alleen de kerngroep kan de agenda aanpassen.", status=403)
+        raise ServiceError(_l("Alleen de kerngroep kan de agenda aanpassen."), status=403)
     return user
 
 
@@ -83,11 +84,15 @@ def coalitions(db: Session) -> list[Coalition]:
 def _check_phase_year(db: Session, phase_id: int, year: int) -> Phase:
     phase = db.get(Phase, phase_id)
     if phase is None:
-        raise ServiceError("Kies een fase.")
+        raise ServiceError(_l("Kies een fase."))
     if not phase.start_year <= year <= phase.end_year:
         raise ServiceError(
-            f"Fase {phase.name} loopt van {phase.start_year} tot en met "
-            f"{phase.end_year}; kies een jaar daarbinnen."
+            _l(
+                "Fase %(phase)s loopt van %(start)s tot en met %(end)s; kies een jaar daarbinnen.",
+                phase=phase.name,
+                start=phase.start_year,
+                end=phase.end_year,
+            )
         )
     return phase
 
@@ -95,21 +100,23 @@ def _check_phase_year(db: Session, phase_id: int, year: int) -> Phase:
 def _check_coalition(db: Session, coalition_id: int) -> Coalition:
     coalition = db.get(Coalition, coalition_id)
     if coalition is None:
-        raise ServiceError("Kies een coalitie.")
+        raise ServiceError(_l("Kies een coalitie."))
     return coalition
 
 
 def _clean_owner(owner: str | None) -> str:
     owner = " ".join((owner or "").split())
     if len(owner) > OWNER_MAX:
-        raise ServiceError(f"De naam van de trekker mag hoogstens {OWNER_MAX} tekens hebben.")
+        raise ServiceError(
+            _l("De naam van de trekker mag hoogstens %(n)s tekens hebben.", n=OWNER_MAX)
+        )
     return owner
 
 
 def _clean_note(note: str | None) -> str:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise ServiceError(f"Een notitie mag hoogstens {NOTE_MAX} tekens hebben.")
+        raise ServiceError(_l("Een notitie mag hoogstens %(n)s tekens hebben.", n=NOTE_MAX))
     return note
 
 
@@ -167,10 +174,10 @@ def adopt_item(
     summary = summarise(outcome)
     ranked = summary.item(round_item_id)
     if ranked is None:
-        raise ServiceError("Dit onderdeel hoort niet bij deze uitslag.", status=404)
+        raise ServiceError(_l("Dit onderdeel hoort niet bij deze uitslag."), status=404)
     if summary.ballot_count == 0 or ranked.rank is None:
         raise ServiceError(
-            "Deze uitslag heeft geen stemmen; er is niets over te nemen.", status=409
+            _l("Deze uitslag heeft geen stemmen; er is niets over te nemen."), status=409
         )
     coalition = _check_coalition(db, coalition_id)
     phase = _check_phase_year(db, phase_id, year)
@@ -181,7 +188,11 @@ def adopt_item(
     )
     if existing is not None:
         raise ServiceError(
-            f"‘{ranked.title}’ uit deze ronde staat al op de agenda van {coalition.name}.",
+            _l(
+                "‘%(title)s’ uit deze ronde staat al op de agenda van %(coalition)s.",
+                title=ranked.title,
+                coalition=coalition.name,
+            ),
             status=409,
         )
     _lock_coalition(db, coalition.id)
@@ -230,11 +241,11 @@ def add_coalition(db: Session, user: User | None, name: str, description: str = 
     require_manager(user)
     name = " ".join(name.split())
     if not name:
-        raise ServiceError("Geef de coalitie een naam.")
+        raise ServiceError(_l("Geef de coalitie een naam."))
     if len(name) > COALITION_NAME_MAX:
-        raise ServiceError(f"De naam mag hoogstens {COALITION_NAME_MAX} tekens hebben.")
+        raise ServiceError(_l("De naam mag hoogstens %(n)s tekens hebben.", n=COALITION_NAME_MAX))
     if db.scalar(select(Coalition.id).where(func.lower(Coalition.name) == name.lower())):
-        raise ServiceError(f"De coalitie ‘{name}’ bestaat al.", status=409)
+        raise ServiceError(_l("De coalitie ‘%(name)s’ bestaat al.", name=name), status=409)
     base = _slug(name) or "coalitie"
     key, n = base, 2
     while db.scalar(select(Coalition.id).where(Coalition.key == key)) is not None:
@@ -334,7 +345,7 @@ def move_entry(db: Session, user: User | None, entry: AgendaEntry, offset: int) 
     """Move an entry ``offset`` places (-1 = up, +1 = down). False when it cannot move."""
     actor = require_manager(user)
     if offset not in (-1, 1):
-        raise ServiceError("Een onderdeel schuift één plaats tegelijk.")
+        raise ServiceError(_l("Een onderdeel schuift één plaats tegelijk."))
     _lock_coalition(db, entry.coalition_id)
     ordered = _renumber(db, entry.coalition_id)
     index = ordered.index(entry)
@@ -358,7 +369,9 @@ def reorder(db: Session, user: User | None, coalition_id: int, entry_ids: Sequen
     _lock_coalition(db, coalition_id)
     ordered = _renumber(db, coalition_id)
     if sorted(entry_ids) != sorted(e.id for e in ordered):
-        raise ServiceError("De volgorde is intussen veranderd; laad de pagina opnieuw.", status=409)
+        raise ServiceError(
+            _l("De volgorde is intussen veranderd; laad de pagina opnieuw."), status=409
+        )
     by_id = {e.id: e for e in ordered}
     moved = 0
     for position, entry_id in enumerate(entry_ids):

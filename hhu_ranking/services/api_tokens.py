@@ -14,6 +14,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -34,9 +35,9 @@ def create_token(db: Session, user: User, name: str = "") -> tuple[ApiToken, str
     """A new token for ``user``. Returns the row and the token text (its only appearance)."""
     name = " ".join(name.split())
     if len(name) > NAME_MAX:
-        raise ServiceError(f"De naam mag hoogstens {NAME_MAX} tekens hebben.")
+        raise ServiceError(_l("De naam mag hoogstens %(n)s tekens hebben.", n=NAME_MAX))
     if not user.active:
-        raise ServiceError("Dit account is niet actief.")
+        raise ServiceError(_l("Dit account is niet actief."))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, name=name, token_hash=token_hash(token))
     db.add(row)
@@ -47,7 +48,9 @@ def create_token(db: Session, user: User, name: str = "") -> tuple[ApiToken, str
 def create_token_for_email(db: Session, email: str, name: str = "") -> tuple[ApiToken, str]:
     user = db.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None:
-        raise ServiceError(f"Er is geen account met e-mailadres {email}.", status=404)
+        raise ServiceError(
+            _l("Er is geen account met e-mailadres %(email)s.", email=email), status=404
+        )
     return create_token(db, user, name)
 
 
@@ -87,7 +90,7 @@ def authenticate(db: Session, token: str | None) -> User | None:
 def revoke_token(db: Session, token_id: int) -> ApiToken:
     row = db.get(ApiToken, token_id)
     if row is None:
-        raise ServiceError(f"Er is geen token met nummer {token_id}.", status=404)
+        raise ServiceError(_l("Er is geen token met nummer %(n)s.", n=token_id), status=404)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
     return row

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -24,21 +25,24 @@ def validate_ranking(round_: Round, ranking: Sequence[int]) -> list[int]:
     item_ids = {item.id for item in round_.items}
     chosen = list(ranking)
     if len(set(chosen)) != len(chosen):
-        raise ServiceError("Elk onderdeel mag maar één keer in je rangorde staan.", status=422)
+        raise ServiceError(_l("Elk onderdeel mag maar één keer in je rangorde staan."), status=422)
     unknown = [i for i in chosen if i not in item_ids]
     if unknown:
         raise ServiceError(
-            "Je rangorde bevat een onderdeel dat niet bij deze ronde hoort.", status=422
+            _l("Je rangorde bevat een onderdeel dat niet bij deze ronde hoort."), status=422
         )
     expected = round_.ballot_length
     if round_.mode is BallotMode.TOP_K and len(item_ids) > expected:
         if len(chosen) != expected:
             raise ServiceError(
-                f"Kies precies {expected} onderdelen voor je top {expected}.", status=422
+                _l("Kies precies %(k)s onderdelen voor je top %(k)s.", k=expected), status=422
             )
     elif len(chosen) != len(item_ids):
         raise ServiceError(
-            f"Zet alle onderdelen in een volgorde; er ontbreken er {len(item_ids) - len(chosen)}.",
+            _l(
+                "Zet alle onderdelen in een volgorde; er ontbreken er %(n)s.",
+                n=len(item_ids) - len(chosen),
+            ),
             status=422,
         )
     return chosen
@@ -72,7 +76,7 @@ def cast_ballot(
 ) -> Ballot:
     """Store (or replace) the participant's ballot. Raises ServiceError and stores nothing."""
     if participant.session_id != round_.session_id:
-        raise ServiceError("Je doet niet mee aan deze sessie.", status=403)
+        raise ServiceError(_l("Je doet niet mee aan deze sessie."), status=403)
     chosen = validate_ranking(round_, ranking)
     opened = db.execute(
         update(Round)
@@ -80,7 +84,9 @@ def cast_ballot(
         .values(version=Round.version + 1)
     )
     if opened.rowcount != 1:
-        raise ServiceError("Deze ronde is gesloten; je stem is niet meer meegeteld.", status=409)
+        raise ServiceError(
+            _l("Deze ronde is gesloten; je stem is niet meer meegeteld."), status=409
+        )
     _upsert(db, round_.id, participant.id, chosen)
     bump_activity(db, round_.session_id)
     ballot = db.scalar(

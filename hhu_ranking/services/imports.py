@@ -44,6 +44,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -206,11 +207,12 @@ def _pillar(
 
 
 def _pillar_lookup(db: Session) -> tuple[dict[str, int], list[str]]:
-    """Pillars by key, Dutch or English name (any case), and their Dutch names."""
+    """Pillars by key, Dutch or English name (any case), and their names in the UI's language."""
+    english = str(get_locale() or "nl").startswith("en")
     lookup: dict[str, int] = {}
     names = []
     for pillar in db.scalars(select(Pillar).order_by(Pillar.position)):
-        names.append(pillar.name_nl)
+        names.append(pillar.name_en if english else pillar.name_nl)
         for name in (pillar.key, pillar.name_nl, pillar.name_en):
             lookup[_key(name)] = pillar.id
     return lookup, names

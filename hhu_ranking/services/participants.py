@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,17 +26,20 @@ def join_session(
 ) -> tuple[Participant, str]:
     """Register a phone. Returns the participant and the token for its cookie (shown once)."""
     if ranking_session.joining_locked:
-        raise ServiceError("Deze sessie is gesloten voor nieuwe deelnemers.", status=403)
+        raise ServiceError(_l("Deze sessie is gesloten voor nieuwe deelnemers."), status=403)
     other = " ".join((organisation_other or "").split()) or None
     if organisation_id is not None:
         if db.get(Organisation, organisation_id) is None:
-            raise ServiceError("Kies een organisatie uit de lijst.")
+            raise ServiceError(_l("Kies een organisatie uit de lijst."))
         other = None
     elif other is None:
-        raise ServiceError("Kies je organisatie, of typ de naam van een andere organisatie.")
+        raise ServiceError(_l("Kies je organisatie, of typ de naam van een andere organisatie."))
     elif len(other) > ORGANISATION_MAX:
         raise ServiceError(
-            f"De naam van de organisatie mag hoogstens {ORGANISATION_MAX} tekens hebben."
+            _l(
+                "De naam van de organisatie mag hoogstens %(n)s tekens hebben.",
+                n=ORGANISATION_MAX,
+            )
         )
     else:
         # a typed name that is in fact a partner counts as that partner
@@ -43,10 +47,10 @@ def join_session(
         if match is not None:
             organisation_id, other = match.id, None
     if pillar_id is None or db.get(Pillar, pillar_id) is None:
-        raise ServiceError("Kies je bloedgroep (pijler).")
+        raise ServiceError(_l("Kies je bloedgroep (pijler)."))
     name = " ".join((display_name or "").split()) or None
     if name is not None and len(name) > NAME_MAX:
-        raise ServiceError(f"Je naam mag hoogstens {NAME_MAX} tekens hebben.")
+        raise ServiceError(_l("Je naam mag hoogstens %(n)s tekens hebben.", n=NAME_MAX))
     token = new_participant_token()
     participant = Participant(
         session=ranking_session,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -48,17 +49,23 @@ def _check_items(items: Sequence[ItemSpec]) -> list[ItemSpec]:
     ]
     if not MIN_ITEMS <= len(cleaned) <= MAX_ITEMS:
         raise ServiceError(
-            f"Een ronde heeft {MIN_ITEMS} tot {MAX_ITEMS} onderdelen; nu zijn het er "
-            f"{len(cleaned)}."
+            _l(
+                "Een ronde heeft %(min)s tot %(max)s onderdelen; nu zijn het er %(n)s.",
+                min=MIN_ITEMS,
+                max=MAX_ITEMS,
+                n=len(cleaned),
+            )
         )
     titles = [i.title.casefold() for i in cleaned]
     if len(set(titles)) != len(titles):
-        raise ServiceError("Twee onderdelen hebben dezelfde titel.")
+        raise ServiceError(_l("Twee onderdelen hebben dezelfde titel."))
     for item in cleaned:
         if len(item.title) > TITLE_MAX:
-            raise ServiceError(f"Een titel mag hoogstens {TITLE_MAX} tekens hebben.")
+            raise ServiceError(_l("Een titel mag hoogstens %(n)s tekens hebben.", n=TITLE_MAX))
         if len(item.explanation) > EXPLANATION_MAX:
-            raise ServiceError(f"Een toelichting mag hoogstens {EXPLANATION_MAX} tekens hebben.")
+            raise ServiceError(
+                _l("Een toelichting mag hoogstens %(n)s tekens hebben.", n=EXPLANATION_MAX)
+            )
     return cleaned
 
 
@@ -66,7 +73,7 @@ def _check_mode(mode: BallotMode, top_k: int | None, item_count: int) -> int | N
     if mode is BallotMode.FULL:
         return None
     if top_k is None or not 1 <= top_k < item_count:
-        raise ServiceError(f"Kies voor een top-k een k van 1 tot {item_count - 1}.")
+        raise ServiceError(_l("Kies voor een top-k een k van 1 tot %(n)s.", n=item_count - 1))
     return top_k
 
 
@@ -85,7 +92,7 @@ def add_round(
     cleaned = _check_items(items)
     title = title.strip()
     if not title:
-        raise ServiceError("Geef de ronde een titel.")
+        raise ServiceError(_l("Geef de ronde een titel."))
     top_k = _check_mode(mode, top_k, len(cleaned))
     position = db.scalar(
         select(func.coalesce(func.max(Round.position), -1) + 1).where(
@@ -123,7 +130,7 @@ def items_from_catalogue(catalogue_list: CatalogueList) -> list[ItemSpec]:
 
 def _require_draft(round_: Round) -> None:
     if round_.state is not RoundState.DRAFT:
-        raise ServiceError("De onderdelen liggen vast zodra een ronde geopend is.", status=409)
+        raise ServiceError(_l("De onderdelen liggen vast zodra een ronde geopend is."), status=409)
 
 
 def replace_items(db: Session, round_: Round, items: Sequence[ItemSpec]) -> None:
@@ -150,7 +157,7 @@ def reorder_items(db: Session, round_: Round, item_ids: Sequence[int]) -> None:
     _require_draft(round_)
     current = {i.id: i for i in round_.items}
     if sorted(item_ids) != sorted(current):
-        raise ServiceError("De volgorde moet alle onderdelen precies één keer bevatten.")
+        raise ServiceError(_l("De volgorde moet alle onderdelen precies één keer bevatten."))
     # two passes keep the (round_id, position) unique constraint satisfied
     for offset, item_id in enumerate(item_ids):
         current[item_id].position = len(item_ids) + offset
@@ -172,9 +179,11 @@ def update_settings(
     anonymous: bool,
 ) -> None:
     if round_.state is not RoundState.DRAFT and (mode is not round_.mode or top_k != round_.top_k):
-        raise ServiceError("Het soort stemming ligt vast zodra een ronde geopend is.", status=409)
+        raise ServiceError(
+            _l("Het soort stemming ligt vast zodra een ronde geopend is."), status=409
+        )
     if not title.strip():
-        raise ServiceError("Geef de ronde een titel.")
+        raise ServiceError(_l("Geef de ronde een titel."))
     round_.title = title.strip()
     round_.top_k = _check_mode(mode, top_k, len(round_.items))
     round_.mode = mode
@@ -188,7 +197,7 @@ def update_settings(
 def open_round(db: Session, round_: Round) -> None:
     """Open a draft round, or re-open a closed one. One open round per session at a time."""
     if len(round_.items) < MIN_ITEMS:
-        raise ServiceError(f"Een ronde heeft minstens {MIN_ITEMS} onderdelen nodig.")
+        raise ServiceError(_l("Een ronde heeft minstens %(n)s onderdelen nodig.", n=MIN_ITEMS))
     other_open = db.scalar(
         select(Round.title).where(
             Round.session_id == round_.session_id,
@@ -197,7 +206,7 @@ def open_round(db: Session, round_: Round) -> None:
         )
     )
     if other_open is not None:
-        raise ServiceError(f"Sluit eerst de ronde ‘{other_open}’.", status=409)
+        raise ServiceError(_l("Sluit eerst de ronde ‘%(title)s’.", title=other_open), status=409)
     result = db.execute(
         update(Round)
         .where(Round.id == round_.id, Round.state != RoundState.OPEN)
@@ -206,7 +215,7 @@ def open_round(db: Session, round_: Round) -> None:
         )
     )
     if result.rowcount != 1:
-        raise ServiceError("Deze ronde is al open.", status=409)
+        raise ServiceError(_l("Deze ronde is al open."), status=409)
     bump_state(db, round_.session_id)
     db.refresh(round_)
 
@@ -219,7 +228,7 @@ def close_round(db: Session, round_: Round) -> None:
         .values(state=RoundState.CLOSED, version=Round.version + 1, closed_at=utcnow())
     )
     if result.rowcount != 1:
-        raise ServiceError("Deze ronde is niet open.", status=409)
+        raise ServiceError(_l("Deze ronde is niet open."), status=409)
     bump_state(db, round_.session_id)
     db.refresh(round_)
     freeze_outcome(db, round_)
@@ -272,7 +281,7 @@ def edit_draft_round(
     cleaned = _check_items(items)
     title = title.strip()
     if not title:
-        raise ServiceError("Geef de ronde een titel.")
+        raise ServiceError(_l("Geef de ronde een titel."))
     # a posted link to the catalogue is only kept when it points at a real catalogue item
     linked = {i.catalogue_item_id for i in cleaned if i.catalogue_item_id is not None}
     known = (
@@ -307,7 +316,7 @@ def edit_draft_round(
 def delete_round(db: Session, round_: Round) -> None:
     """Remove a round that never opened; rounds with (possible) ballots stay on record."""
     if round_.state is not RoundState.DRAFT:
-        raise ServiceError("Een ronde die al open is geweest, blijft bewaard.", status=409)
+        raise ServiceError(_l("Een ronde die al open is geweest, blijft bewaard."), status=409)
     session_id = round_.session_id
     db.delete(round_)
     db.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ def create_session(
 ) -> RankingSession:
     title = title.strip()
     if not title:
-        raise ServiceError("Geef de sessie een titel.")
+        raise ServiceError(_l("Geef de sessie een titel."))
     for _ in range(10):
         ranking_session = RankingSession(
             title=title,
@@ -43,7 +44,7 @@ def create_session(
         except IntegrityError:
             continue  # join code collision: draw again
         return ranking_session
-    raise ServiceError("Kon geen unieke code maken; probeer het opnieuw.", status=500)
+    raise ServiceError(_l("Kon geen unieke code maken; probeer het opnieuw."), status=500)
 
 
 def find_by_code(db: Session, raw_code: str) -> RankingSession | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,11 +20,13 @@ def create_user(
 ) -> User:
     email = email.strip().lower()
     if "@" not in email:
-        raise ServiceError("Geef een geldig e-mailadres.")
+        raise ServiceError(_l("Geef een geldig e-mailadres."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"Het wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens hebben.")
+        raise ServiceError(
+            _l("Het wachtwoord moet minstens %(n)s tekens hebben.", n=MIN_PASSWORD_LENGTH)
+        )
     if session.scalar(select(User).where(User.email == email)) is not None:
-        raise ServiceError("Er bestaat al een account met dit e-mailadres.")
+        raise ServiceError(_l("Er bestaat al een account met dit e-mailadres."))
     user = User(
         email=email, name=name.strip() or email, password_hash=hash_password(password), role=role
     )
