@@ -53,6 +53,7 @@ from hhu_ranking.aggregation.profile import Profile
 FULL_NS = (5, 8, 9, 10, 12, 15, 20, 25, 30)
 QUICK_NS = (5, 9, 20)
 MS = (100, 5000)
+QUICK_MS = (5000,)
 KINDS = ("ic", "mallows")
 PHI = 0.8
 PREF_VOTING_MAX_N = 10
@@ -130,18 +131,24 @@ def pref_voting_kemeny(profile: Profile) -> tuple[Callable[[], object], Callable
 
 
 def fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+    """A number for the output line: ``-`` when not measured, else 3-4 significant digits."""
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if value >= 1000 else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a subset that runs in under a minute")
+    parser.add_argument(
+        "--quick", action="store_true", help="n = 5, 9, 20 at m = 5000 only: under a minute"
+    )
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per median")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--no-pref-voting", action="store_true", help="skip pref_voting")
     args = parser.parse_args(argv)
 
     ns = QUICK_NS if args.quick else FULL_NS
+    ms = QUICK_MS if args.quick else MS
     use_pref_voting = not args.no_pref_voting
     if use_pref_voting:
         import pref_voting.other_methods  # noqa: F401  (numba start-up, not timed)
@@ -150,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# python {platform.python_version()} numpy {np.__version__} cpus={cpus}")
     print(f"# {platform.platform()} repeats={args.repeats} seed={args.seed} quick={args.quick}")
     for n in ns:
-        for m in MS:
+        for m in ms:
             for kind in KINDS:
                 profile = make_profile(kind, n, m, args.seed)
                 borda_ms = median_ms(
@@ -191,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"n={n} m={m} profile={kind} borda_stats_ms={fmt(borda_ms)} "
                     f"kemeny_ms={fmt(kemeny_ms)} pref_voting_ms={fmt(pv_ms)} "
-                    f"ratio={'-' if ratio is None else f'{ratio:.0f}'} "
+                    f"ratio={fmt(ratio)} "
                     f"bootstrap_ms={fmt(boot_ms)}",
                     flush=True,
                 )
