@@ -156,7 +156,7 @@ def analyse(
     *,
     options: Mapping[str, Mapping[str, Any]] | None = None,
     bootstrap_method: str | None = None,
-) -> dict[str, JSONValue]:
+) -> dict[str, Any]:
     """Analyse ``profile`` and return the JSON-ready dictionary described above.
 
     ``methods`` are keys of ``methods.METHODS``, run in the given order; the
