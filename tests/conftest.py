@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,6 +45,29 @@ def _worker_database_url(worker: str) -> str:
             pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL} under CI: {error}")
         pytest.skip(f"PostgreSQL tests skipped: no server reachable at {POSTGRES_URL} ({error})")
     return f"{base}/{name}"
+
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "hhu_ranking" / "translations"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations() -> None:
+    """Compile each ``messages.po`` whose ``.mo`` is missing or older (as setup.sh does),
+    so English pages work when pytest runs on its own. Written aside and renamed: xdist
+    workers may compile at the same time."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=po.parent.parent.name)
+        partial = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as handle:
+            write_mo(handle, catalog)
+        os.replace(partial, mo)
 
 
 @pytest.fixture(scope="session")
