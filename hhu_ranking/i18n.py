@@ -12,6 +12,7 @@ the default locale, Dutch, applies.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, refresh
@@ -34,6 +35,12 @@ def select_locale() -> str:
     return default
 
 
+def lang_url(lang: str) -> str:
+    """This page in another language: the same path and query string, with ``lang`` set."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return quote(request.script_root + request.path) + "?" + urlencode([*args, ("lang", lang)])
+
+
 def init_i18n(app: Flask, babel: Babel) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
@@ -43,4 +50,8 @@ def init_i18n(app: Flask, babel: Babel) -> None:
 
     @app.context_processor
     def _language() -> dict[str, object]:
-        return {"current_lang": select_locale(), "languages": app.config["LANGUAGES"]}
+        return {
+            "current_lang": select_locale(),
+            "languages": app.config["LANGUAGES"],
+            "lang_url": lang_url,
+        }
