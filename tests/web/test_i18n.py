@@ -36,6 +36,7 @@ from hhu_ranking.models import (
 )
 from hhu_ranking.services import agenda as agenda_service
 from hhu_ranking.services import imports as import_service
+from hhu_ranking.services import rounds
 from hhu_ranking.services.ballots import validate_ranking
 from hhu_ranking.services.errors import ServiceError
 
@@ -325,8 +326,8 @@ def _dutch_left(html: str, data: list[str]) -> list[str]:
 
 @pytest.fixture
 def world(app: Any, client: Any, login: Any, make_session: Any) -> dict[str, Any]:
-    """A kerngroep member logged in; a closed round with an outcome on the agenda; an open
-    top-k round the same browser has joined as a phone."""
+    """A kerngroep member logged in; a closed round with an outcome on the agenda and a draft
+    round beside it; an open top-k round the same browser has joined as a phone."""
     login(email="kern@hhu.test", role=Role.ADMIN)
     closed = catalogue_session(app, date(2026, 3, 2))
     run_round(app, closed["round_id"], [[0, 1, 2, 3, 4, 5], [1, 0, 2, 3, 5, 4], [0, 2, 1, 3, 4, 5]])
@@ -347,8 +348,15 @@ def world(app: Any, client: Any, login: Any, make_session: Any) -> dict[str, Any
             phase_id=defaults.phase_id,
             year=defaults.year,
         )
+        draft = rounds.add_round(
+            db.session,
+            db.session.get(RankingSession, closed["session_id"]),
+            title="Waarden",
+            items=[rounds.ItemSpec("Mensgericht"), rounds.ItemSpec("Regiobreed")],
+        )
         db.session.commit()
         found = {
+            "draft_round_id": draft.id,
             "closed": closed,
             "live": live,
             "outcome_id": outcome.id,
@@ -374,6 +382,7 @@ PAGES = {
         "facilitator.copy_session", session_id=w["closed"]["session_id"]
     ),
     "new round": lambda w: url_for("facilitator.new_round", session_id=w["live"]["session_id"]),
+    "edit draft round": lambda w: url_for("facilitator.edit_round", round_id=w["draft_round_id"]),
     "edit open round": lambda w: url_for("facilitator.edit_round", round_id=w["live"]["round_id"]),
     "outcome page": lambda w: url_for("outcomes.show", outcome_id=w["outcome_id"]),
     "outcomes": lambda w: url_for("outcomes.index"),
@@ -437,6 +446,10 @@ def test_english_pages_say_the_things_a_visitor_looks_for(app, client, world):
     assert "Send my vote" in ballot
     assert "My top 2" in ballot
     assert 'data-msg-count="{n} of {k} chosen"' in ballot
+    editor = client.get(urls["edit draft round"]).get_data(as_text=True)
+    assert 'data-moved="{title} is now in place {place}."' in editor
+    session_page = client.get(urls["session page"]).get_data(as_text=True)
+    assert 'data-confirm="Delete round ‘Waarden’?"' in session_page
     screen = client.get(urls["projector, result"]).get_data(as_text=True)
     assert "Shared order" in screen
     assert "Points (Borda)" in screen
