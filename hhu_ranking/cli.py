@@ -24,8 +24,12 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.option("--email", prompt=True)
     @click.option("--name", prompt=True)
-    @click.option("--role", type=click.Choice([r.value for r in Role]), default="facilitator",
-                  show_default=True)
+    @click.option(
+        "--role",
+        type=click.Choice([r.value for r in Role]),
+        default="facilitator",
+        show_default=True,
+    )
     @click.password_option()
     def create_user_command(email: str, name: str, role: str, password: str) -> None:
         """Add a facilitator or kerngroep account."""
@@ -52,9 +56,12 @@ def register_cli(app: Flask) -> None:
             click.echo("Er bestaat al een account; log in met je eigen gegevens.")
 
     @app.cli.command("verify-outcomes")
-    @click.option("--ignore-version-drift", is_flag=True,
-                  help="Do not fail on results that differ only because the aggregation "
-                       "code is newer than the outcome.")
+    @click.option(
+        "--ignore-version-drift",
+        is_flag=True,
+        help="Do not fail on results that differ only because the aggregation "
+        "code is newer than the outcome.",
+    )
     def verify_outcomes_command(ignore_version_drift: bool) -> None:
         """Recompute every frozen outcome from its ballots; exit 1 when one differs."""
         from .services.outcomes import verify_all
@@ -68,5 +75,6 @@ def register_cli(app: Flask) -> None:
                 click.echo(f"  - {problem}", err=True)
         if failing:
             raise click.ClickException(
-                f"{len(failing)} van {checked} uitkomsten wijken af (zie hierboven).")
+                f"{len(failing)} van {checked} uitkomsten wijken af (zie hierboven)."
+            )
         click.echo(f"{checked} uitkomsten gecontroleerd: alles klopt.")

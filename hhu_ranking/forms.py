@@ -33,8 +33,10 @@ from .models import AgendaStatus, BallotMode, MeetingKind
 
 class LoginForm(FlaskForm):
     # a loose check on purpose: accounts on closed networks use addresses like x@hhu.local
-    email = EmailField(_l("E-mailadres"), validators=[
-        DataRequired(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+$")])
+    email = EmailField(
+        _l("E-mailadres"),
+        validators=[DataRequired(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+$")],
+    )
     password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Ingelogd blijven"))
 
@@ -67,21 +69,27 @@ def _optional_int(value: object) -> int | None:
 
 
 class SessionForm(FlaskForm):
-    title = StringField(_l("Titel"), validators=[DataRequired(), Length(max=200)],
-                        description=_l("Bijvoorbeeld: Netwerkbijeenkomst november"))
+    title = StringField(
+        _l("Titel"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("Bijvoorbeeld: Netwerkbijeenkomst november"),
+    )
     held_on = DateField(_l("Datum"), validators=[DataRequired()], default=date.today)
-    kind = SelectField(_l("Soort bijeenkomst"),
-                       choices=[SelectChoice(k.value, label)
-                                for k, label in MEETING_KIND_LABELS.items()],
-                       default=MeetingKind.NETWORK.value)
+    kind = SelectField(
+        _l("Soort bijeenkomst"),
+        choices=[SelectChoice(k.value, label) for k, label in MEETING_KIND_LABELS.items()],
+        default=MeetingKind.NETWORK.value,
+    )
     #: choices are the coalitions in the database, filled in by the view
-    coalition = SelectField(_l("Coalitie (niet verplicht)"), coerce=_optional_int,
-                            validate_choice=True)
+    coalition = SelectField(
+        _l("Coalitie (niet verplicht)"), coerce=_optional_int, validate_choice=True
+    )
 
 
 class CopySessionForm(FlaskForm):
-    title = StringField(_l("Titel van de nieuwe sessie"),
-                        validators=[DataRequired(), Length(max=200)])
+    title = StringField(
+        _l("Titel van de nieuwe sessie"), validators=[DataRequired(), Length(max=200)]
+    )
     held_on = DateField(_l("Datum"), validators=[DataRequired()], default=date.today)
 
 
@@ -96,35 +104,55 @@ class ActionForm(FlaskForm):
 
 
 class _RoundSettings:
-    mode = RadioField(_l("Hoe rangschikken de deelnemers?"),
-                      choices=[SelectChoice(m.value, label)
-                               for m, label in BALLOT_MODE_LABELS.items()],
-                      default=BallotMode.FULL.value)
-    top_k = IntegerField(_l("Hoe groot is de top?"), validators=[Optional()],
-                         description=_l("Alleen bij een top-k: bijvoorbeeld 3 voor een top 3."))
-    results_live = BooleanField(_l("Laat de uitslag live zien op het grote scherm"), default=True,
-                                description=_l("Uit: het scherm toont alleen hoeveel mensen "
-                                               "gestemd hebben, tot je de ronde sluit."))
-    anonymous = BooleanField(_l("Anoniem"), default=True,
-                             description=_l("Namen van deelnemers komen nooit in een export."))
+    mode = RadioField(
+        _l("Hoe rangschikken de deelnemers?"),
+        choices=[SelectChoice(m.value, label) for m, label in BALLOT_MODE_LABELS.items()],
+        default=BallotMode.FULL.value,
+    )
+    top_k = IntegerField(
+        _l("Hoe groot is de top?"),
+        validators=[Optional()],
+        description=_l("Alleen bij een top-k: bijvoorbeeld 3 voor een top 3."),
+    )
+    results_live = BooleanField(
+        _l("Laat de uitslag live zien op het grote scherm"),
+        default=True,
+        description=_l(
+            "Uit: het scherm toont alleen hoeveel mensen gestemd hebben, tot je de ronde sluit."
+        ),
+    )
+    anonymous = BooleanField(
+        _l("Anoniem"),
+        default=True,
+        description=_l("Namen van deelnemers komen nooit in een export."),
+    )
 
 
 class NewRoundForm(_RoundSettings, FlaskForm):
     #: "list-<id>" for a ready-made ballot, or "own"; choices are filled in by the view
     source = RadioField(_l("Waar komen de onderdelen vandaan?"), validators=[DataRequired()])
-    title = StringField(_l("Titel van de ronde"), validators=[Optional(), Length(max=200)],
-                        description=_l("Leeg laten bij een kant-en-klare lijst: dan krijgt de "
-                                       "ronde de naam van de lijst."))
+    title = StringField(
+        _l("Titel van de ronde"),
+        validators=[Optional(), Length(max=200)],
+        description=_l(
+            "Leeg laten bij een kant-en-klare lijst: dan krijgt de ronde de naam van de lijst."
+        ),
+    )
     items_text = TextAreaField(
-        _l("Eigen onderdelen"), validators=[Optional(), Length(max=20000)],
-        description=_l("Eén onderdeel per regel (2 tot 30). Wil je een korte toelichting? "
-                       "Zet die achter een streep: Mensgericht | de gebruiker staat centraal"))
+        _l("Eigen onderdelen"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l(
+            "Eén onderdeel per regel (2 tot 30). Wil je een korte toelichting? "
+            "Zet die achter een streep: Mensgericht | de gebruiker staat centraal"
+        ),
+    )
 
 
 class ItemRowForm(Form):
     title = StringField(_l("Onderdeel"), validators=[Optional(), Length(max=200)])
-    explanation = StringField(_l("Toelichting (niet verplicht)"),
-                              validators=[Optional(), Length(max=300)])
+    explanation = StringField(
+        _l("Toelichting (niet verplicht)"), validators=[Optional(), Length(max=300)]
+    )
     catalogue_item_id = HiddenField(filters=[lambda v: v or None])
 
 
@@ -138,8 +166,9 @@ class RoundSettingsForm(FlaskForm):
 
     title = StringField(_l("Titel van de ronde"), validators=[DataRequired(), Length(max=200)])
     results_live = BooleanField(_l("Laat de uitslag live zien op het grote scherm"))
-    anonymous = BooleanField(_l("Anoniem"),
-                             description=_l("Namen van deelnemers komen nooit in een export."))
+    anonymous = BooleanField(
+        _l("Anoniem"), description=_l("Namen van deelnemers komen nooit in een export.")
+    )
 
 
 # --- Partners on their phones -------------------------------------------------------------
@@ -159,16 +188,25 @@ class JoinForm(FlaskForm):
     # (the service matches it case-insensitively), any other name counts as "another
     # organisation"
     organisation = StringField(
-        _l("Organisatie"), validators=[DataRequired(_l("Kies je organisatie, of typ de naam."))],
+        _l("Organisatie"),
+        validators=[DataRequired(_l("Kies je organisatie, of typ de naam."))],
         filters=[lambda v: " ".join(v.split()) if v else v],
-        description=_l("Begin te typen en kies uit de lijst. Staat je organisatie er niet bij? "
-                       "Typ dan de naam."))
-    pillar = SelectField(_l("Bloedgroep (pijler)"), coerce=_int_or_none,
-                         validators=[DataRequired(_l("Kies je bloedgroep (pijler)."))],
-                         validate_choice=False)
-    display_name = StringField(_l("Je naam (niet verplicht)"),
-                               validators=[Optional(), Length(max=120)],
-                               filters=[lambda v: v.strip() if v else v])
+        description=_l(
+            "Begin te typen en kies uit de lijst. Staat je organisatie er niet bij? "
+            "Typ dan de naam."
+        ),
+    )
+    pillar = SelectField(
+        _l("Bloedgroep (pijler)"),
+        coerce=_int_or_none,
+        validators=[DataRequired(_l("Kies je bloedgroep (pijler)."))],
+        validate_choice=False,
+    )
+    display_name = StringField(
+        _l("Je naam (niet verplicht)"),
+        validators=[Optional(), Length(max=120)],
+        filters=[lambda v: v.strip() if v else v],
+    )
 
 
 class BallotForm(FlaskForm):
@@ -202,8 +240,13 @@ class BallotForm(FlaskForm):
         seen: dict[int, int] = {}
         for item_id, place in places.items():
             if place in seen:
-                raise ValueError(_("Twee onderdelen staan op plaats %(place)s. Geef elk onderdeel "
-                                   "een eigen plaats.", place=place))
+                raise ValueError(
+                    _(
+                        "Twee onderdelen staan op plaats %(place)s. Geef elk onderdeel "
+                        "een eigen plaats.",
+                        place=place,
+                    )
+                )
             seen[place] = item_id
         return [seen[p] for p in sorted(seen)]
 
@@ -224,11 +267,16 @@ class AgendaEntryForm(FlaskForm):
     coalition_id = SelectField(_l("Coalitie"), coerce=int, validators=[DataRequired()])
     phase_id = SelectField(_l("Fase"), coerce=int, validators=[DataRequired()])
     year = IntegerField(_l("Jaar"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
-    owner = StringField(_l("Trekker"), validators=[Optional(), Length(max=120)],
-                        description=_l("Wie neemt dit mee? Een naam of organisatie."))
-    status = SelectField(_l("Status"), choices=[SelectChoice(s.value, label)
-                                                for s, label in AGENDA_STATUS_LABELS.items()],
-                         validators=[DataRequired()])
+    owner = StringField(
+        _l("Trekker"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("Wie neemt dit mee? Een naam of organisatie."),
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice(s.value, label) for s, label in AGENDA_STATUS_LABELS.items()],
+        validators=[DataRequired()],
+    )
     note = TextAreaField(_l("Notitie"), validators=[Optional(), Length(max=4000)])
 
 
@@ -242,12 +290,13 @@ class AgendaMoveForm(FlaskForm):
 
 class CoalitionForm(FlaskForm):
     name = StringField(_l("Naam van de coalitie"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Korte omschrijving"), validators=[Optional(),
-                                                                        Length(max=2000)])
+    description = TextAreaField(_l("Korte omschrijving"), validators=[Optional(), Length(max=2000)])
 
 
 class BallotImportForm(FlaskForm):
     """A file of paper ballots (CSV) or another tool's ballots (PrefLib) for an open round."""
 
-    file = FileField(_l("Bestand (.csv, .soc, .soi, .toc of .toi)"),
-                     validators=[FileRequired(_l("Kies een bestand."))])
+    file = FileField(
+        _l("Bestand (.csv, .soc, .soi, .toc of .toi)"),
+        validators=[FileRequired(_l("Kies een bestand."))],
+    )

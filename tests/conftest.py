@@ -36,8 +36,9 @@ def _worker_database_url(worker: str) -> str:
     name = f"hhu_test_{worker}"
     try:
         with psycopg.connect(_postgres_admin_url(), autocommit=True, connect_timeout=3) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  (name,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError as error:
@@ -104,13 +105,15 @@ def app(tmp_path: Any, database_url: str | None, _postgres_schema: None) -> Iter
     from hhu_ranking.extensions import db
 
     url = database_url or f"sqlite:///{tmp_path / 'test.db'}"
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": url,
-        "SECRET_KEY": "test-secret-key",
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "SECRET_KEY": "test-secret-key",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     with app.app_context():
         if database_url is None:
             db.create_all()
@@ -144,8 +147,12 @@ def make_user(app: Any) -> Callable[..., Any]:
     from hhu_ranking.models import Role
     from hhu_ranking.services.users import create_user
 
-    def make(email: str = "leider@hhu.test", password: str = "geheim-wachtwoord",
-             role: Role = Role.FACILITATOR, name: str = "Gespreksleider") -> Any:
+    def make(
+        email: str = "leider@hhu.test",
+        password: str = "geheim-wachtwoord",
+        role: Role = Role.FACILITATOR,
+        name: str = "Gespreksleider",
+    ) -> Any:
         with app.app_context():
             user = create_user(db.session, email, name, password, role)
             db.session.commit()
@@ -158,8 +165,9 @@ def make_user(app: Any) -> Callable[..., Any]:
 def login(client: Any, make_user: Callable[..., Any]) -> Callable[..., Any]:
     """Log the test client in as a (new) facilitator."""
 
-    def do_login(email: str = "leider@hhu.test", password: str = "geheim-wachtwoord",
-                 **kwargs: Any) -> Any:
+    def do_login(
+        email: str = "leider@hhu.test", password: str = "geheim-wachtwoord", **kwargs: Any
+    ) -> Any:
         make_user(email=email, password=password, **kwargs)
         response = client.post("/auth/login", data={"email": email, "password": password})
         assert response.status_code == 302, response.data
@@ -176,18 +184,34 @@ def make_session(app: Any) -> Callable[..., Any]:
     from hhu_ranking.services.rounds import ItemSpec, add_round
     from hhu_ranking.services.sessions import create_session
 
-    def make(items: tuple[str, ...] = ("Mensgericht", "Missiegedreven", "Regiobreed"),
-             mode: BallotMode = BallotMode.FULL, top_k: int | None = None,
-             results_live: bool = True) -> dict[str, Any]:
+    def make(
+        items: tuple[str, ...] = ("Mensgericht", "Missiegedreven", "Regiobreed"),
+        mode: BallotMode = BallotMode.FULL,
+        top_k: int | None = None,
+        results_live: bool = True,
+    ) -> dict[str, Any]:
         with app.app_context():
-            ranking_session = create_session(db.session, title="Netwerkbijeenkomst",
-                                             held_on=date(2026, 11, 22),
-                                             kind=MeetingKind.NETWORK)
-            round_ = add_round(db.session, ranking_session, title="Waarden",
-                               items=[ItemSpec(t) for t in items], mode=mode, top_k=top_k,
-                               results_live=results_live)
+            ranking_session = create_session(
+                db.session,
+                title="Netwerkbijeenkomst",
+                held_on=date(2026, 11, 22),
+                kind=MeetingKind.NETWORK,
+            )
+            round_ = add_round(
+                db.session,
+                ranking_session,
+                title="Waarden",
+                items=[ItemSpec(t) for t in items],
+                mode=mode,
+                top_k=top_k,
+                results_live=results_live,
+            )
             db.session.commit()
-            return {"session_id": ranking_session.id, "code": ranking_session.join_code,
-                    "round_id": round_.id, "item_ids": [i.id for i in round_.items]}
+            return {
+                "session_id": ranking_session.id,
+                "code": ranking_session.join_code,
+                "round_id": round_.id,
+                "item_ids": [i.id for i in round_.items],
+            }
 
     return make

@@ -63,7 +63,10 @@ def seed_catalogue(session: Session, data: dict[str, Any] | None = None) -> dict
             session.add(phase)
             added["phases"] += 1
         phase.name, phase.start_year, phase.end_year = (
-            spec["name"], spec["start_year"], spec["end_year"])
+            spec["name"],
+            spec["start_year"],
+            spec["end_year"],
+        )
 
     for spec in data["coalitions"]:
         coalition = _by(session, Coalition, key=spec["key"])

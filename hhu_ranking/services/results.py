@@ -64,8 +64,11 @@ def compute_payload(round_: Round, ballots: list[Ballot]) -> dict[str, Any]:
 def _ensure_row(db: Session, round_id: int) -> None:
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.execute(insert(RoundResult).values(round_id=round_id, version=0, claimed_version=0,
-                                          payload="").on_conflict_do_nothing())
+    db.execute(
+        insert(RoundResult)
+        .values(round_id=round_id, version=0, claimed_version=0, payload="")
+        .on_conflict_do_nothing()
+    )
 
 
 def live_result(db: Session, round_: Round) -> dict[str, Any] | None:
@@ -82,14 +85,21 @@ def live_result(db: Session, round_: Round) -> dict[str, Any] | None:
     now = utcnow()
     with Session(engine) as claim_session, claim_session.begin():
         _ensure_row(claim_session, round_.id)
-        claimed = claim_session.execute(
-            update(RoundResult)
-            .where(RoundResult.round_id == round_.id,
-                   or_(RoundResult.claimed_version < version,
-                       RoundResult.claimed_at < now - CLAIM_TIMEOUT))
-            .where(RoundResult.version < version)
-            .values(claimed_version=version, claimed_at=now)
-        ).rowcount == 1
+        claimed = (
+            claim_session.execute(
+                update(RoundResult)
+                .where(
+                    RoundResult.round_id == round_.id,
+                    or_(
+                        RoundResult.claimed_version < version,
+                        RoundResult.claimed_at < now - CLAIM_TIMEOUT,
+                    ),
+                )
+                .where(RoundResult.version < version)
+                .values(claimed_version=version, claimed_at=now)
+            ).rowcount
+            == 1
+        )
     if claimed:
         ballots = list(db.scalars(select(Ballot).where(Ballot.round_id == round_.id)))
         payload = compute_payload(round_, ballots)
@@ -98,7 +108,8 @@ def live_result(db: Session, round_: Round) -> dict[str, Any] | None:
             store_session.execute(
                 update(RoundResult)
                 .where(RoundResult.round_id == round_.id, RoundResult.version < version)
-                .values(version=version, payload=text, computed_at=utcnow()))
+                .values(version=version, payload=text, computed_at=utcnow())
+            )
         return payload
     db.expire_all()
     cached = db.get(RoundResult, round_.id)
