@@ -202,3 +202,25 @@ def test_outcome_pages_need_a_login(app, client, make_session):
     response = client.get(f"/uitkomsten/{outcome['id']}")
     assert response.status_code == 302
     assert "/auth/login" in response.headers["Location"]
+
+
+def test_the_freezing_time_is_shown_on_the_room_s_clock(app, client, login, make_session):
+    """Frozen at 17:36 UTC on a November evening is 18:36 in Utrecht; the page must say 18:36."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    ids = make_session()
+    run_round(app, ids["round_id"], ORDERS)
+    [outcome] = outcomes(app, ids["round_id"])
+    with app.app_context():
+        frozen_at = db.session.get(Outcome, outcome["id"]).frozen_at
+    if frozen_at.tzinfo is None:  # SQLite hands back naive UTC
+        frozen_at = frozen_at.replace(tzinfo=UTC)
+    in_utrecht = frozen_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+    local = in_utrecht.strftime("%H:%M")
+    utc = frozen_at.astimezone(UTC).strftime("%H:%M")
+    assert local != utc  # Amsterdam is one or two hours ahead, all year
+    login()
+    page = client.get(f"/uitkomsten/{outcome['id']}").get_data(as_text=True)
+    assert f"vastgelegd {in_utrecht:%d-%m-%Y}, {local}" in page
+    assert utc not in page
