@@ -137,3 +137,26 @@ def test_a_closed_round_goes_to_the_agenda_and_its_xlsx_downloads(chromium, live
     ballots = list(book["Stemmen"].iter_rows(values_only=True))
     assert len(ballots) == 1 + len(ORDERS)
     assert "Naam" not in ballots[0]
+
+
+def test_the_session_page_shows_its_downloads_as_a_row_of_links(chromium, live_server):
+    """The session page (not the agenda's stylesheet) styles its download list: no bullets."""
+    from playwright.sync_api import expect
+
+    base = live_server.url
+    _closed_round(live_server.app)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/auth/login")
+        page.locator("input[name=email]").fill(KERNGROEP[0])
+        page.locator("input[name=password]").fill(KERNGROEP[1])
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url(re.compile(r"/beheer/?$"))
+        page.get_by_role("link", name="Trekkersoverleg november").click()
+        downloads = page.locator("section.export-links ul")
+        expect(downloads).to_be_visible()
+        assert downloads.evaluate("e => getComputedStyle(e).listStyleType") == "none"
+        assert downloads.evaluate("e => getComputedStyle(e).display") == "flex"
+    finally:
+        context.close()
