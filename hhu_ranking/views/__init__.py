@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
+
+#: the largest id a database integer column holds (SQLite and PostgreSQL bigint)
+MAX_DATABASE_ID = 2**63 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` up to a database integer: a longer number is a 404, not a crash in SQLite."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_DATABASE_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def register_blueprints(app: Flask) -> None:
+    # before any rule is added: rules look their converter up when they are made
+    app.url_map.converters["int"] = DatabaseIdConverter
     from . import (
         agenda,
         api,

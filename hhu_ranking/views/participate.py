@@ -48,6 +48,7 @@ from ..services.errors import ServiceError
 from ..services.participants import join_session, participant_for_token
 from ..services.rounds import current_round
 from ..services.sessions import find_by_code
+from . import MAX_DATABASE_ID
 
 bp = Blueprint("participate", __name__)
 
@@ -302,8 +303,14 @@ def ballot(code: str) -> Response | tuple[str, int]:
     if participant is None:
         return redirect(url_for("participate.join", code=ranking_session.join_code))
     form = BallotForm()
-    round_ = db.session.scalar(
-        select(Round).where(Round.id == form.round_id.data, Round.session_id == ranking_session.id)
+    round_id = form.round_id.data
+    round_ = (
+        db.session.scalar(
+            select(Round).where(Round.id == round_id, Round.session_id == ranking_session.id)
+        )
+        # a tampered number beyond any id would crash SQLite's integer binding
+        if isinstance(round_id, int) and 0 < round_id <= MAX_DATABASE_ID
+        else None
     )
     if round_ is None or not form.validate_on_submit():
         view = _phone_round(

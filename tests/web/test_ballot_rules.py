@@ -156,3 +156,11 @@ def test_the_database_keeps_one_ballot_per_participant_and_round(app, client, op
         with pytest.raises(Exception, match="(?i)unique"):
             db.session.flush()
         db.session.rollback()
+
+
+@pytest.mark.parametrize("round_id", [10**30, -1, "x"])
+def test_a_tampered_round_number_is_refused_not_a_crash(app, client, open_session, round_id):
+    response = vote(client, open_session["code"], round_id, open_session["item_ids"])
+    assert response.status_code == 422
+    assert "Je stem kon niet worden gelezen" in response.get_data(as_text=True)
+    assert ballots(app, open_session["round_id"]) == []

@@ -748,3 +748,22 @@ def test_posts_need_the_csrf_token(csrf_client, make_session):
     assert opened.status_code == 200 and "state-open" in _text(opened)
     closed = csrf_client.post(f"/beheer/rondes/{rid}/sluiten", data={"csrf_token": token})
     assert closed.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/beheer/sessies/{n}",
+        "/beheer/rondes/{n}/bewerken",
+        "/uitkomsten/{n}",
+        "/uitkomsten/ronde/{n}",
+        "/export/ronde/{n}.xlsx",
+        "/agenda/punt/{n}",
+    ],
+)
+def test_a_number_too_long_for_an_id_is_not_found(client, login, path):
+    """A mistyped address with a huge number is a 404, not a crash in SQLite's integer binding."""
+    login()
+    response = client.get(path.format(n=10**30))
+    assert response.status_code == 404
+    assert "Niet gevonden" in response.get_data(as_text=True)
