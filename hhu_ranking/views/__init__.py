@@ -19,6 +19,14 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def id_arg(name: str) -> int | None:
+    """A query-string id (``?a=12``), or None when it is missing, not a number or out of range."""
+    from flask import request
+
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_DATABASE_ID else None
+
+
 def register_blueprints(app: Flask) -> None:
     # before any rule is added: rules look their converter up when they are made
     app.url_map.converters["int"] = DatabaseIdConverter

@@ -16,6 +16,7 @@ from ..models import CatalogueItem, Outcome, Round
 from ..services import agenda as agenda_service
 from ..services import history as history_service
 from ..services import outcomes as outcome_service
+from . import id_arg
 
 bp = Blueprint("outcomes", __name__, url_prefix="/uitkomsten")
 
@@ -102,8 +103,8 @@ def show(outcome_id: int) -> str:
 @bp.get("/vergelijken")
 def compare() -> str:
     outcomes = outcome_service.all_outcomes(db.session)
-    a_id = request.args.get("a", type=int)
-    b_id = request.args.get("b", type=int)
+    a_id = id_arg("a")
+    b_id = id_arg("b")
     a = db.session.get(Outcome, a_id) if a_id else None
     b = db.session.get(Outcome, b_id) if b_id else None
     rows = None

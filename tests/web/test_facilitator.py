@@ -767,3 +767,10 @@ def test_a_number_too_long_for_an_id_is_not_found(client, login, path):
     response = client.get(path.format(n=10**30))
     assert response.status_code == 404
     assert "Niet gevonden" in response.get_data(as_text=True)
+
+
+def test_a_number_too_long_in_the_query_string_is_ignored_or_not_found(client, login):
+    login()
+    compare = client.get(f"/uitkomsten/vergelijken?a={10**30}&b={10**30}")
+    assert compare.status_code == 200  # as if nothing was chosen yet
+    assert client.get(f"/export/ronde/1.xlsx?versie={10**30}").status_code == 404
