@@ -55,6 +55,8 @@ def _download(data: bytes, filename: str, mimetype: str) -> Response:
     response = send_file(
         io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0
     )
+    # send_file adds a second "; charset=utf-8" to a text type that already names one
+    response.headers["Content-Type"] = mimetype
     # ballots and names stay out of shared caches and the browser's disk cache
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -132,6 +132,8 @@ def test_round_csv_tables_parse_back_and_match(app, client, login, voted):
     response = client.get(f"{base}/uitslag.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset, not two
+    assert client.get(f"{base}/preflib").headers["Content-Type"] == "text/plain; charset=utf-8"
     results = _csv_rows(response.data)
     expected = _expected_results(app, voted["outcome_id"])
     assert [(int(r["Plaats"]), r["Onderdeel"], float(r["Punten Borda"])) for r in results] == [
