@@ -202,3 +202,51 @@ def test_live_session_from_phones_to_the_big_screen(chromium, live_server):
 
     for context in (facilitator, projector_context, *phones):
         context.close()
+
+
+def test_the_big_screen_wraps_a_long_unbroken_word(chromium, live_server):
+    """An item, round or organisation name without spaces wraps instead of widening the screen."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from hhu_ranking.extensions import db
+    from hhu_ranking.models import MeetingKind, Pillar
+    from hhu_ranking.services import rounds
+    from hhu_ranking.services.ballots import cast_ballot
+    from hhu_ranking.services.participants import join_session
+    from hhu_ranking.services.sessions import create_session
+
+    word = "Donaudampfschifffahrtsgesellschaftskapitänsmützenabzeichenhalter"
+    with live_server.app.app_context():
+        session = create_session(
+            db.session, title="Lange woorden", held_on=date(2026, 11, 22), kind=MeetingKind.NETWORK
+        )
+        round_ = rounds.add_round(
+            db.session,
+            session,
+            title=word + word,
+            items=[rounds.ItemSpec(t) for t in (word, "Kort", "Ook kort")],
+        )
+        rounds.open_round(db.session, round_)
+        pillar = db.session.scalar(select(Pillar).order_by(Pillar.position))
+        participant, _token = join_session(
+            db.session,
+            session,
+            organisation_id=None,
+            organisation_other=word + word + word,
+            pillar_id=pillar.id,
+            display_name=None,
+        )
+        cast_ballot(db.session, round_, participant, [i.id for i in round_.items])
+        db.session.commit()
+        code = session.join_code
+
+    context = chromium.new_context(viewport={"width": 1600, "height": 900})
+    projector = context.new_page()
+    try:
+        projector.goto(f"{live_server.url}/scherm/{code}")
+        assert projector.locator('[data-result="kemeny"] li').first.inner_text() == word
+        assert _fits_the_screen(projector)
+    finally:
+        context.close()
