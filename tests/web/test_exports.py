@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import zipfile
+from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
@@ -117,6 +118,9 @@ def test_round_xlsx_has_results_ballots_and_agreement_that_match_the_outcome(
     assert agreement["Kendall's W"] == pytest.approx(stored["kendall_w"])
     assert agreement["p-waarde"] == pytest.approx(stored["p_value"])
     assert agreement["SHA-256 van de stemmen"] == snapshot["ballots_digest"]
+    # a moment with its offset, on SQLite too (which stores naive UTC)
+    frozen = datetime.fromisoformat(agreement["Vastgelegd"])
+    assert frozen.utcoffset() == timedelta(0)
     assert agreement["Versie"] == 1
     assert agreement["Datum"] == "2026-11-22"
 
