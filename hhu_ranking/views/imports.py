@@ -7,7 +7,7 @@ refused as a whole, with every problem listed by line number.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -52,9 +52,10 @@ def upload(round_id: int) -> str | Response | tuple[str, int]:
         else:
             db.session.commit()
             flash(
-                _(
-                    "%(n)d stemmen ingelezen uit ‘%(file)s’ in ronde ‘%(round)s’.",
-                    n=record.ballot_count,
+                ngettext(
+                    "%(num)d stem ingelezen uit ‘%(file)s’ in ronde ‘%(round)s’.",
+                    "%(num)d stemmen ingelezen uit ‘%(file)s’ in ronde ‘%(round)s’.",
+                    record.ballot_count,
                     file=record.file_name,
                     round=round_.title,
                 ),

@@ -289,3 +289,36 @@ def test_the_round_card_offers_the_import_only_while_open(app, client, login, op
     login()
     page = client.get(f"/beheer/sessies/{open_round['session_id']}").get_data(as_text=True)
     assert f"/import/ronde/{open_round['round_id']}" in page
+
+
+@pytest.mark.parametrize(
+    ("lines", "said"),
+    [
+        (1, "1 stem ingelezen uit ‘stemmen.csv’"),
+        (2, "2 stemmen ingelezen uit ‘stemmen.csv’"),
+    ],
+)
+def test_the_confirmation_counts_in_good_dutch(app, client, login, open_round, lines, said):
+    login()
+    csv_text = "\n".join(CSV_OK.splitlines()[: 1 + lines]) + "\n"
+    page = _upload_and_follow(client, open_round["round_id"], csv_text)
+    assert said in page
+
+
+def test_the_confirmation_is_english_in_english(app, client, login, open_round):
+    login()
+    client.get("/?lang=en")
+    csv_text = "\n".join(CSV_OK.splitlines()[:2]) + "\n"
+    page = _upload_and_follow(client, open_round["round_id"], csv_text)
+    assert "1 vote read in from ‘stemmen.csv’" in page
+
+
+def _upload_and_follow(client, round_id, text: str) -> str:
+    response = client.post(
+        f"/import/ronde/{round_id}",
+        data={"file": (io.BytesIO(text.encode("utf-8")), "stemmen.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
