@@ -77,10 +77,19 @@ def live_result(db: Session, round_: Round) -> dict[str, Any] | None:
     Returns the newest available payload (possibly one version behind while
     another worker computes), or None when nothing was ever computed.
     """
+    return live_result_version(db, round_)[0]
+
+
+def live_result_version(db: Session, round_: Round) -> tuple[dict[str, Any] | None, int]:
+    """:func:`live_result` and the round version that payload was computed for.
+
+    The version comes from the same row read as the payload: a second read could
+    already see a newer version stored by another worker meanwhile.
+    """
     version = round_.version
     cached = db.get(RoundResult, round_.id)
     if cached is not None and cached.version == version and cached.payload:
-        return dict(json.loads(cached.payload))
+        return dict(json.loads(cached.payload)), version
     engine = db.get_bind()
     now = utcnow()
     with Session(engine) as claim_session, claim_session.begin():
@@ -110,9 +119,9 @@ def live_result(db: Session, round_: Round) -> dict[str, Any] | None:
                 .where(RoundResult.round_id == round_.id, RoundResult.version < version)
                 .values(version=version, payload=text, computed_at=utcnow())
             )
-        return payload
+        return payload, version
     db.expire_all()
     cached = db.get(RoundResult, round_.id)
     if cached is not None and cached.payload:
-        return dict(json.loads(cached.payload))
-    return None
+        return dict(json.loads(cached.payload)), cached.version
+    return None, 0

@@ -21,10 +21,9 @@ from ..models import (
     Participant,
     RankingSession,
     Round,
-    RoundResult,
     RoundState,
 )
-from .results import live_result
+from .results import live_result_version
 from .rounds import current_round
 
 
@@ -132,11 +131,8 @@ def build_screen(db: Session, ranking_session: RankingSession) -> ScreenView:
     view.organisations = voted_organisations(db, round_.id)
     view.show_result = round_.state is RoundState.CLOSED or round_.results_live
     if view.show_result and view.voted:
-        payload = live_result(db, round_)
-        cached_version = db.scalar(
-            select(RoundResult.version).where(RoundResult.round_id == round_.id)
-        )
-        view.fresh = cached_version == round_.version
+        payload, payload_version = live_result_version(db, round_)
+        view.fresh = payload_version >= round_.version
         view.result = parse_result(payload) if payload else None
     return view
 

@@ -94,3 +94,68 @@ def test_participant_count_is_per_session(app, make_session):
         from sqlalchemy import func, select
 
         assert db.session.scalar(select(func.count()).select_from(Participant)) == 1
+
+
+def test_a_screen_shown_the_previous_result_gets_no_etag(app, client, make_session, monkeypatch):
+    """Another worker stores the new version just after this request read the previous one.
+
+    The projector then shows the new count with the previous ranking. That answer must not
+    carry an ETag: with one, the projector would keep that ranking (304s) until the next
+    ballot, which after the last ballot of a round never comes.
+    """
+    import json
+
+    from sqlalchemy import select, update
+    from sqlalchemy.orm import Session
+
+    from hhu_ranking.models import Ballot, RoundResult, utcnow
+
+    ids = make_session()
+    with app.app_context():
+        round_ = db.session.get(Round, ids["round_id"])
+        open_round(db.session, round_)
+        cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"])
+        db.session.commit()
+        results.live_result(db.session, round_)
+        cast_ballot(db.session, round_, _join(round_.session), list(reversed(ids["item_ids"])))
+        db.session.commit()
+        db.session.refresh(round_)
+        version = round_.version
+        # another worker has claimed the new version and is computing it
+        db.session.execute(update(RoundResult).values(claimed_version=version, claimed_at=utcnow()))
+        db.session.commit()
+        ballots = list(db.session.scalars(select(Ballot)))
+        newest = json.dumps(results.compute_payload(round_, ballots))
+
+    real_loads = json.loads
+    finished: list[bool] = []
+
+    class OtherWorkerFinishes:
+        """results.json, but the other worker stores its result right after the read."""
+
+        dumps = staticmethod(json.dumps)
+
+        @staticmethod
+        def loads(text: str):
+            value = real_loads(text)
+            if not finished:
+                finished.append(True)
+                with Session(db.engine) as other, other.begin():
+                    other.execute(
+                        update(RoundResult).values(
+                            version=version, payload=newest, computed_at=utcnow()
+                        )
+                    )
+            return value
+
+    monkeypatch.setattr(results, "json", OtherWorkerFinishes)
+    poll = {"HX-Request": "true"}
+    first = client.get(f"/scherm/{ids['code']}", headers=poll)
+    assert first.status_code == 200 and finished
+    page = first.get_data(as_text=True)
+    assert "<strong>2</strong> hebben gestemd" in page
+    assert '<span class="bar-score">2</span>' in page and '<span class="bar-score">0</span>' in page
+    assert "ETag" not in first.headers
+    second = client.get(f"/scherm/{ids['code']}", headers=poll)
+    assert second.headers.get("ETag")
+    assert second.get_data(as_text=True).count('<span class="bar-score">2</span>') == 3
