@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -28,6 +27,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
+from .i18n import local_today
 from .models import AgendaStatus, BallotMode, MeetingKind
 
 
@@ -74,7 +74,7 @@ class SessionForm(FlaskForm):
         validators=[DataRequired(), Length(max=200)],
         description=_l("Bijvoorbeeld: Netwerkbijeenkomst november"),
     )
-    held_on = DateField(_l("Datum"), validators=[DataRequired()], default=date.today)
+    held_on = DateField(_l("Datum"), validators=[DataRequired()], default=local_today)
     kind = SelectField(
         _l("Soort bijeenkomst"),
         choices=[SelectChoice(k.value, label) for k, label in MEETING_KIND_LABELS.items()],
@@ -90,7 +90,7 @@ class CopySessionForm(FlaskForm):
     title = StringField(
         _l("Titel van de nieuwe sessie"), validators=[DataRequired(), Length(max=200)]
     )
-    held_on = DateField(_l("Datum"), validators=[DataRequired()], default=date.today)
+    held_on = DateField(_l("Datum"), validators=[DataRequired()], default=local_today)
 
 
 class JoiningForm(FlaskForm):

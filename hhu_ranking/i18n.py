@@ -11,11 +11,12 @@ the default locale, Dutch, applies.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, refresh
+from flask_babel import Babel, refresh, to_user_timezone
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 
@@ -33,6 +34,11 @@ def select_locale() -> str:
     if stored in languages:
         return str(stored)
     return default
+
+
+def local_today() -> date:
+    """Today in the room (the app's time zone, Europe/Amsterdam), not on the server's UTC clock."""
+    return to_user_timezone(datetime.now(UTC)).date()
 
 
 def lang_url(lang: str) -> str:

@@ -7,7 +7,6 @@ an ``HX-Request`` the same route answers with just the changed fragment.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import (
@@ -42,6 +41,7 @@ from ..forms import (
     RoundSettingsForm,
     SessionForm,
 )
+from ..i18n import local_today
 from ..models import (
     BallotMode,
     CatalogueList,
@@ -171,7 +171,7 @@ def _round_action_done(round_: Round, error: str | None, success: str) -> Respon
 
 @bp.get("/")
 def dashboard() -> str:
-    upcoming, past = session_service.sessions_by_date(db.session, date.today())
+    upcoming, past = session_service.sessions_by_date(db.session, local_today())
     return render_template("facilitator/dashboard.html", upcoming=upcoming, past=past)
 
 
@@ -262,7 +262,7 @@ def set_joining(session_id: int) -> Response:
 def copy_session(session_id: int) -> str | Response:
     source = _session_or_404(session_id)
     form = CopySessionForm(
-        data={"title": source.title, "held_on": date.today()} if request.method == "GET" else None
+        data={"title": source.title, "held_on": local_today()} if request.method == "GET" else None
     )
     error = None
     if form.validate_on_submit():

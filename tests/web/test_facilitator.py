@@ -778,3 +778,23 @@ def test_a_number_too_long_in_the_query_string_is_ignored_or_not_found(client, l
     compare = client.get(f"/uitkomsten/vergelijken?a={10**30}&b={10**30}")
     assert compare.status_code == 200  # as if nothing was chosen yet
     assert client.get(f"/export/ronde/1.xlsx?versie={10**30}").status_code == 404
+
+
+def test_today_is_the_date_in_utrecht_not_on_the_server_s_utc_clock(
+    facilitator, make_session, monkeypatch
+):
+    """At 23:30 UTC on 22 November it is already 23 November in Utrecht."""
+    import datetime as dt
+
+    import hhu_ranking.i18n
+
+    class LateEvening(dt.datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return dt.datetime(2026, 11, 22, 23, 30, tzinfo=dt.UTC).astimezone(tz)
+
+    monkeypatch.setattr(hhu_ranking.i18n, "datetime", LateEvening)
+    assert 'value="2026-11-23"' in _text(facilitator.get("/beheer/sessies/nieuw"))
+    ids = make_session()
+    copy = _text(facilitator.get(f"/beheer/sessies/{ids['session_id']}/kopieren"))
+    assert 'value="2026-11-23"' in copy
