@@ -2,14 +2,16 @@
 
 The computation is claimed with one conditional UPDATE in its own short
 transaction, so across workers and hosts exactly one request computes a new
-version while the others keep serving the previous payload. A claim older
-than ``CLAIM_TIMEOUT`` is considered abandoned (its worker died) and can be
-taken over.
+version while the others wait for it, up to ``CLAIM_WAIT`` (a computation
+usually takes milliseconds), and then serve the previous payload. A claim
+older than ``CLAIM_TIMEOUT`` is considered abandoned (its worker died) and can
+be taken over.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -23,6 +25,9 @@ from ..aggregation.profile import Profile
 from ..models import Ballot, Round, RoundResult, utcnow
 
 CLAIM_TIMEOUT = timedelta(seconds=30)
+#: how long a viewer waits for another worker's computation before showing the previous result
+CLAIM_WAIT = 0.5
+CLAIM_WAIT_STEP = 0.02
 LIVE_METHODS = ("borda", "kemeny")
 
 
@@ -74,8 +79,9 @@ def _ensure_row(db: Session, round_id: int) -> None:
 def live_result(db: Session, round_: Round) -> dict[str, Any] | None:
     """The result for the round's current version, computing it if this request wins the claim.
 
-    Returns the newest available payload (possibly one version behind while
-    another worker computes), or None when nothing was ever computed.
+    Returns the newest available payload (one version behind when another
+    worker's computation takes longer than ``CLAIM_WAIT``), or None when
+    nothing was ever computed.
     """
     return live_result_version(db, round_)[0]
 
@@ -120,8 +126,15 @@ def live_result_version(db: Session, round_: Round) -> tuple[dict[str, Any] | No
                 .values(version=version, payload=text, computed_at=utcnow())
             )
         return payload, version
-    db.expire_all()
-    cached = db.get(RoundResult, round_.id)
+    # another worker computes this version (or a newer one): wait for it, briefly, so that
+    # screens polling during a stream of ballots do not show the previous ranking
+    deadline = time.monotonic() + CLAIM_WAIT
+    while True:
+        db.expire_all()
+        cached = db.get(RoundResult, round_.id)
+        if cached is None or cached.version >= version or time.monotonic() >= deadline:
+            break
+        time.sleep(CLAIM_WAIT_STEP)
     if cached is not None and cached.payload:
         return dict(json.loads(cached.payload)), cached.version
     return None, 0

@@ -159,3 +159,57 @@ def test_a_screen_shown_the_previous_result_gets_no_etag(app, client, make_sessi
     second = client.get(f"/scherm/{ids['code']}", headers=poll)
     assert second.headers.get("ETag")
     assert second.get_data(as_text=True).count('<span class="bar-score">2</span>') == 3
+
+
+def test_a_viewer_waits_for_the_worker_computing_the_new_version(app, make_session, monkeypatch):
+    """During a stream of ballots the screens show the newest ranking, still computed once."""
+    import json
+    import time
+
+    from sqlalchemy import select, update
+    from sqlalchemy.orm import Session
+
+    from hhu_ranking.models import Ballot, RoundResult, utcnow
+
+    ids = make_session()
+    with app.app_context():
+        round_ = db.session.get(Round, ids["round_id"])
+        open_round(db.session, round_)
+        cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"])
+        db.session.commit()
+        results.live_result(db.session, round_)
+        cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"])
+        db.session.commit()
+        db.session.refresh(round_)
+        version = round_.version
+        # another worker has claimed the new version and is computing it
+        db.session.execute(update(RoundResult).values(claimed_version=version, claimed_at=utcnow()))
+        db.session.commit()
+        newest = results.compute_payload(round_, list(db.session.scalars(select(Ballot))))
+        assert newest["ballots"] == 2
+
+        class OtherWorkerFinishesMeanwhile:
+            """results.time, but the other worker stores its result while this one waits."""
+
+            monotonic = staticmethod(time.monotonic)
+
+            @staticmethod
+            def sleep(_seconds: float) -> None:
+                with Session(db.engine) as other, other.begin():
+                    other.execute(
+                        update(RoundResult).values(
+                            version=version, payload=json.dumps(newest), computed_at=utcnow()
+                        )
+                    )
+
+        monkeypatch.setattr(results, "time", OtherWorkerFinishesMeanwhile)
+        monkeypatch.setattr(
+            results,
+            "compute_payload",
+            lambda *a: (_ for _ in ()).throw(AssertionError("computed twice")),
+        )
+        db.session.expire_all()
+        payload, payload_version = results.live_result_version(
+            db.session, db.session.get(Round, ids["round_id"])
+        )
+        assert payload == newest and payload_version == version
