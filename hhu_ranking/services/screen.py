@@ -131,8 +131,9 @@ def build_screen(db: Session, ranking_session: RankingSession) -> ScreenView:
     view.organisations = voted_organisations(db, round_.id)
     view.show_result = round_.state is RoundState.CLOSED or round_.results_live
     if view.show_result and view.voted:
+        version = round_.version  # at least what the ETag stands for (live_result may reload)
         payload, payload_version = live_result_version(db, round_)
-        view.fresh = payload_version >= round_.version
+        view.fresh = payload_version >= version
         view.result = parse_result(payload) if payload else None
     return view
 
