@@ -41,7 +41,7 @@ from .report import analyse, to_json
 from .result import MethodResult
 
 #: Version of the aggregation rules, recorded in every report.
-AGGREGATION_VERSION = "1.0.0"
+AGGREGATION_VERSION = "1.0.1"
 
 __all__ = [
     "AGGREGATION_VERSION",

@@ -82,12 +82,15 @@ def kendall_w(profile: Profile) -> KendallW:
     weight and every per-voter sum weighted, so whole-number weights give
     exactly the value of the duplicated ballots. Unranked items form one tie
     group at the bottom of each ballot, as everywhere in this package.
+
+    Agreement needs at least two voters: with one ballot of weight below 2 the
+    statistic would be a meaningless 1, so it is undefined (NaN) instead.
     """
     n = profile.n
     weights = profile.weights
     total = float(weights.sum())
     dof = max(n - 1, 0)
-    if n < 2 or total <= 0:
+    if n < 2 or total <= 0 or (profile.m < 2 and total < 2):
         return KendallW(math.nan, math.nan, dof, math.nan)
     rank_sums = weights @ profile.positions
     spread = float(((rank_sums - total * (n + 1) / 2.0) ** 2).sum())

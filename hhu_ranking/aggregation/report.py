@@ -11,7 +11,7 @@ across sessions and traced back to their ballots.
 Shape (alternatives are the profile's 0-based ids; names live in one list)::
 
     {
-      "version": "1.0.0",                  # AGGREGATION_VERSION of the maths
+      "version": "1.0.1",                  # AGGREGATION_VERSION of the maths
       "alternatives": ["Mensgericht", ...],
       "profile": {"alternatives": n, "ballots": m, "unique_ballots": u,
                   "total_weight": W, "kind": "soc|soi|toc|toi"},

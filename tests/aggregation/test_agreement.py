@@ -105,6 +105,9 @@ def test_unanimity_gives_w_one(order: list) -> None:
 def test_kendall_w_matches_the_direct_formula_and_friedman(profile: Profile) -> None:
     expected = direct_kendall_w(profile)
     result = kendall_w(profile)
+    if profile.m < 2:  # one voter: undefined by design
+        assert math.isnan(result.w)
+        return
     if math.isnan(result.w):  # every ballot ties everything: nothing to agree on
         assert math.isnan(expected)
         return
@@ -123,6 +126,14 @@ def test_nothing_to_agree_on_gives_nan() -> None:
     assert math.isnan(kendall_w(Profile.from_orders(NAMES, [[], [[0, 1, 2, 3]]])).w)
     assert math.isnan(kendall_w(Profile(NAMES, [])).w)
     assert math.isnan(kendall_w(Profile.from_orders(["solo"], [[0]])).w)
+
+
+def test_one_voter_is_not_agreement() -> None:
+    """A single ballot agrees with itself; that says nothing, so W is undefined."""
+    assert math.isnan(kendall_w(Profile.from_orders(NAMES, [[0, 1, 2, 3]])).w)
+    # five identical voters grouped into one ballot do agree
+    grouped = Profile.from_orders(NAMES, [[0, 1, 2, 3]], weights=[5.0])
+    assert kendall_w(grouped).w == pytest.approx(1.0)
 
 
 # -- Kendall tau distances -------------------------------------------------------------------
