@@ -1,6 +1,6 @@
 """Benchmark of a live session: phones vote, projectors poll, how fast does the screen follow?
 
-    .venv/bin/python bench/live_session.py            # 200 phones, 5 projectors, about a minute
+    .venv/bin/python bench/live_session.py            # 200 phones, 5 projectors, about 70 s
     .venv/bin/python bench/live_session.py --quick    # 50 phones, 3 projectors, under 30 s
     .venv/bin/python bench/live_session.py --database-url postgresql://127.0.0.1:5432/postgres
 
