@@ -54,6 +54,10 @@ def register_cli(app: Flask) -> None:
             click.echo(f"  wachtwoord: {password}")
         else:
             click.echo("Er bestaat al een account; log in met je eigen gegevens.")
+            click.echo(
+                "  nog een account: .venv/bin/flask --app hhu_ranking create-user "
+                "--role facilitator"
+            )
 
     @app.cli.command("verify-outcomes")
     @click.option(

@@ -73,3 +73,32 @@ def test_create_user_refuses_a_short_password(runner):
     )
     assert result.exit_code != 0
     assert "minstens" in result.output
+
+
+def test_setup_creates_one_first_facilitator_and_prints_its_login_once(app, database_url, tmp_path):
+    if database_url is None:
+        # the SQLite fixture builds tables without migrations; setup needs an empty file
+        from hhu_ranking import create_app
+
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "x",
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'setup.db'}",
+            }
+        )
+    else:
+        with app.app_context():
+            db.session.execute(db.delete(User))
+            db.session.commit()
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["setup"])
+    assert first.exit_code == 0, first.output
+    assert "facilitator@hhu.local" in first.output
+    password = first.output.split("wachtwoord:")[1].split()[0]
+    second = runner.invoke(args=["setup"])
+    assert second.exit_code == 0, second.output
+    assert password not in second.output
+    assert "create-user" in second.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
