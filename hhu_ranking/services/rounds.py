@@ -109,15 +109,7 @@ def add_round(
         position=position,
         catalogue_list_id=catalogue_list_id,
     )
-    round_.items = [
-        RoundItem(
-            position=p,
-            title=i.title,
-            explanation=i.explanation,
-            catalogue_item_id=i.catalogue_item_id,
-        )
-        for p, i in enumerate(cleaned)
-    ]
+    round_.items = _round_items(cleaned)
     db.add(round_)
     db.flush()
     bump_state(db, ranking_session.id)
@@ -128,29 +120,22 @@ def items_from_catalogue(catalogue_list: CatalogueList) -> list[ItemSpec]:
     return [ItemSpec(i.title, i.explanation, i.id) for i in catalogue_list.items]
 
 
-def _require_draft(round_: Round) -> None:
-    if round_.state is not RoundState.DRAFT:
-        raise ServiceError(_l("De onderdelen liggen vast zodra een ronde geopend is."), status=409)
-
-
-def replace_items(db: Session, round_: Round, items: Sequence[ItemSpec]) -> None:
-    """Replace the items of a draft round (edit, add, remove, reorder in one go)."""
-    _require_draft(round_)
-    cleaned = _check_items(items)
-    round_.items.clear()
-    db.flush()
-    round_.items.extend(
+def _round_items(specs: Sequence[ItemSpec]) -> list[RoundItem]:
+    """Round items in the given order, positions from 0."""
+    return [
         RoundItem(
             position=p,
             title=i.title,
             explanation=i.explanation,
             catalogue_item_id=i.catalogue_item_id,
         )
-        for p, i in enumerate(cleaned)
-    )
-    round_.top_k = _check_mode(round_.mode, round_.top_k, len(cleaned))
-    db.flush()
-    bump_state(db, round_.session_id)
+        for p, i in enumerate(specs)
+    ]
+
+
+def _require_draft(round_: Round) -> None:
+    if round_.state is not RoundState.DRAFT:
+        raise ServiceError(_l("De onderdelen liggen vast zodra een ronde geopend is."), status=409)
 
 
 def reorder_items(db: Session, round_: Round, item_ids: Sequence[int]) -> None:
@@ -299,15 +284,7 @@ def edit_draft_round(
     round_.anonymous = anonymous
     round_.items.clear()
     db.flush()  # the old rows go first: (round_id, position) is unique
-    round_.items.extend(
-        RoundItem(
-            position=p,
-            title=i.title,
-            explanation=i.explanation,
-            catalogue_item_id=i.catalogue_item_id,
-        )
-        for p, i in enumerate(cleaned)
-    )
+    round_.items.extend(_round_items(cleaned))
     db.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
     db.flush()
     bump_state(db, round_.session_id)
