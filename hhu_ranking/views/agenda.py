@@ -105,6 +105,18 @@ def _entry_form(**kwargs: Any) -> AgendaEntryForm:
     return form
 
 
+def _entry_fields(form: AgendaEntryForm) -> dict[str, Any]:
+    """The form's fields as the agenda service takes them (adopting and editing alike)."""
+    return {
+        "coalition_id": form.coalition_id.data,
+        "phase_id": form.phase_id.data,
+        "year": form.year.data,
+        "owner": form.owner.data,
+        "status": AgendaStatus(form.status.data),
+        "note": form.note.data,
+    }
+
+
 def _can_manage() -> bool:
     return bool(getattr(current_user, "can_manage_agenda", False))
 
@@ -176,12 +188,7 @@ def adopt(outcome_id: int, round_item_id: int) -> str | Response:
                 _user(),
                 outcome,
                 round_item_id,
-                coalition_id=form.coalition_id.data,
-                phase_id=form.phase_id.data,
-                year=form.year.data,
-                owner=form.owner.data,
-                status=AgendaStatus(form.status.data),
-                note=form.note.data,
+                **_entry_fields(form),
             )
         except ServiceError as exc:
             db.session.rollback()
@@ -216,12 +223,7 @@ def update(entry_id: int) -> str | Response | tuple[str, int]:
                 db.session,
                 _user(),
                 item,
-                coalition_id=form.coalition_id.data,
-                phase_id=form.phase_id.data,
-                year=form.year.data,
-                owner=form.owner.data,
-                status=AgendaStatus(form.status.data),
-                note=form.note.data,
+                **_entry_fields(form),
             )
         except ServiceError as exc:
             db.session.rollback()
