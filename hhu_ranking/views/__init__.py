@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.routing import IntegerConverter, Map
 
 #: the largest id a database integer column holds (SQLite and PostgreSQL bigint)
@@ -21,8 +21,6 @@ class DatabaseIdConverter(IntegerConverter):
 
 def id_arg(name: str) -> int | None:
     """A query-string id (``?a=12``), or None when it is missing, not a number or out of range."""
-    from flask import request
-
     value = request.args.get(name, type=int)
     return value if value is not None and 0 < value <= MAX_DATABASE_ID else None
 

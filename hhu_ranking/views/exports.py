@@ -23,7 +23,7 @@ from ..services import agenda as agenda_service
 from ..services import exports as export_service
 from ..services.errors import ServiceError
 from ..services.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
-from . import MAX_DATABASE_ID
+from . import id_arg
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
@@ -69,9 +69,9 @@ def _json(document: dict[str, Any], filename: str) -> Response:
 
 
 def _round_outcome(round_id: int) -> Outcome:
-    version = request.args.get("versie", type=int)
-    if version is not None and not 0 < version <= MAX_DATABASE_ID:
-        abort(404)  # no such version (and beyond what SQLite can even look up)
+    version = id_arg("versie")
+    if version is None and request.args.get("versie"):
+        abort(404)  # not a version number (or beyond what SQLite can even look up)
     try:
         return export_service.round_outcome(db.session, round_id, version)
     except ServiceError as exc:
