@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # One command: install everything the tests need (Debian's chromium included)
 # and run the whole suite: lint, types, then pytest on SQLite and on
-# PostgreSQL. Under CI=true a stopped local PostgreSQL is started first and
-# its tests may not skip.
+# PostgreSQL. Every step runs and reports even when an earlier one fails.
+# Under CI=true a stopped local PostgreSQL is started first, its tests may not
+# skip, and both pytest runs are repeated with the clock a year ahead
+# (CLOCK_AHEAD=1 does that outside CI too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -21,14 +23,38 @@ if [[ "${CI:-}" == "true" ]] && ! pg_isready -q -h 127.0.0.1 -p 5432; then
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 
-echo "==> ruff"
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
-echo "==> mypy (aggregation package, strict)"
-.venv/bin/mypy hhu_ranking/aggregation
+# Every step runs and reports, even after one fails; the exit status says whether all passed.
+results=()
+failed=0
+step() {
+  local name="$1"
+  shift
+  echo
+  echo "==> $name"
+  if "$@"; then
+    results+=("ok      $name")
+  else
+    results+=("FAILED  $name")
+    failed=1
+  fi
+}
 
-echo "==> pytest on SQLite"
-.venv/bin/pytest -n "${PYTEST_WORKERS:-2}" "$@"
+workers="${PYTEST_WORKERS:-2}"
+step "ruff check" .venv/bin/ruff check .
+step "ruff format" .venv/bin/ruff format --check .
+step "mypy (aggregation package, strict)" .venv/bin/mypy hhu_ranking/aggregation
+step "pytest on SQLite" .venv/bin/pytest -n "$workers" "$@"
+step "pytest on PostgreSQL (web tests)" env TEST_DATABASE=postgresql \
+  .venv/bin/pytest -n "$workers" tests/web "$@"
+if [[ "${CI:-}" == "true" || "${CLOCK_AHEAD:-}" == "1" ]]; then
+  # the same suite a year from now: no test may depend on today's date (tests/clock.py)
+  step "pytest on SQLite, clock a year ahead" env HHU_TEST_CLOCK_SHIFT_DAYS=365 \
+    .venv/bin/pytest -n "$workers" "$@"
+  step "pytest on PostgreSQL, clock a year ahead" env HHU_TEST_CLOCK_SHIFT_DAYS=365 \
+    TEST_DATABASE=postgresql .venv/bin/pytest -n "$workers" tests/web "$@"
+fi
 
-echo "==> pytest on PostgreSQL (web tests)"
-TEST_DATABASE=postgresql .venv/bin/pytest -n "${PYTEST_WORKERS:-2}" tests/web "$@"
+echo
+echo "==> summary"
+printf '  %s\n' "${results[@]}"
+exit "$failed"

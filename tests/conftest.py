@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from clock import SESSION_DAY
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 
@@ -194,7 +194,7 @@ def make_session(app: Any) -> Callable[..., Any]:
             ranking_session = create_session(
                 db.session,
                 title="Netwerkbijeenkomst",
-                held_on=date(2026, 11, 22),
+                held_on=SESSION_DAY,
                 kind=MeetingKind.NETWORK,
             )
             round_ = add_round(

@@ -15,10 +15,10 @@ transitive, so every method gives R, M, Mi, Z.
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import openpyxl
 import pytest
+from clock import SESSION_DAY, SESSION_DAY_ISO
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ def _closed_round(app) -> int:
         session = create_session(
             db.session,
             title="Trekkersoverleg november",
-            held_on=date(2026, 11, 22),
+            held_on=SESSION_DAY,
             kind=MeetingKind.TREKKERS,
         )
         round_ = rounds.add_round(
@@ -115,7 +115,7 @@ def test_a_closed_round_goes_to_the_agenda_and_its_xlsx_downloads(chromium, live
             page.get_by_role("link", name="Excel (XLSX)").click()
         download = download_info.value
         assert download.suggested_filename == (
-            "2026-11-22-trekkersoverleg-november-waarden-v1.xlsx"
+            f"{SESSION_DAY_ISO}-trekkersoverleg-november-waarden-v1.xlsx"
         )
         path = tmp_path / download.suggested_filename
         download.save_as(path)
@@ -153,7 +153,7 @@ def test_the_session_page_shows_its_downloads_as_a_row_of_links(chromium, live_s
         page.locator("input[name=password]").fill(KERNGROEP[1])
         page.locator("main form button[type=submit]").click()
         page.wait_for_url(re.compile(r"/beheer/?$"))
-        page.get_by_role("link", name="Trekkersoverleg november").click()
+        page.get_by_role("link", name="Trekkersoverleg november", exact=True).click()
         downloads = page.locator("section.export-links ul")
         expect(downloads).to_be_visible()
         assert downloads.evaluate("e => getComputedStyle(e).listStyleType") == "none"

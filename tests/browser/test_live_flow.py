@@ -28,6 +28,7 @@ import re
 from pathlib import Path
 
 import pytest
+from clock import SESSION_DAY
 from sqlalchemy import select
 
 from .conftest import FACILITATOR
@@ -206,7 +207,6 @@ def test_live_session_from_phones_to_the_big_screen(chromium, live_server):
 
 def test_the_big_screen_wraps_a_long_unbroken_word(chromium, live_server):
     """An item, round or organisation name without spaces wraps instead of widening the screen."""
-    from datetime import date
 
     from sqlalchemy import select
 
@@ -220,7 +220,7 @@ def test_the_big_screen_wraps_a_long_unbroken_word(chromium, live_server):
     word = "Donaudampfschifffahrtsgesellschaftskapitänsmützenabzeichenhalter"
     with live_server.app.app_context():
         session = create_session(
-            db.session, title="Lange woorden", held_on=date(2026, 11, 22), kind=MeetingKind.NETWORK
+            db.session, title="Lange woorden", held_on=SESSION_DAY, kind=MeetingKind.NETWORK
         )
         round_ = rounds.add_round(
             db.session,

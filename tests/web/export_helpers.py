@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
+from clock import SESSION_DAY
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
@@ -59,7 +59,7 @@ def voted_session(
     with app.app_context():
         if ranking_session_id is None:
             ranking_session = create_session(
-                db.session, title=title, held_on=date(2026, 11, 22), kind=MeetingKind.NETWORK
+                db.session, title=title, held_on=SESSION_DAY, kind=MeetingKind.NETWORK
             )
         else:
             ranking_session = db.session.get(RankingSession, ranking_session_id)

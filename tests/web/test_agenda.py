@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from clock import SESSION_DAY, SESSION_DAY_ISO
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
@@ -67,7 +68,8 @@ def test_adopting_creates_an_entry_with_its_provenance(app, client, login, close
     url = f"/agenda/overnemen/{closed_round['outcome_id']}/{item_id}"
     form = client.get(url)
     assert form.status_code == 200
-    assert 'value="2026"' in form.get_data(as_text=True)  # the session's year as default
+    # the session's year as default
+    assert f'value="{SESSION_DAY.year}"' in form.get_data(as_text=True)
 
     response = client.post(url, data=_adopt_data(app))
     assert response.status_code == 302
@@ -80,7 +82,7 @@ def test_adopting_creates_an_entry_with_its_provenance(app, client, login, close
         "Netwerkbijeenkomst",
         "Waarden",
     )
-    assert entry.source_held_on.isoformat() == "2026-11-22"
+    assert entry.source_held_on.isoformat() == SESSION_DAY_ISO
     assert (entry.source_rank, entry.source_item_count, entry.source_ballot_count) == (1, 3, 3)
     assert entry.source_kendall_w is not None
     assert entry.source_outcome_version == 1

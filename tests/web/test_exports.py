@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
+from clock import SESSION_DAY_ISO
 from preflibtools.instances import OrdinalInstance
 
 from hhu_ranking.extensions import db
@@ -82,9 +83,8 @@ def test_round_xlsx_has_results_ballots_and_agreement_that_match_the_outcome(
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert "attachment" in response.headers["Content-Disposition"]
-    assert (
-        "2026-11-22-netwerkbijeenkomst-waarden-v1.xlsx" in response.headers["Content-Disposition"]
-    )
+    disposition = response.headers["Content-Disposition"]
+    assert f"{SESSION_DAY_ISO}-netwerkbijeenkomst-waarden-v1.xlsx" in disposition
     assert "no-store" in response.headers["Cache-Control"]
 
     book = _workbook(response.data)
@@ -122,7 +122,7 @@ def test_round_xlsx_has_results_ballots_and_agreement_that_match_the_outcome(
     frozen = datetime.fromisoformat(agreement["Vastgelegd"])
     assert frozen.utcoffset() == timedelta(0)
     assert agreement["Versie"] == 1
-    assert agreement["Datum"] == "2026-11-22"
+    assert agreement["Datum"] == SESSION_DAY_ISO
 
 
 # -- CSV -----------------------------------------------------------------------------------
@@ -381,8 +381,8 @@ def test_session_exports_hold_every_round_with_an_outcome(app, client, login, vo
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/preflib").data))
     names = sorted(archive.namelist())
     assert names == [
-        "2026-11-22-netwerkbijeenkomst-spelregels-v1.soc",
-        "2026-11-22-netwerkbijeenkomst-waarden-v1.soc",
+        f"{SESSION_DAY_ISO}-netwerkbijeenkomst-spelregels-v1.soc",
+        f"{SESSION_DAY_ISO}-netwerkbijeenkomst-waarden-v1.soc",
     ]
     instance = _preflibtools(archive.read(names[0]).decode(), "soc")
     assert instance.alternatives_name[2] == "Samen uit, samen thuis"
@@ -470,7 +470,7 @@ def test_the_agenda_exports_to_csv_and_xlsx_with_provenance(app, client, login, 
     assert row["Bron: ronde"] == "Waarden"
     assert row["Bron: plaats"] == "1"
     assert row["Bron: stemmen"] == "4"
-    assert row["Bron: datum"] == "2026-11-22"
+    assert row["Bron: datum"] == SESSION_DAY_ISO
 
     book = _workbook(client.get("/export/agenda.xlsx?coalitie=wijkgerichte-preventie").data)
     (entry,) = _sheet_rows(book["Agenda"])

@@ -6,6 +6,7 @@ import hashlib
 import json
 
 import pytest
+from clock import SESSION_DAY_ISO
 from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 
@@ -190,7 +191,7 @@ def test_outcome_as_dict_is_json_with_ballots_and_digest(app, make_session):
             json.dumps(document["ballots"], sort_keys=True, separators=(",", ":")).encode()
         ).hexdigest()
     )
-    assert document["session"]["held_on"] == "2026-11-22"
+    assert document["session"]["held_on"] == SESSION_DAY_ISO
     assert document["result"]["methods"]["kemeny"]["ranking"][0] == [ids["item_ids"][0]]
     assert "token" not in json.dumps(document)
 

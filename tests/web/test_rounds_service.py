@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from clock import SESSION_DAY, days_from_today
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
@@ -34,7 +35,7 @@ def ctx(app: Any) -> Iterator[Any]:
         yield db.session
 
 
-def _session(title: str = "Netwerkbijeenkomst", held_on: date = date(2026, 11, 22)) -> Any:
+def _session(title: str = "Netwerkbijeenkomst", held_on: date = SESSION_DAY) -> Any:
     return create_session(db.session, title=title, held_on=held_on, kind=MeetingKind.NETWORK)
 
 
@@ -241,10 +242,10 @@ def test_only_draft_rounds_can_be_deleted(ctx):
 
 
 def test_sessions_by_date_splits_upcoming_and_past(ctx):
-    _session("Vorig jaar", date(2025, 3, 1))
-    _session("Vandaag", date(2026, 6, 1))
-    _session("Volgende maand", date(2026, 7, 1))
-    _session("Vorige maand", date(2026, 5, 1))
-    upcoming, past = sessions_by_date(ctx, date(2026, 6, 1))
+    _session("Vorig jaar", days_from_today(-365))
+    _session("Vandaag", days_from_today(0))
+    _session("Volgende maand", days_from_today(30))
+    _session("Vorige maand", days_from_today(-31))
+    upcoming, past = sessions_by_date(ctx, days_from_today(0))
     assert [s.title for s in upcoming] == ["Vandaag", "Volgende maand"]
     assert [s.title for s in past] == ["Vorige maand", "Vorig jaar"]
