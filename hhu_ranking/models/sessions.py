@@ -7,16 +7,22 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
     Index,
+    Sequence,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from .base import Base, TimestampMixin, str_enum, utcnow
 from .catalogue import CatalogueItem, Coalition, Organisation, Pillar
@@ -68,10 +74,10 @@ class RankingSession(TimestampMixin, Base):
     copied_from_id: Mapped[int | None] = mapped_column(
         ForeignKey("ranking_session.id", ondelete="SET NULL")
     )
-    #: bumps when rounds open/close, items change or joining locks: phones poll on this
+    #: bumps when rounds open/close, items change or joining locks: phones poll on this.
+    #: Joins and ballots never touch this row (a hall of phones would queue on it); the
+    #: projector learns of them from counts and ``Ballot.seq`` (services.screen).
     state_version: Mapped[int] = mapped_column(default=1)
-    #: bumps on every join and ballot: the projector polls on this and state_version
-    activity_version: Mapped[int] = mapped_column(default=1)
 
     coalition: Mapped[Coalition | None] = relationship()
     created_by: Mapped[User | None] = relationship()
@@ -87,7 +93,17 @@ class Round(TimestampMixin, Base):
     """One ballot within a session: a list of items ranked in full or top-k."""
 
     __tablename__ = "round"
-    __table_args__ = (CheckConstraint("top_k IS NULL OR top_k >= 1", name="top_k_positive"),)
+    __table_args__ = (
+        CheckConstraint("top_k IS NULL OR top_k >= 1", name="top_k_positive"),
+        # at most one open round per session, whatever two facilitators click at once
+        Index(
+            "uq_round_one_open_per_session",
+            "session_id",
+            unique=True,
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
@@ -105,7 +121,7 @@ class Round(TimestampMixin, Base):
     #: when True, exports never carry participants' names
     anonymous: Mapped[bool] = mapped_column(default=True)
     state: Mapped[RoundState] = mapped_column(str_enum(RoundState), default=RoundState.DRAFT)
-    #: bumps on every ballot and state change; keys the result cache and the ETag
+    #: bumps on every change of state, settings or items (not on ballots: see ``Ballot.seq``)
     version: Mapped[int] = mapped_column(default=1)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -179,6 +195,30 @@ class Participant(Base):
         return self.organisation_other or ""
 
 
+#: PostgreSQL's source of ``Ballot.seq`` (SQLite, with one writer at a time, takes MAX + 1)
+BALLOT_SEQ = Sequence("ballot_seq", metadata=Base.metadata)
+
+
+class next_ballot_seq(FunctionElement[int]):  # noqa: N801 (an SQL function, named as one)
+    """The next value of the ballot change counter, on either database."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(next_ballot_seq, "postgresql")
+def _next_ballot_seq_postgresql(
+    element: next_ballot_seq, compiler: SQLCompiler, **kw: object
+) -> str:
+    return "nextval('ballot_seq')"
+
+
+@compiles(next_ballot_seq)
+def _next_ballot_seq_sqlite(element: next_ballot_seq, compiler: SQLCompiler, **kw: object) -> str:
+    # the statement runs under SQLite's single write lock, so MAX + 1 cannot be taken twice
+    return "(SELECT COALESCE(MAX(seq), 0) + 1 FROM ballot)"
+
+
 class Ballot(Base):
     """A participant's ranking in a round.
 
@@ -189,6 +229,8 @@ class Ballot(Base):
     __table_args__ = (
         UniqueConstraint("round_id", "participant_id"),
         Index("ix_ballot_round_updated", "round_id", "updated_at"),
+        Index("ix_ballot_round_seq", "round_id", "seq"),
+        Index("ix_ballot_seq", "seq"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,6 +244,12 @@ class Ballot(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: how many times it was revised (1 = first submission)
     revision: Mapped[int] = mapped_column(default=1)
+    #: a new, larger number on every insert and revision: the sum over a round's ballots
+    #: grows with every committed change, so it versions the round's ballots without a
+    #: counter row that every ballot in the hall would have to update (and queue on)
+    seq: Mapped[int] = mapped_column(
+        BigInteger, default=next_ballot_seq(), onupdate=next_ballot_seq()
+    )
 
     round: Mapped[Round] = relationship(back_populates="ballots")
     participant: Mapped[Participant] = relationship()
@@ -219,8 +267,9 @@ class RoundResult(Base):
     round_id: Mapped[int] = mapped_column(
         ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
     )
-    version: Mapped[int] = mapped_column(default=0)
-    claimed_version: Mapped[int] = mapped_column(default=0)
+    #: the ballots' version the payload was computed for (services.results.ballots_version)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    claimed_version: Mapped[int] = mapped_column(BigInteger, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     payload: Mapped[str] = mapped_column(Text, default="")
     computed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

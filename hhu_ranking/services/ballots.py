@@ -1,9 +1,19 @@
 """Casting a ballot: validate it exactly, then upsert it while the round is open.
 
 One counted ballot per participant and round is the database's job (the unique
-constraint on ``(round_id, participant_id)`` and an ``ON CONFLICT DO UPDATE``);
-the round's openness is checked by the same transaction's conditional UPDATE,
-which also serialises a ballot against a concurrent close.
+constraint on ``(round_id, participant_id)`` and an ``ON CONFLICT DO UPDATE``).
+The upsert is one statement that inserts only while the round is open, and
+ballots never update a shared row, so a hall of phones does not queue on one:
+
+* PostgreSQL: the openness check takes a *shared* lock on the round row
+  (``FOR SHARE``). Ballots do not block each other, but closing the round (an
+  UPDATE of that row) waits for every ballot in flight, and a ballot arriving
+  after the close re-reads the row, finds it closed and inserts nothing.
+* SQLite: the INSERT takes the single write lock before it reads, so the check
+  and the write cannot be split by a close either.
+
+Either way a ballot racing the close of its round is counted in the frozen
+outcome or refused with "round closed", never half.
 """
 
 from __future__ import annotations
@@ -11,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import exists, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import Ballot, BallotMode, Participant, Round, RoundState, utcnow
+from ..models.sessions import next_ballot_seq
 from .errors import ServiceError
-from .sessions import bump_activity
 
 
 def validate_ranking(round_: Round, ranking: Sequence[int]) -> list[int]:
@@ -48,27 +58,39 @@ def validate_ranking(round_: Round, ranking: Sequence[int]) -> list[int]:
     return chosen
 
 
-def _upsert(db: Session, round_id: int, participant_id: int, ranking: list[int]) -> None:
+def _upsert_while_open(
+    db: Session, round_id: int, participant_id: int, ranking: list[int]
+) -> Ballot | None:
+    """Insert or replace the ballot if the round is open; None (nothing written) if not."""
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    statement = insert(Ballot).values(
-        round_id=round_id,
-        participant_id=participant_id,
-        ranking=ranking,
-        submitted_at=now,
-        updated_at=now,
-        revision=1,
+    round_is_open = exists(
+        select(Round.id)
+        .where(Round.id == round_id, Round.state == RoundState.OPEN)
+        .with_for_update(read=True)  # FOR SHARE on PostgreSQL; SQLite locks the database
     )
+    columns = ["round_id", "participant_id", "ranking", "submitted_at", "updated_at", "revision"]
+    values = select(
+        literal(round_id),
+        literal(participant_id),
+        literal(ranking, Ballot.ranking.type),
+        literal(now, Ballot.submitted_at.type),
+        literal(now, Ballot.updated_at.type),
+        literal(1),
+        next_ballot_seq(),
+    ).where(round_is_open)
+    statement = insert(Ballot).from_select([*columns, "seq"], values)
     statement = statement.on_conflict_do_update(
         index_elements=[Ballot.round_id, Ballot.participant_id],
         set_={
             "ranking": statement.excluded.ranking,
             "updated_at": now,
             "revision": Ballot.revision + 1,
+            "seq": next_ballot_seq(),
         },
-    )
-    db.execute(statement)
+    ).returning(Ballot)
+    return db.scalars(statement, execution_options={"populate_existing": True}).one_or_none()
 
 
 def cast_ballot(
@@ -78,23 +100,11 @@ def cast_ballot(
     if participant.session_id != round_.session_id:
         raise ServiceError(_l("Je doet niet mee aan deze sessie."), status=403)
     chosen = validate_ranking(round_, ranking)
-    opened = db.execute(
-        update(Round)
-        .where(Round.id == round_.id, Round.state == RoundState.OPEN)
-        .values(version=Round.version + 1)
-    )
-    if opened.rowcount != 1:
+    ballot = _upsert_while_open(db, round_.id, participant.id, chosen)
+    if ballot is None:
         raise ServiceError(
             _l("Deze ronde is gesloten; je stem is niet meer meegeteld."), status=409
         )
-    _upsert(db, round_.id, participant.id, chosen)
-    bump_activity(db, round_.session_id)
-    ballot = db.scalar(
-        select(Ballot)
-        .where(Ballot.round_id == round_.id, Ballot.participant_id == participant.id)
-        .execution_options(populate_existing=True)
-    )
-    assert ballot is not None
     return ballot
 
 

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 from ..models import Organisation, Participant, Pillar, RankingSession
 from .codes import new_participant_token, token_digest
 from .errors import ServiceError
-from .sessions import bump_activity
 
 NAME_MAX = 120
 ORGANISATION_MAX = 200
@@ -62,7 +61,6 @@ def join_session(
     )
     db.add(participant)
     db.flush()
-    bump_activity(db, ranking_session.id)
     return participant, token
 
 

@@ -1,6 +1,9 @@
-"""Live results: computed at most once per round version, shared by every viewer.
+"""Live results: computed at most once per version of a round's ballots, shared by every viewer.
 
-The computation is claimed with one conditional UPDATE in its own short
+A round's ballots are versioned by :func:`ballots_version`, from the round's own
+version (bumped on state changes) and the sum of its ballots' ``seq`` (a new,
+larger number on every insert and revision), so no ballot has to update a
+shared counter row. The computation is claimed with one conditional UPDATE in its own short
 transaction, so across workers and hosts exactly one request computes a new
 version while the others wait for it, up to ``CLAIM_WAIT`` (a computation
 usually takes milliseconds), and then serve the previous payload. A claim
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,6 +32,20 @@ CLAIM_TIMEOUT = timedelta(seconds=30)
 CLAIM_WAIT = 0.5
 CLAIM_WAIT_STEP = 0.02
 LIVE_METHODS = ("borda", "kemeny")
+#: the round's version counts above the ballots' seq sum (which stays far below 2**40)
+ROUND_VERSION_SHIFT = 40
+
+
+def ballots_version(db: Session, round_: Round) -> int:
+    """A number that grows with every committed change of the round or its ballots."""
+    total = db.scalar(
+        select(func.coalesce(func.sum(Ballot.seq), 0)).where(Ballot.round_id == round_.id)
+    )
+    return _version(round_, int(total or 0))
+
+
+def _version(round_: Round, seq_sum: int) -> int:
+    return (round_.version << ROUND_VERSION_SHIFT) + seq_sum
 
 
 @dataclass(frozen=True)
@@ -87,12 +104,12 @@ def live_result(db: Session, round_: Round) -> dict[str, Any] | None:
 
 
 def live_result_version(db: Session, round_: Round) -> tuple[dict[str, Any] | None, int]:
-    """:func:`live_result` and the round version that payload was computed for.
+    """:func:`live_result` and the ballots' version that payload was computed for.
 
     The version comes from the same row read as the payload: a second read could
     already see a newer version stored by another worker meanwhile.
     """
-    version = round_.version
+    version = ballots_version(db, round_)
     cached = db.get(RoundResult, round_.id)
     if cached is not None and cached.version == version and cached.payload:
         return dict(json.loads(cached.payload)), version
@@ -100,6 +117,12 @@ def live_result_version(db: Session, round_: Round) -> tuple[dict[str, Any] | No
     now = utcnow()
     with Session(engine) as claim_session, claim_session.begin():
         _ensure_row(claim_session, round_.id)
+        # ballots were deleted (the sum went down): what is stored is of no later version
+        claim_session.execute(
+            update(RoundResult)
+            .where(RoundResult.round_id == round_.id, RoundResult.version > version)
+            .values(version=0, claimed_version=0, payload="")
+        )
         claimed = (
             claim_session.execute(
                 update(RoundResult)
@@ -116,16 +139,8 @@ def live_result_version(db: Session, round_: Round) -> tuple[dict[str, Any] | No
             == 1
         )
     if claimed:
-        ballots = list(db.scalars(select(Ballot).where(Ballot.round_id == round_.id)))
-        payload = compute_payload(round_, ballots)
-        text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-        with Session(engine) as store_session, store_session.begin():
-            store_session.execute(
-                update(RoundResult)
-                .where(RoundResult.round_id == round_.id, RoundResult.version < version)
-                .values(version=version, payload=text, computed_at=utcnow())
-            )
-        return payload, version
+        payload, computed = compute_and_store(db, round_, engine=engine)
+        return payload, computed
     # another worker computes this version (or a newer one): wait for it, briefly, so that
     # screens polling during a stream of ballots do not show the previous ranking
     deadline = time.monotonic() + CLAIM_WAIT
@@ -138,3 +153,30 @@ def live_result_version(db: Session, round_: Round) -> tuple[dict[str, Any] | No
     if cached is not None and cached.payload:
         return dict(json.loads(cached.payload)), cached.version
     return None, 0
+
+
+def compute_and_store(
+    db: Session, round_: Round, *, engine: Any = None
+) -> tuple[dict[str, Any], int]:
+    """Compute the round's result from its ballots now and store it under their version.
+
+    With ``engine`` the result is stored in a transaction of its own (a viewer's
+    request); without, in ``db``'s transaction (closing a round stores the final
+    result together with its outcome, so the first screen after the close finds it).
+    """
+    ballots = list(db.scalars(select(Ballot).where(Ballot.round_id == round_.id)))
+    version = _version(round_, sum(b.seq for b in ballots))
+    payload = compute_payload(round_, ballots)
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    store = (
+        update(RoundResult)
+        .where(RoundResult.round_id == round_.id, RoundResult.version < version)
+        .values(version=version, payload=text, computed_at=utcnow())
+    )
+    if engine is None:
+        _ensure_row(db, round_.id)
+        db.execute(store)
+    else:
+        with Session(engine) as store_session, store_session.begin():
+            store_session.execute(store)
+    return payload, version

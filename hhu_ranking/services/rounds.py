@@ -26,6 +26,7 @@ from ..models import (
 )
 from .errors import ServiceError
 from .outcomes import freeze_outcome
+from .results import compute_and_store
 from .sessions import bump_state
 
 MIN_ITEMS = 2
@@ -217,6 +218,8 @@ def close_round(db: Session, round_: Round) -> None:
     bump_state(db, round_.session_id)
     db.refresh(round_)
     freeze_outcome(db, round_)
+    # the moment of truth: every phone and screen asks at once; they find this stored result
+    compute_and_store(db, round_)
 
 
 def current_round(ranking_session: RankingSession) -> Round | None:

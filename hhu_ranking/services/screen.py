@@ -1,8 +1,10 @@
 """What the big screen shows: counts, who voted, and the cached live result.
 
 The projector polls every second or two, so :func:`poll_versions` answers the
-"anything new?" question with one SELECT of the session row; only when the
-versions moved does :func:`build_screen` load the rest. The result itself comes
+"anything new?" question with one SELECT: the session's state version, how
+many joined and the count and ``seq`` sum of the session's ballots (read from
+indexes; joins and ballots write no shared row). Only when those moved does
+:func:`build_screen` load the rest. The result itself comes
 from :func:`services.results.live_result`, computed at most once per round
 version for every viewer together.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -23,7 +25,7 @@ from ..models import (
     Round,
     RoundState,
 )
-from .results import live_result_version
+from .results import ballots_version, live_result_version
 from .rounds import current_round
 
 
@@ -32,27 +34,57 @@ class PollVersions:
     session_id: int
     join_code: str
     state_version: int
-    activity_version: int
+    joined: int
+    ballots: int
+    ballots_seq: int
 
     @property
     def etag(self) -> str:
         """Changes whenever anything the projector shows may have changed."""
-        return f"s{self.state_version}-a{self.activity_version}"
+        return f"s{self.state_version}-j{self.joined}-b{self.ballots}.{self.ballots_seq}"
 
 
-def poll_versions(db: Session, join_code: str) -> PollVersions | None:
-    """One cheap SELECT: the session's id and versions, or None for an unknown code."""
+def activity_versions(db: Session, where: ColumnElement[bool]) -> PollVersions | None:
+    """One cheap SELECT: a session's id, state version and activity, or None."""
+    session_ballots = (
+        select(Ballot.seq)
+        .join(Round, Round.id == Ballot.round_id)
+        .where(Round.session_id == RankingSession.id)
+        .correlate(RankingSession)
+        .subquery()
+    )
     row = db.execute(
         select(
             RankingSession.id,
             RankingSession.join_code,
             RankingSession.state_version,
-            RankingSession.activity_version,
-        ).where(RankingSession.join_code == join_code)
+            select(func.count())
+            .select_from(Participant)
+            .where(Participant.session_id == RankingSession.id)
+            .correlate(RankingSession)
+            .scalar_subquery()
+            .label("joined"),
+            select(func.count()).select_from(session_ballots).scalar_subquery().label("ballots"),
+            select(func.coalesce(func.sum(session_ballots.c.seq), 0))
+            .scalar_subquery()
+            .label("ballots_seq"),
+        ).where(where)
     ).one_or_none()
     if row is None:
         return None
-    return PollVersions(row.id, row.join_code, row.state_version, row.activity_version)
+    return PollVersions(
+        row.id,
+        row.join_code,
+        row.state_version,
+        int(row.joined),
+        int(row.ballots),
+        int(row.ballots_seq),
+    )
+
+
+def poll_versions(db: Session, join_code: str) -> PollVersions | None:
+    """The projector's "anything new?" for a join code (None: no such session)."""
+    return activity_versions(db, RankingSession.join_code == join_code)
 
 
 @dataclass(frozen=True)
@@ -131,7 +163,8 @@ def build_screen(db: Session, ranking_session: RankingSession) -> ScreenView:
     view.organisations = voted_organisations(db, round_.id)
     view.show_result = round_.state is RoundState.CLOSED or round_.results_live
     if view.show_result and view.voted:
-        version = round_.version  # at least what the ETag stands for (live_result may reload)
+        # at least what the ETag stands for (live_result_version may read newer ballots)
+        version = ballots_version(db, round_)
         payload, payload_version = live_result_version(db, round_)
         view.fresh = payload_version >= version
         view.result = parse_result(payload) if payload else None

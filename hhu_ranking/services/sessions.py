@@ -97,23 +97,16 @@ def copy_session(
 
 
 def bump_state(db: Session, session_id: int) -> None:
-    """Tell phones and projectors that rounds or joining changed."""
+    """Tell phones and projectors that rounds or joining changed.
+
+    Joins and ballots do not come here: projectors see them in counts and
+    ``Ballot.seq`` (services.screen.activity_versions), so no join or ballot
+    updates the session row that every other one would queue behind.
+    """
     db.execute(
         update(RankingSession)
         .where(RankingSession.id == session_id)
-        .values(
-            state_version=RankingSession.state_version + 1,
-            activity_version=RankingSession.activity_version + 1,
-        )
-    )
-
-
-def bump_activity(db: Session, session_id: int) -> None:
-    """Tell projectors that someone joined or voted (phones need not refetch)."""
-    db.execute(
-        update(RankingSession)
-        .where(RankingSession.id == session_id)
-        .values(activity_version=RankingSession.activity_version + 1)
+        .values(state_version=RankingSession.state_version + 1)
     )
 
 

@@ -56,6 +56,7 @@ from ..services import rounds as round_service
 from ..services import sessions as session_service
 from ..services.errors import ServiceError
 from ..services.rounds import ItemSpec
+from ..services.screen import activity_versions
 
 bp = Blueprint("facilitator", __name__, url_prefix="/beheer")
 
@@ -224,10 +225,9 @@ def show_session(session_id: int) -> str:
 def session_status(session_id: int) -> Response:
     """The live numbers (joined, voted). Pollers get a 304 while nothing changed."""
     ranking_session = _session_or_404(session_id)
-    etag = (
-        f"stand-{ranking_session.id}-{ranking_session.state_version}-"
-        f"{ranking_session.activity_version}-{get_locale()}"
-    )
+    versions = activity_versions(db.session, RankingSession.id == ranking_session.id)
+    assert versions is not None
+    etag = f"stand-{ranking_session.id}-{versions.etag}-{get_locale()}"
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:

@@ -7,9 +7,10 @@ as for joining. It never shows personal names. A facilitator can open it on
 the beamer laptop without logging in there.
 
 The page polls itself (``HX-Request``) for its live fragment every second or
-two. The ETag is the session's (state_version, activity_version), checked with
-one SELECT before anything else, so an unchanged screen costs one query and a
-304; results come from the shared cache, computed once per round version.
+two. The ETag is the session's state version and activity (how many joined, the
+count and seq sum of its ballots), checked with one SELECT before anything
+else, so an unchanged screen costs one query and a 304; results come from the
+shared cache, computed once per version of the round's ballots.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ def show(code: str) -> Response | tuple[str, int]:
     ranking_session = db.session.get(RankingSession, versions.session_id)
     assert ranking_session is not None
     view = build_screen(db.session, ranking_session)
-    db.session.commit()
     template = "screen/_live.html" if htmx else "screen/show.html"
     response = make_response(
         render_template(
