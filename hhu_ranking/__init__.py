@@ -41,6 +41,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_i18n(app, babel)
     with app.app_context():
         configure_sqlite(db.engine)
+        engine = db.engine
+
+    from .polling import ConditionalPolls
+
+    # unchanged polls are answered before Flask: a festival hall sends a thousand a second
+    app.wsgi_app = ConditionalPolls(app.wsgi_app, engine)  # type: ignore[method-assign]
 
     from .auth import init_auth
     from .cli import register_cli

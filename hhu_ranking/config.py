@@ -50,6 +50,8 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        # a cookie is sent again only when its content changes, not re-signed on every poll
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "BABEL_DEFAULT_LOCALE": "nl",
         # times on pages (outcomes, agenda changes, imports) are the room's clock, not UTC
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",

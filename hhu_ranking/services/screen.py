@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Connection, func, select
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -44,7 +44,7 @@ class PollVersions:
         return f"s{self.state_version}-j{self.joined}-b{self.ballots}.{self.ballots_seq}"
 
 
-def activity_versions(db: Session, where: ColumnElement[bool]) -> PollVersions | None:
+def activity_versions(db: Session | Connection, where: ColumnElement[bool]) -> PollVersions | None:
     """One cheap SELECT: a session's id, state version and activity, or None."""
     session_ballots = (
         select(Ballot.seq)
@@ -82,7 +82,7 @@ def activity_versions(db: Session, where: ColumnElement[bool]) -> PollVersions |
     )
 
 
-def poll_versions(db: Session, join_code: str) -> PollVersions | None:
+def poll_versions(db: Session | Connection, join_code: str) -> PollVersions | None:
     """The projector's "anything new?" for a join code (None: no such session)."""
     return activity_versions(db, RankingSession.join_code == join_code)
 

@@ -42,6 +42,7 @@ from ..models import (
     RoundItem,
     RoundState,
 )
+from ..polling import phone_etag
 from ..services.ballots import ballot_of, cast_ballot
 from ..services.codes import normalise_join_code
 from ..services.errors import ServiceError
@@ -390,7 +391,7 @@ def status(code: str) -> Response | tuple[str, int]:
     ).one_or_none()
     if row is None:
         return _unknown_code(code)
-    etag = f"p{row.state_version}"
+    etag = phone_etag(row.state_version)
     if request.if_none_match.contains(etag):
         return _no_body(304, etag)
     ranking_session = db.session.get(RankingSession, row.id)

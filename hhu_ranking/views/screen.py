@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..models import RankingSession
+from ..polling import screen_etag
 from ..services.codes import normalise_join_code
 from ..services.qr import join_url, qr_svg
 from ..services.screen import build_screen, poll_versions
@@ -44,8 +45,7 @@ def show(code: str) -> Response | tuple[str, int]:
     versions = poll_versions(db.session, normal)
     if versions is None:
         return _unknown()
-    # page and fragment are two representations of one URL: their tags differ
-    etag = ("F-" if htmx else "P-") + versions.etag
+    etag = screen_etag(versions, fragment=htmx)
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
         response.set_etag(etag)
@@ -60,7 +60,7 @@ def show(code: str) -> Response | tuple[str, int]:
             template,
             view=view,
             # the polls ask for the fragment: they start from its tag, also on the full page
-            poll_etag=("F-" + versions.etag) if view.fresh else "",
+            poll_etag=screen_etag(versions, fragment=True) if view.fresh else "",
             join_link=join_url(ranking_session.join_code),
             poll_seconds=_poll_seconds(),
         )
