@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import Ballot, BallotMode, Participant, Round, RoundState, utcnow
+from .dml import rows_matched
 from .errors import ServiceError
 from .sessions import bump_activity
 
@@ -78,12 +79,13 @@ def cast_ballot(
     if participant.session_id != round_.session_id:
         raise ServiceError(_l("Je doet niet mee aan deze sessie."), status=403)
     chosen = validate_ranking(round_, ranking)
-    opened = db.execute(
+    opened = rows_matched(
+        db,
         update(Round)
         .where(Round.id == round_.id, Round.state == RoundState.OPEN)
-        .values(version=Round.version + 1)
+        .values(version=Round.version + 1),
     )
-    if opened.rowcount != 1:
+    if opened != 1:
         raise ServiceError(
             _l("Deze ronde is gesloten; je stem is niet meer meegeteld."), status=409
         )

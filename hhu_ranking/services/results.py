@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ..aggregation.profile import Ballot as ProfileBallot
 from ..aggregation.profile import Profile
 from ..models import Ballot, Round, RoundResult, utcnow
+from .dml import rows_matched
 
 CLAIM_TIMEOUT = timedelta(seconds=30)
 #: how long a viewer waits for another worker's computation before showing the previous result
@@ -101,7 +102,8 @@ def live_result_version(db: Session, round_: Round) -> tuple[dict[str, Any] | No
     with Session(engine) as claim_session, claim_session.begin():
         _ensure_row(claim_session, round_.id)
         claimed = (
-            claim_session.execute(
+            rows_matched(
+                claim_session,
                 update(RoundResult)
                 .where(
                     RoundResult.round_id == round_.id,
@@ -111,8 +113,8 @@ def live_result_version(db: Session, round_: Round) -> tuple[dict[str, Any] | No
                     ),
                 )
                 .where(RoundResult.version < version)
-                .values(claimed_version=version, claimed_at=now)
-            ).rowcount
+                .values(claimed_version=version, claimed_at=now),
+            )
             == 1
         )
     if claimed:

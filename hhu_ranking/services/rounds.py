@@ -24,6 +24,7 @@ from ..models import (
     RoundState,
     utcnow,
 )
+from .dml import rows_matched
 from .errors import ServiceError
 from .outcomes import freeze_outcome
 from .sessions import bump_state
@@ -192,14 +193,15 @@ def open_round(db: Session, round_: Round) -> None:
     )
     if other_open is not None:
         raise ServiceError(_l("Sluit eerst de ronde ‘%(title)s’.", title=other_open), status=409)
-    result = db.execute(
+    opened = rows_matched(
+        db,
         update(Round)
         .where(Round.id == round_.id, Round.state != RoundState.OPEN)
         .values(
             state=RoundState.OPEN, version=Round.version + 1, opened_at=utcnow(), closed_at=None
-        )
+        ),
     )
-    if result.rowcount != 1:
+    if opened != 1:
         raise ServiceError(_l("Deze ronde is al open."), status=409)
     bump_state(db, round_.session_id)
     db.refresh(round_)
@@ -207,12 +209,13 @@ def open_round(db: Session, round_: Round) -> None:
 
 def close_round(db: Session, round_: Round) -> None:
     """Close an open round and freeze its outcome (a new version) in the same transaction."""
-    result = db.execute(
+    closed = rows_matched(
+        db,
         update(Round)
         .where(Round.id == round_.id, Round.state == RoundState.OPEN)
-        .values(state=RoundState.CLOSED, version=Round.version + 1, closed_at=utcnow())
+        .values(state=RoundState.CLOSED, version=Round.version + 1, closed_at=utcnow()),
     )
-    if result.rowcount != 1:
+    if closed != 1:
         raise ServiceError(_l("Deze ronde is niet open."), status=409)
     bump_state(db, round_.session_id)
     db.refresh(round_)

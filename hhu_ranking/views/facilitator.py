@@ -27,9 +27,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 3.3, not in types-WTForms
 
-from ..extensions import db
+from ..extensions import db, db_session
 from ..forms import (
     BALLOT_MODE_LABELS,
     MEETING_KIND_LABELS,
@@ -122,21 +122,21 @@ def _links(ranking_session: RankingSession) -> dict[str, str]:
 
 def _status_context(ranking_session: RankingSession) -> dict[str, Any]:
     open_round = next((r for r in ranking_session.rounds if r.state is RoundState.OPEN), None)
-    counts = round_service.ballot_counts(db.session, [open_round.id] if open_round else [])
+    counts = round_service.ballot_counts(db_session(), [open_round.id] if open_round else [])
     return {
         "session": ranking_session,
         "open_round": open_round,
         "open_ballots": counts.get(open_round.id, 0) if open_round else 0,
-        "participants": session_service.participant_count(db.session, ranking_session.id),
+        "participants": session_service.participant_count(db_session(), ranking_session.id),
     }
 
 
 def _round_context(round_: Round, error: str | None = None) -> dict[str, Any]:
-    counts = round_service.ballot_counts(db.session, [round_.id])
+    counts = round_service.ballot_counts(db_session(), [round_.id])
     return {
         "round": round_,
         "ballot_count": counts.get(round_.id, 0),
-        "participants": session_service.participant_count(db.session, round_.session_id),
+        "participants": session_service.participant_count(db_session(), round_.session_id),
         "error": error,
     }
 
@@ -171,7 +171,7 @@ def _round_action_done(round_: Round, error: str | None, success: str) -> Respon
 
 @bp.get("/")
 def dashboard() -> str:
-    upcoming, past = session_service.sessions_by_date(db.session, local_today())
+    upcoming, past = session_service.sessions_by_date(db_session(), local_today())
     return render_template("facilitator/dashboard.html", upcoming=upcoming, past=past)
 
 
@@ -188,9 +188,10 @@ def new_session() -> str | Response:
     form.coalition.choices = _coalition_choices()
     error = None
     if form.validate_on_submit():
+        assert form.held_on.data is not None  # DataRequired
         try:
             ranking_session = session_service.create_session(
-                db.session,
+                db_session(),
                 title=form.title.data or "",
                 held_on=form.held_on.data,
                 kind=MeetingKind(form.kind.data),
@@ -216,7 +217,7 @@ def show_session(session_id: int) -> str:
         **_status_context(ranking_session),
         links=_links(ranking_session),
         rounds=rounds,
-        ballots=round_service.ballot_counts(db.session, [r.id for r in rounds]),
+        ballots=round_service.ballot_counts(db_session(), [r.id for r in rounds]),
     )
 
 
@@ -228,6 +229,7 @@ def session_status(session_id: int) -> Response:
         f"stand-{ranking_session.id}-{ranking_session.state_version}-"
         f"{ranking_session.activity_version}-{get_locale()}"
     )
+    response: Response
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:
@@ -245,7 +247,7 @@ def set_joining(session_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     locked = form.locked.data == "1"
-    session_service.set_joining_locked(db.session, ranking_session, locked)
+    session_service.set_joining_locked(db_session(), ranking_session, locked)
     db.session.commit()
     message = (
         _("Niemand kan nu nog meedoen. Wie al meedoet, kan gewoon verder stemmen.")
@@ -266,9 +268,10 @@ def copy_session(session_id: int) -> str | Response:
     )
     error = None
     if form.validate_on_submit():
+        assert form.held_on.data is not None  # DataRequired
         try:
             copy = session_service.copy_session(
-                db.session,
+                db_session(),
                 source,
                 title=form.title.data or "",
                 held_on=form.held_on.data,
@@ -312,7 +315,7 @@ def new_round(session_id: int) -> str | Response:
             items, title = round_service.items_from_catalogue(chosen), title or chosen.title
         try:
             round_ = round_service.add_round(
-                db.session,
+                db_session(),
                 ranking_session,
                 title=title,
                 items=items,
@@ -409,7 +412,7 @@ def edit_round(round_id: int) -> str | Response:
             # the service decides, also when an editor from a stale tab posts to an open round
             try:
                 round_service.edit_draft_round(
-                    db.session,
+                    db_session(),
                     round_,
                     title=form.title.data or "",
                     items=_item_specs(rows),
@@ -452,7 +455,7 @@ def round_settings(round_id: int) -> str | Response:
     if form.validate_on_submit():
         try:
             round_service.update_settings(
-                db.session,
+                db_session(),
                 round_,
                 title=form.title.data or "",
                 mode=round_.mode,
@@ -480,9 +483,9 @@ def _round_action(round_id: int, action: str) -> Response:
     error = None
     try:
         if action == "open":
-            round_service.open_round(db.session, round_)
+            round_service.open_round(db_session(), round_)
         else:
-            round_service.close_round(db.session, round_)
+            round_service.close_round(db_session(), round_)
     except ServiceError as exc:
         db.session.rollback()
         error = exc.message
@@ -523,7 +526,7 @@ def delete_round(round_id: int) -> Response:
         abort(400)
     session_id, title = round_.session_id, round_.title
     try:
-        round_service.delete_round(db.session, round_)
+        round_service.delete_round(db_session(), round_)
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")
