@@ -280,10 +280,6 @@ class AgendaEntryForm(FlaskForm):
     note = TextAreaField(_l("Notitie"), validators=[Optional(), Length(max=4000)])
 
 
-class AgendaStatusForm(FlaskForm):
-    status = HiddenField(validators=[AnyOf([s.value for s in AgendaStatus])])
-
-
 class AgendaMoveForm(FlaskForm):
     direction = HiddenField(validators=[AnyOf(["up", "down"])])
 

@@ -139,21 +139,6 @@ def _require_draft(round_: Round) -> None:
         raise ServiceError(_l("De onderdelen liggen vast zodra een ronde geopend is."), status=409)
 
 
-def reorder_items(db: Session, round_: Round, item_ids: Sequence[int]) -> None:
-    _require_draft(round_)
-    current = {i.id: i for i in round_.items}
-    if sorted(item_ids) != sorted(current):
-        raise ServiceError(_l("De volgorde moet alle onderdelen precies één keer bevatten."))
-    # two passes keep the (round_id, position) unique constraint satisfied
-    for offset, item_id in enumerate(item_ids):
-        current[item_id].position = len(item_ids) + offset
-    db.flush()
-    for position, item_id in enumerate(item_ids):
-        current[item_id].position = position
-    db.flush()
-    bump_state(db, round_.session_id)
-
-
 def update_settings(
     db: Session,
     round_: Round,

@@ -25,7 +25,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 3.3, not in types-WTForms
 
@@ -101,22 +100,14 @@ def _round_or_404(round_id: int) -> Round:
     return db.get_or_404(Round, round_id)
 
 
-def _path(endpoint: str, fallback: str, **values: Any) -> str:
-    """A link to another engineer's page, also while that blueprint is not registered."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return fallback
-
-
 def _links(ranking_session: RankingSession) -> dict[str, str]:
     code = ranking_session.join_code
-    join = _path("participate.join", f"/j/{code}", code=code)
+    join = url_for("participate.join", code=code)
     base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip() or request.url_root
     return {
         "join": join,
         "join_absolute": base.rstrip("/") + join,
-        "screen": _path("screen.show", f"/scherm/{code}", code=code),
+        "screen": url_for("screen.show", code=code),
     }
 
 
