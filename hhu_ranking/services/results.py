@@ -24,6 +24,7 @@ from ..aggregation.profile import Ballot as ProfileBallot
 from ..aggregation.profile import Profile
 from ..models import Ballot, Round, RoundResult, utcnow
 from .dml import rows_matched
+from .outcomes import kemeny_time_limit
 
 CLAIM_TIMEOUT = timedelta(seconds=30)
 #: how long a viewer waits for another worker's computation before showing the previous result
@@ -63,7 +64,8 @@ def compute_payload(round_: Round, ballots: list[Ballot]) -> dict[str, Any]:
         payload["analysis"] = None
         return payload
     rp = round_profile(round_, ballots)
-    payload["analysis"] = analyse(rp.profile, methods=LIVE_METHODS)
+    kemeny = {"time_limit": kemeny_time_limit()}
+    payload["analysis"] = analyse(rp.profile, methods=LIVE_METHODS, options={"kemeny": kemeny})
     return payload
 
 
