@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import event
 
 from hhu_ranking.extensions import db
-from hhu_ranking.services import results
+from hhu_ranking.models import RankingSession, Round
+from hhu_ranking.services import results, rounds
 from hhu_ranking.services.qr import join_url
 
 from .participate_helpers import close_round, join, open_round, vote
@@ -212,5 +213,11 @@ def test_final_result_stays_after_close(app, client, make_session):
 @pytest.mark.parametrize("state", ["none", "draft"])
 def test_before_the_first_round_the_screen_invites_people_in(app, client, make_session, state):
     ids = make_session()
+    with app.app_context():
+        if state == "none":
+            rounds.delete_round(db.session, db.session.get(Round, ids["round_id"]))
+            db.session.commit()
+        session_rounds = db.session.get(RankingSession, ids["session_id"]).rounds
+        assert [r.state.value for r in session_rounds] == ([] if state == "none" else ["draft"])
     body = _fragment(client, ids["code"]).get_data(as_text=True)
     assert "De eerste ronde begint zo" in body
