@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from factories import KERNGROEP, close_round, open_round, outcomes, revote, run_round
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import AgendaChange, AgendaEntry, Coalition, Phase
-
-from .outcome_helpers import KERNGROEP, close, outcomes, reopen, revote, run_round
 
 ORDERS = [[0, 1, 2], [0, 2, 1], [1, 0, 2]]
 
@@ -108,10 +107,10 @@ def test_provenance_survives_a_later_round_and_outcome(app, client, login, close
     client.post(f"/agenda/overnemen/{closed_round['outcome_id']}/{item_id}", data=_adopt_data(app))
 
     # the room changes its mind: Mensgericht drops to last place in version 2
-    reopen(app, closed_round["round_id"])
+    open_round(app, closed_round["round_id"])
     for participant in closed_round["participants"]:
         revote(app, closed_round["round_id"], participant, [2, 1, 0])
-    close(app, closed_round["round_id"])
+    close_round(app, closed_round["round_id"])
     old, new = outcomes(app, closed_round["round_id"])
     assert new["data"]["methods"]["kemeny"]["ranking"][-1] == [item_id]
 

@@ -11,12 +11,11 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+from factories import KERNGROEP, voted_session
 from sqlalchemy import select, text
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import ApiToken, Coalition, Phase, Role, User
-
-from .export_helpers import KERNGROEP, voted_session
 
 
 def _make_token(app, runner, email="kern@hhu.test") -> str:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from factories import add_participant
 from sqlalchemy import func, select
 
 from hhu_ranking.extensions import db
@@ -16,9 +17,7 @@ from hhu_ranking.models import (
     BallotMode,
     CatalogueList,
     Coalition,
-    Organisation,
     Participant,
-    Pillar,
     RankingSession,
     Round,
     RoundState,
@@ -27,7 +26,6 @@ from hhu_ranking.services import rounds as round_service
 from hhu_ranking.services.ballots import cast_ballot
 from hhu_ranking.services.codes import JOIN_ALPHABET
 from hhu_ranking.services.errors import ServiceError
-from hhu_ranking.services.participants import join_session
 
 HTMX = {"HX-Request": "true"}
 CODE = re.compile(f"^[{JOIN_ALPHABET}]{{6}}$")
@@ -118,16 +116,7 @@ def _edit_form(round_: Round, rows: list[tuple[str, str]], **fields: Any) -> dic
 def _vote(ranking_session_id: int, round_id: int, reverse: bool = False) -> None:
     ranking_session = db.session.get(RankingSession, ranking_session_id)
     round_ = db.session.get(Round, round_id)
-    organisation = db.session.scalars(select(Organisation).order_by(Organisation.id)).first()
-    pillar = db.session.scalars(select(Pillar).order_by(Pillar.id)).first()
-    participant, _token = join_session(
-        db.session,
-        ranking_session,
-        organisation_id=organisation.id,
-        organisation_other=None,
-        pillar_id=pillar.id,
-        display_name="Anna",
-    )
+    participant, _token = add_participant(ranking_session, display_name="Anna")
     order = [i.id for i in round_.items]
     cast_ballot(db.session, round_, participant, order[::-1] if reverse else order)
     db.session.commit()
@@ -568,14 +557,8 @@ def test_lock_and_unlock_joining(facilitator, make_session, fetch):
     assert "Meedoen weer openzetten" in fragment
 
     def try_to_join() -> None:
-        pillar = db.session.scalars(select(Pillar)).first()
-        join_session(
-            db.session,
-            db.session.get(RankingSession, sid),
-            organisation_id=None,
-            organisation_other="Buurtteam Overvecht",
-            pillar_id=pillar.id,
-            display_name=None,
+        add_participant(
+            db.session.get(RankingSession, sid), organisation_other="Buurtteam Overvecht"
         )
 
     with pytest.raises(ServiceError, match="gesloten voor nieuwe deelnemers"):

@@ -9,12 +9,11 @@ import io
 import re
 
 import pytest
+from factories import close_round, outcome_snapshot, participants, voted_session
 from sqlalchemy import func, select
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import Ballot, BallotImport, BallotMode, Participant
-
-from .export_helpers import close_round, outcome_snapshot, participants, voted_session
 
 
 def _upload(client, round_id, text: str | bytes, filename: str = "stemmen.csv"):

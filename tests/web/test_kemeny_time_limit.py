@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import random
 
+from factories import close_round, outcome_snapshot, voted_session
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import Ballot, Round
 from hhu_ranking.services import results
-
-from .export_helpers import close_round, outcome_snapshot, voted_session
 
 #: 25 items and 11 near-random ballots: one component too large for the DP, so the LP
 #: stage runs and a zero budget is always hit (see test_zero_time_limit_is_never_silent)

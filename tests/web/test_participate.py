@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 
+from factories import ballots, close_round, join, open_round, pillar_id, vote
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import BallotMode, Participant, RankingSession
 from hhu_ranking.services.sessions import set_joining_locked
-
-from .participate_helpers import ballots, close_round, join, open_round, pillar_id, vote
 
 
 def _spaced_lower(code: str) -> str:

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
+from factories import add_participant
+
 from hhu_ranking.extensions import db
 from hhu_ranking.models import Participant, Round
 from hhu_ranking.services import results
 from hhu_ranking.services.ballots import cast_ballot
-from hhu_ranking.services.participants import join_session
 from hhu_ranking.services.rounds import open_round
 from hhu_ranking.services.sessions import participant_count
 
 
 def _join(ranking_session):
-    pillar_id = 1
-    participant, _token = join_session(
-        db.session,
-        ranking_session,
-        organisation_id=1,
-        organisation_other=None,
-        pillar_id=pillar_id,
-        display_name=None,
-    )
+    participant, _token = add_participant(ranking_session)
     return participant
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from factories import add_participant
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
@@ -14,8 +15,6 @@ from hhu_ranking.models import (
     BallotMode,
     CatalogueList,
     MeetingKind,
-    Organisation,
-    Pillar,
     RankingSession,
     Round,
     RoundState,
@@ -23,7 +22,6 @@ from hhu_ranking.models import (
 from hhu_ranking.services import rounds as service
 from hhu_ranking.services.ballots import cast_ballot
 from hhu_ranking.services.errors import ServiceError
-from hhu_ranking.services.participants import join_session
 from hhu_ranking.services.rounds import ItemSpec
 from hhu_ranking.services.sessions import create_session, sessions_by_date
 
@@ -50,16 +48,7 @@ def _round(
 
 
 def _vote(ranking_session: Any, round_: Round, order: list[int]) -> None:
-    organisation = db.session.scalars(select(Organisation)).first()
-    pillar = db.session.scalars(select(Pillar)).first()
-    participant, _token = join_session(
-        db.session,
-        ranking_session,
-        organisation_id=organisation.id,
-        organisation_other=None,
-        pillar_id=pillar.id,
-        display_name=None,
-    )
+    participant, _token = add_participant(ranking_session)
     cast_ballot(db.session, round_, participant, order)
 
 

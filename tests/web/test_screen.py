@@ -6,14 +6,13 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from factories import close_round, join, open_round, vote
 from sqlalchemy import event
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import RankingSession, Round
 from hhu_ranking.services import results, rounds
 from hhu_ranking.services.qr import join_url
-
-from .participate_helpers import close_round, join, open_round, vote
 
 HX = {"HX-Request": "true"}
 
