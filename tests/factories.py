@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
@@ -323,3 +324,17 @@ def participants(app: Any, session_id: int) -> list[dict[str, Any]]:
             }
             for p in rows
         ]
+
+
+# -- pages, parsed ---------------------------------------------------------------------------
+
+
+def parse_html(page: Any) -> BeautifulSoup:
+    """A response's (or a string's) HTML as a tree, for assertions on elements."""
+    text = page if isinstance(page, str) else page.get_data(as_text=True)
+    return BeautifulSoup(text, "html.parser")
+
+
+def texts(page: Any, selector: str) -> list[str]:
+    """The text of every element the CSS ``selector`` matches, whitespace collapsed."""
+    return [" ".join(tag.get_text(" ").split()) for tag in parse_html(page).select(selector)]

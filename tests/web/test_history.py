@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from factories import catalogue_session, close_round, open_round, outcomes, revote, run_round
+from factories import (
+    catalogue_session,
+    close_round,
+    open_round,
+    outcomes,
+    parse_html,
+    revote,
+    run_round,
+)
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import Outcome
@@ -45,7 +52,10 @@ def test_item_history_draws_one_point_per_session(app, client, login):
     assert svg.count("<circle") == 3
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
     # rank 1 is drawn highest: the y coordinates grow with the rank
-    ys = [float(y) for y in re.findall(r'<circle class="point" cx="[\d.]+" cy="([\d.]+)"', svg)]
+    points = parse_html(svg).select("circle.point")
+    assert all(float(point["cx"]) >= 0 for point in points)
+    ys = [float(point["cy"]) for point in points]
+    assert len(ys) == 3
     assert ys[0] < ys[1] < ys[2]
     # and the same numbers are in a table for everyone who cannot see the chart
     table = page[page.index("<table") :]
