@@ -8,22 +8,19 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 _Loader = TypeVar("_Loader", bound=Callable[[str], UserMixin | None])
 
-class UserMixin:
+# flask_login defines the two classes apart; the shared properties are declared once here
+class _UserFlags:
     @property
     def is_active(self) -> bool: ...
     @property
     def is_authenticated(self) -> bool: ...
     @property
     def is_anonymous(self) -> bool: ...
+
+class UserMixin(_UserFlags):
     def get_id(self) -> str: ...
 
-class AnonymousUserMixin:
-    @property
-    def is_active(self) -> bool: ...
-    @property
-    def is_authenticated(self) -> bool: ...
-    @property
-    def is_anonymous(self) -> bool: ...
+class AnonymousUserMixin(_UserFlags):
     def get_id(self) -> None: ...
 
 class LoginManager:
