@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 
-from .extensions import db
+from .extensions import db, db_session
 from .models import Role
 from .services.catalogue import seed_catalogue
 from .services.errors import ServiceError
@@ -17,7 +17,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed")
     def seed_command() -> None:
         """Load the HHU catalogue (partners, pillars, coalitions, phases, ready-made ballots)."""
-        added = seed_catalogue(db.session)
+        added = seed_catalogue(db_session())
         db.session.commit()
         click.echo("Catalogus bijgewerkt: " + ", ".join(f"{k} +{v}" for k, v in added.items()))
 
@@ -34,7 +34,7 @@ def register_cli(app: Flask) -> None:
     def create_user_command(email: str, name: str, role: str, password: str) -> None:
         """Add a facilitator or kerngroep account."""
         try:
-            user = create_user(db.session, email, name, password, Role(role))
+            user = create_user(db_session(), email, name, password, Role(role))
         except ServiceError as error:
             raise click.ClickException(error.message) from error
         db.session.commit()
@@ -44,8 +44,8 @@ def register_cli(app: Flask) -> None:
     def setup_command() -> None:
         """Apply migrations, seed the catalogue, and create a first facilitator if none exists."""
         upgrade()
-        seed_catalogue(db.session)
-        login = ensure_first_facilitator(db.session)
+        seed_catalogue(db_session())
+        login = ensure_first_facilitator(db_session())
         db.session.commit()
         if login is not None:
             email, password = login
@@ -70,7 +70,7 @@ def register_cli(app: Flask) -> None:
         """Recompute every frozen outcome from its ballots; exit 1 when one differs."""
         from .services.outcomes import verify_all
 
-        checked, findings = verify_all(db.session)
+        checked, findings = verify_all(db_session())
         db.session.rollback()  # read only
         failing = [f for f in findings if not (ignore_version_drift and f.version_drift_only)]
         for finding in findings:

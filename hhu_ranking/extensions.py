@@ -9,6 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
 
 from .models.base import Base
 
@@ -18,3 +19,12 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def db_session() -> Session:
+    """The session of the current app context, typed as what the services take.
+
+    ``db.session`` is a ``scoped_session`` proxy; calling it returns the session it
+    stands for, so views and commands pass ``db_session()`` to a service.
+    """
+    return db.session()

@@ -18,12 +18,12 @@ from wtforms import (
     IntegerField,
     PasswordField,
     RadioField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 3.3, not in types-WTForms
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
@@ -278,10 +278,6 @@ class AgendaEntryForm(FlaskForm):
         validators=[DataRequired()],
     )
     note = TextAreaField(_l("Notitie"), validators=[Optional(), Length(max=4000)])
-
-
-class AgendaStatusForm(FlaskForm):
-    status = HiddenField(validators=[AnyOf([s.value for s in AgendaStatus])])
 
 
 class AgendaMoveForm(FlaskForm):

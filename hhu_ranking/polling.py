@@ -69,12 +69,14 @@ class ConditionalPolls:
     ) -> tuple[str, list[tuple[str, str]]] | None:
         """The current tag and headers when the client already has it, else None."""
         try:
-            if match := _PHONE_STATUS.fullmatch(path):
-                etag = self._current(lambda conn: _phone_tag(conn, match.group(1)))
+            if phone := _PHONE_STATUS.fullmatch(path):
+                code = phone.group(1)
+                etag = self._current(lambda conn: _phone_tag(conn, code))
                 headers = PHONE_HEADERS
-            elif match := _SCREEN.fullmatch(path):
+            elif screen := _SCREEN.fullmatch(path):
+                code = screen.group(1)
                 fragment = environ.get("HTTP_HX_REQUEST") == "true"
-                etag = self._current(lambda conn: _screen_tag(conn, match.group(1), fragment))
+                etag = self._current(lambda conn: _screen_tag(conn, code, fragment))
                 headers = SCREEN_HEADERS
             else:
                 return None

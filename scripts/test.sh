@@ -42,7 +42,7 @@ step() {
 workers="${PYTEST_WORKERS:-2}"
 step "ruff check" .venv/bin/ruff check .
 step "ruff format" .venv/bin/ruff format --check .
-step "mypy (aggregation package, strict)" .venv/bin/mypy hhu_ranking/aggregation
+step "mypy (whole package, strict)" .venv/bin/mypy hhu_ranking
 step "pytest on SQLite" .venv/bin/pytest -n "$workers" "$@"
 step "pytest on PostgreSQL (web tests)" env TEST_DATABASE=postgresql \
   .venv/bin/pytest -n "$workers" tests/web "$@"

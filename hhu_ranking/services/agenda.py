@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -313,20 +312,6 @@ def update_entry(
     return changes
 
 
-def set_status(
-    db: Session, user: User | None, entry: AgendaEntry, status: AgendaStatus
-) -> AgendaChange | None:
-    """Change only the status (the quick buttons on the agenda list)."""
-    actor = require_manager(user)
-    if status is entry.status:
-        return None
-    change = _log(db, entry, actor, "status", entry.status.value, status.value)
-    entry.status = status
-    entry.updated_at = utcnow()
-    db.flush()
-    return change
-
-
 def _renumber(db: Session, coalition_id: int) -> list[AgendaEntry]:
     ordered = list(
         db.scalars(
@@ -361,28 +346,6 @@ def move_entry(db: Session, user: User | None, entry: AgendaEntry, offset: int) 
     _log(db, other, actor, "position", str(target + 1), str(index + 1))
     db.flush()
     return True
-
-
-def reorder(db: Session, user: User | None, coalition_id: int, entry_ids: Sequence[int]) -> int:
-    """Put a coalition's entries in the given order (drag and drop). Returns moves logged."""
-    actor = require_manager(user)
-    _lock_coalition(db, coalition_id)
-    ordered = _renumber(db, coalition_id)
-    if sorted(entry_ids) != sorted(e.id for e in ordered):
-        raise ServiceError(
-            _l("De volgorde is intussen veranderd; laad de pagina opnieuw."), status=409
-        )
-    by_id = {e.id: e for e in ordered}
-    moved = 0
-    for position, entry_id in enumerate(entry_ids):
-        entry = by_id[entry_id]
-        if entry.position != position:
-            _log(db, entry, actor, "position", str(entry.position + 1), str(position + 1))
-            entry.position = position
-            entry.updated_at = utcnow()
-            moved += 1
-    db.flush()
-    return moved
 
 
 # -- reading -------------------------------------------------------------------------------

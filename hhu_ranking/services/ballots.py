@@ -81,7 +81,7 @@ def _upsert_while_open(
         next_ballot_seq(),
     ).where(round_is_open)
     statement = insert(Ballot).from_select([*columns, "seq"], values)
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[Ballot.round_id, Ballot.participant_id],
         set_={
             "ranking": statement.excluded.ranking,
@@ -90,7 +90,7 @@ def _upsert_while_open(
             "seq": next_ballot_seq(),
         },
     ).returning(Ballot)
-    return db.scalars(statement, execution_options={"populate_existing": True}).one_or_none()
+    return db.scalars(upsert, execution_options={"populate_existing": True}).one_or_none()
 
 
 def cast_ballot(

@@ -66,6 +66,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -130,6 +131,14 @@ def aggregation_version() -> str:
 # -- computing -----------------------------------------------------------------------------
 
 
+def kemeny_time_limit() -> float:
+    """Seconds the exact Kemeny solver may use (``KEMENY_TIME_LIMIT``), live and at close.
+
+    Past it the result says so (``time_limit_hit``, not ``optimal``) and keeps the proven gap.
+    """
+    return float(current_app.config["KEMENY_TIME_LIMIT"])
+
+
 def _profile(items: Sequence[Mapping[str, Any]], ballots: Sequence[Mapping[str, Any]]) -> Any:
     from ..aggregation.profile import Ballot as ProfileBallot
     from ..aggregation.profile import Profile
@@ -145,11 +154,14 @@ def compute_result(
     items: Sequence[Mapping[str, Any]],
     ballots: Sequence[Mapping[str, Any]],
     parameters: Mapping[str, Any],
+    *,
+    time_limit: float | None = None,
 ) -> dict[str, Any]:
     """The result document for these items and canonical ballots (JSON-ready).
 
     ``items`` are ``{"id", "title", "explanation", "catalogue_item_id"}`` in the
-    round's order (alternative ``i`` is ``items[i]``). Pure: no database.
+    round's order (alternative ``i`` is ``items[i]``). ``time_limit`` bounds the Kemeny
+    solver (seconds; None: the aggregation default). Pure: no database.
     """
     from ..aggregation import report
 
@@ -175,6 +187,7 @@ def compute_result(
         seed=int(parameters["seed"]),
         top_k=int(parameters["top_k"]),
         bootstrap_method=parameters["bootstrap_method"],
+        options=None if time_limit is None else {"kemeny": {"time_limit": time_limit}},
     )
     result["analysis"] = json.loads(canonical_json(analysis))
     item_ids = [int(item["id"]) for item in items]
@@ -276,7 +289,9 @@ def freeze_outcome(db: Session, round_: Round) -> Outcome:
     ballots = _live_ballots(db, round_.id)
     text = canonical_ballots((b.participant_id, b.ranking) for b in ballots)
     parameters = default_parameters()
-    result = compute_result(_items_of(round_), json.loads(text), parameters)
+    result = compute_result(
+        _items_of(round_), json.loads(text), parameters, time_limit=kemeny_time_limit()
+    )
     version = (
         int(
             db.scalar(
@@ -548,7 +563,11 @@ def verify_outcome(db: Session, outcome: Outcome, *, latest: bool) -> Finding | 
     data = outcome.data
     if snapshot or outcome.ballot_count == 0:
         try:
-            again = canonical_json(compute_result(data["items"], snapshot, data["parameters"]))
+            again = canonical_json(
+                compute_result(
+                    data["items"], snapshot, data["parameters"], time_limit=kemeny_time_limit()
+                )
+            )
         except Exception as error:  # noqa: BLE001 - any failure to recompute is a finding
             problems.append(f"opnieuw berekenen lukt niet: {error}")
         else:

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 from ..aggregation.profile import Ballot as ProfileBallot
 from ..aggregation.profile import Profile
 from ..models import Ballot, Round, RoundResult, utcnow
+from .dml import rows_matched
+from .outcomes import kemeny_time_limit
 
 CLAIM_TIMEOUT = timedelta(seconds=30)
 #: how long a viewer waits for another worker's computation before showing the previous result
@@ -79,7 +81,8 @@ def compute_payload(round_: Round, ballots: list[Ballot]) -> dict[str, Any]:
         payload["analysis"] = None
         return payload
     rp = round_profile(round_, ballots)
-    payload["analysis"] = analyse(rp.profile, methods=LIVE_METHODS)
+    kemeny = {"time_limit": kemeny_time_limit()}
+    payload["analysis"] = analyse(rp.profile, methods=LIVE_METHODS, options={"kemeny": kemeny})
     return payload
 
 
@@ -124,7 +127,8 @@ def live_result_version(db: Session, round_: Round) -> tuple[dict[str, Any] | No
             .values(version=0, claimed_version=0, payload="")
         )
         claimed = (
-            claim_session.execute(
+            rows_matched(
+                claim_session,
                 update(RoundResult)
                 .where(
                     RoundResult.round_id == round_.id,
@@ -134,8 +138,8 @@ def live_result_version(db: Session, round_: Round) -> tuple[dict[str, Any] | No
                     ),
                 )
                 .where(RoundResult.version < version)
-                .values(claimed_version=version, claimed_at=now)
-            ).rowcount
+                .values(claimed_version=version, claimed_at=now),
+            )
             == 1
         )
     if claimed:

@@ -24,6 +24,7 @@ from ..models import (
     RoundState,
     utcnow,
 )
+from .dml import rows_matched
 from .errors import ServiceError
 from .outcomes import freeze_outcome
 from .results import compute_and_store
@@ -139,21 +140,6 @@ def _require_draft(round_: Round) -> None:
         raise ServiceError(_l("De onderdelen liggen vast zodra een ronde geopend is."), status=409)
 
 
-def reorder_items(db: Session, round_: Round, item_ids: Sequence[int]) -> None:
-    _require_draft(round_)
-    current = {i.id: i for i in round_.items}
-    if sorted(item_ids) != sorted(current):
-        raise ServiceError(_l("De volgorde moet alle onderdelen precies één keer bevatten."))
-    # two passes keep the (round_id, position) unique constraint satisfied
-    for offset, item_id in enumerate(item_ids):
-        current[item_id].position = len(item_ids) + offset
-    db.flush()
-    for position, item_id in enumerate(item_ids):
-        current[item_id].position = position
-    db.flush()
-    bump_state(db, round_.session_id)
-
-
 def update_settings(
     db: Session,
     round_: Round,
@@ -193,14 +179,15 @@ def open_round(db: Session, round_: Round) -> None:
     )
     if other_open is not None:
         raise ServiceError(_l("Sluit eerst de ronde ‘%(title)s’.", title=other_open), status=409)
-    result = db.execute(
+    opened = rows_matched(
+        db,
         update(Round)
         .where(Round.id == round_.id, Round.state != RoundState.OPEN)
         .values(
             state=RoundState.OPEN, version=Round.version + 1, opened_at=utcnow(), closed_at=None
-        )
+        ),
     )
-    if result.rowcount != 1:
+    if opened != 1:
         raise ServiceError(_l("Deze ronde is al open."), status=409)
     bump_state(db, round_.session_id)
     db.refresh(round_)
@@ -208,12 +195,13 @@ def open_round(db: Session, round_: Round) -> None:
 
 def close_round(db: Session, round_: Round) -> None:
     """Close an open round and freeze its outcome (a new version) in the same transaction."""
-    result = db.execute(
+    closed = rows_matched(
+        db,
         update(Round)
         .where(Round.id == round_.id, Round.state == RoundState.OPEN)
-        .values(state=RoundState.CLOSED, version=Round.version + 1, closed_at=utcnow())
+        .values(state=RoundState.CLOSED, version=Round.version + 1, closed_at=utcnow()),
     )
-    if result.rowcount != 1:
+    if closed != 1:
         raise ServiceError(_l("Deze ronde is niet open."), status=409)
     bump_state(db, round_.session_id)
     db.refresh(round_)

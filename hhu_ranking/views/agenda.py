@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import db, db_session
 from ..forms import (
     AGENDA_STATUS_LABELS,
     AgendaEntryForm,
@@ -98,9 +98,10 @@ def _is_htmx() -> bool:
 
 def _entry_form(**kwargs: Any) -> AgendaEntryForm:
     form = AgendaEntryForm(**kwargs)
-    form.coalition_id.choices = [(c.id, c.name) for c in agenda_service.coalitions(db.session)]
+    form.coalition_id.choices = [(c.id, c.name) for c in agenda_service.coalitions(db_session())]
     form.phase_id.choices = [
-        (p.id, f"{p.name} ({p.start_year}–{p.end_year})") for p in agenda_service.phases(db.session)
+        (p.id, f"{p.name} ({p.start_year}–{p.end_year})")
+        for p in agenda_service.phases(db_session())
     ]
     return form
 
@@ -126,9 +127,9 @@ def _can_manage() -> bool:
 
 @bp.get("/")
 def overview() -> str:
-    coalitions = agenda_service.coalitions(db.session)
+    coalitions = agenda_service.coalitions(db_session())
     grouped: dict[int, list[AgendaEntry]] = {c.id: [] for c in coalitions}
-    for entry in agenda_service.entries(db.session):
+    for entry in agenda_service.entries(db_session()):
         grouped.setdefault(entry.coalition_id, []).append(entry)
     return render_template(
         "agenda/overview.html",
@@ -144,7 +145,7 @@ def coalition(key: str) -> str:
     found = db.session.scalar(db.select(Coalition).where(Coalition.key == key))
     if found is None:
         abort(404)
-    entries = agenda_service.entries(db.session, found.id)
+    entries = agenda_service.entries(db_session(), found.id)
     return render_template(
         "agenda/coalition.html", coalition=found, entries=entries, can_manage=_can_manage()
     )
@@ -165,7 +166,7 @@ def entry(entry_id: int) -> str:
 
 @bp.route("/overnemen/<int:outcome_id>/<int:round_item_id>", methods=["GET", "POST"])
 @kerngroep_required
-def adopt(outcome_id: int, round_item_id: int) -> str | Response:
+def adopt(outcome_id: int, round_item_id: int) -> Response | tuple[str, int]:
     outcome = db.get_or_404(Outcome, outcome_id)
     summary = outcome_service.summarise(outcome)
     ranked = summary.item(round_item_id)
@@ -173,7 +174,7 @@ def adopt(outcome_id: int, round_item_id: int) -> str | Response:
         abort(404)
     form = _entry_form()
     if request.method == "GET":
-        defaults = agenda_service.adopt_defaults(db.session, outcome)
+        defaults = agenda_service.adopt_defaults(db_session(), outcome)
         form.year.data = defaults.year
         if defaults.phase_id is not None:
             form.phase_id.data = defaults.phase_id
@@ -184,7 +185,7 @@ def adopt(outcome_id: int, round_item_id: int) -> str | Response:
     if form.validate_on_submit():
         try:
             created = agenda_service.adopt_item(
-                db.session,
+                db_session(),
                 _user(),
                 outcome,
                 round_item_id,
@@ -220,7 +221,7 @@ def update(entry_id: int) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             changes = agenda_service.update_entry(
-                db.session,
+                db_session(),
                 _user(),
                 item,
                 **_entry_fields(form),
@@ -251,7 +252,7 @@ def move(entry_id: int) -> str | Response:
     if not form.validate_on_submit():
         abort(400)
     offset = -1 if form.direction.data == "up" else 1
-    moved = agenda_service.move_entry(db.session, _user(), item, offset)
+    moved = agenda_service.move_entry(db_session(), _user(), item, offset)
     db.session.commit()
     if moved:
         notice = _("‘%(title)s’ staat nu op plaats %(n)d.", title=item.title, n=item.position + 1)
@@ -259,7 +260,7 @@ def move(entry_id: int) -> str | Response:
         notice = _("‘%(title)s’ kan niet verder.", title=item.title)
     coalition_ = item.coalition
     if _is_htmx():
-        entries = agenda_service.entries(db.session, coalition_.id)
+        entries = agenda_service.entries(db_session(), coalition_.id)
         return render_template(
             "agenda/_entries.html",
             coalition=coalition_,
@@ -284,7 +285,7 @@ def add_coalition() -> Response:
         return redirect(url_for(".overview"))
     try:
         created = agenda_service.add_coalition(
-            db.session, _user(), form.name.data, form.description.data or ""
+            db_session(), _user(), form.name.data or "", form.description.data or ""
         )
     except ServiceError as exc:
         db.session.rollback()

@@ -22,7 +22,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, db, db_session, limiter
 from ..models import (
     AgendaEntry,
     Coalition,
@@ -64,7 +64,7 @@ def _authenticate() -> Response | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     token = api_tokens.bearer_token(request.headers.get("Authorization"))
-    user = api_tokens.authenticate(db.session, token)
+    user = api_tokens.authenticate(db_session(), token)
     if user is None:
         response = _error(
             401, "unauthorized", "A valid token is needed: Authorization: Bearer <token>."
@@ -118,7 +118,7 @@ def _session_summary(ranking_session: RankingSession) -> dict[str, Any]:
 
 def _round_summaries(rounds: Sequence[Round]) -> list[dict[str, Any]]:
     ids = [r.id for r in rounds]
-    counts = round_service.ballot_counts(db.session, ids)
+    counts = round_service.ballot_counts(db_session(), ids)
     versions: dict[int, list[Outcome]] = {r.id: [] for r in rounds}
     if ids:
         for outcome in db.session.scalars(
@@ -208,7 +208,7 @@ def round_(round_id: int) -> Response:
 
 @bp.get("/outcomes")
 def outcomes() -> Response:
-    found = outcome_service.all_outcomes(db.session)
+    found = outcome_service.all_outcomes(db_session())
     return jsonify(
         {
             "outcomes": [
@@ -229,7 +229,7 @@ def outcomes() -> Response:
 @bp.get("/outcomes/<int:outcome_id>")
 def outcome(outcome_id: int) -> Response:
     found = db.get_or_404(Outcome, outcome_id)
-    return jsonify(export_service.outcome_document(db.session, found))
+    return jsonify(export_service.outcome_document(db_session(), found))
 
 
 @bp.get("/agenda")
@@ -241,7 +241,7 @@ def agenda() -> Response:
         if found is None:
             abort(404, f"No coalition with key {key!r}.")
         coalition_id = found.id
-    entries = agenda_service.entries(db.session, coalition_id)
+    entries = agenda_service.entries(db_session(), coalition_id)
     return jsonify({"entries": [_agenda_entry(e) for e in entries]})
 
 
@@ -259,7 +259,7 @@ def agenda_entry(entry_id: int) -> Response:
 def create_api_token_command(email: str, name: str) -> None:
     """Make an API token for an account and print it (once: only its hash is kept)."""
     try:
-        row, token = api_tokens.create_token_for_email(db.session, email, name)
+        row, token = api_tokens.create_token_for_email(db_session(), email, name)
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()
@@ -272,7 +272,7 @@ def create_api_token_command(email: str, name: str) -> None:
 def revoke_api_token_command(token_id: int) -> None:
     """Withdraw an API token by its number (see list-api-tokens)."""
     try:
-        row = api_tokens.revoke_token(db.session, token_id)
+        row = api_tokens.revoke_token(db_session(), token_id)
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()
@@ -282,7 +282,7 @@ def revoke_api_token_command(token_id: int) -> None:
 @bp.cli.command("list-api-tokens")
 def list_api_tokens_command() -> None:
     """List API tokens (number, account, name, last used); never the tokens themselves."""
-    for row in api_tokens.tokens(db.session):
+    for row in api_tokens.tokens(db_session()):
         state = "ingetrokken" if row.revoked_at else "actief"
         used = _iso(row.last_used_at) or "nooit gebruikt"
         click.echo(f"{row.id}\t{row.user.email}\t{row.name or '-'}\t{state}\t{used}")

@@ -28,8 +28,10 @@ def _safe_next(target: str | None) -> str:
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
-        if user is not None and user.active and verify_password(user, form.password.data):
+        user = db.session.scalar(
+            select(User).where(User.email == (form.email.data or "").strip().lower())
+        )
+        if user is not None and user.active and verify_password(user, form.password.data or ""):
             login_user(user, remember=form.remember.data)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))

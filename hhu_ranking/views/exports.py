@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import db, db_session
 from ..models import Coalition, Outcome, RankingSession
 from ..services import agenda as agenda_service
 from ..services import exports as export_service
@@ -73,14 +73,14 @@ def _round_outcome(round_id: int) -> Outcome:
     if version is None and request.args.get("versie"):
         abort(404)  # not a version number (or beyond what SQLite can even look up)
     try:
-        return export_service.round_outcome(db.session, round_id, version)
+        return export_service.round_outcome(db_session(), round_id, version)
     except ServiceError as exc:
         abort(exc.status, exc.message)
 
 
 def _session_outcomes(session_id: int) -> tuple[RankingSession, list[Outcome]]:
     ranking_session = db.get_or_404(RankingSession, session_id)
-    outcomes = export_service.session_outcomes(db.session, ranking_session)
+    outcomes = export_service.session_outcomes(db_session(), ranking_session)
     if not outcomes:
         abort(404, _("Deze sessie heeft nog geen uitslagen: die ontstaan als een ronde sluit."))
     return ranking_session, outcomes
@@ -92,7 +92,7 @@ def _session_outcomes(session_id: int) -> tuple[RankingSession, list[Outcome]]:
 @bp.get(f"/ronde/<int:round_id>/<{TABLES}:table_name>.csv")
 def round_csv(round_id: int, table_name: str) -> Response:
     outcome = _round_outcome(round_id)
-    table = export_service.table(db.session, [outcome], table_name, method_label)
+    table = export_service.table(db_session(), [outcome], table_name, method_label)
     return _download(
         to_csv(table), f"{export_service.base_name(outcome)}-{table_name}.csv", CSV_MEDIA_TYPE
     )
@@ -101,7 +101,7 @@ def round_csv(round_id: int, table_name: str) -> Response:
 @bp.get("/ronde/<int:round_id>.xlsx")
 def round_xlsx(round_id: int) -> Response:
     outcome = _round_outcome(round_id)
-    tables = export_service.tables(db.session, [outcome], method_label)
+    tables = export_service.tables(db_session(), [outcome], method_label)
     return _download(to_xlsx(tables), f"{export_service.base_name(outcome)}.xlsx", XLSX_MEDIA_TYPE)
 
 
@@ -109,7 +109,7 @@ def round_xlsx(round_id: int) -> Response:
 def round_json(round_id: int) -> Response:
     outcome = _round_outcome(round_id)
     return _json(
-        export_service.outcome_document(db.session, outcome),
+        export_service.outcome_document(db_session(), outcome),
         f"{export_service.base_name(outcome)}.json",
     )
 
@@ -139,7 +139,7 @@ def round_report(round_id: int) -> str:
 @bp.get(f"/sessie/<int:session_id>/<{TABLES}:table_name>.csv")
 def session_csv(session_id: int, table_name: str) -> Response:
     ranking_session, outcomes = _session_outcomes(session_id)
-    table = export_service.table(db.session, outcomes, table_name, method_label)
+    table = export_service.table(db_session(), outcomes, table_name, method_label)
     name = f"{export_service.session_base_name(ranking_session)}-{table_name}.csv"
     return _download(to_csv(table), name, CSV_MEDIA_TYPE)
 
@@ -147,7 +147,7 @@ def session_csv(session_id: int, table_name: str) -> Response:
 @bp.get("/sessie/<int:session_id>.xlsx")
 def session_xlsx(session_id: int) -> Response:
     ranking_session, outcomes = _session_outcomes(session_id)
-    tables = export_service.tables(db.session, outcomes, method_label)
+    tables = export_service.tables(db_session(), outcomes, method_label)
     return _download(
         to_xlsx(tables),
         f"{export_service.session_base_name(ranking_session)}.xlsx",
@@ -159,7 +159,7 @@ def session_xlsx(session_id: int) -> Response:
 def session_json(session_id: int) -> Response:
     ranking_session, _outcomes = _session_outcomes(session_id)
     return _json(
-        export_service.session_document(db.session, ranking_session),
+        export_service.session_document(db_session(), ranking_session),
         f"{export_service.session_base_name(ranking_session)}.json",
     )
 
@@ -197,7 +197,7 @@ def _agenda_table() -> tuple[str, Any]:
         if found is None:
             abort(404)
         coalition_id, name = found.id, f"agenda-{found.key}"
-    entries = agenda_service.entries(db.session, coalition_id)
+    entries = agenda_service.entries(db_session(), coalition_id)
     return name, export_service.agenda_table(entries, agenda_status_label)
 
 

@@ -25,11 +25,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 3.3, not in types-WTForms
 
-from ..extensions import db
+from ..extensions import db, db_session
 from ..forms import (
     BALLOT_MODE_LABELS,
     MEETING_KIND_LABELS,
@@ -102,42 +101,34 @@ def _round_or_404(round_id: int) -> Round:
     return db.get_or_404(Round, round_id)
 
 
-def _path(endpoint: str, fallback: str, **values: Any) -> str:
-    """A link to another engineer's page, also while that blueprint is not registered."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return fallback
-
-
 def _links(ranking_session: RankingSession) -> dict[str, str]:
     code = ranking_session.join_code
-    join = _path("participate.join", f"/j/{code}", code=code)
+    join = url_for("participate.join", code=code)
     base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip() or request.url_root
     return {
         "join": join,
         "join_absolute": base.rstrip("/") + join,
-        "screen": _path("screen.show", f"/scherm/{code}", code=code),
+        "screen": url_for("screen.show", code=code),
     }
 
 
 def _status_context(ranking_session: RankingSession) -> dict[str, Any]:
     open_round = next((r for r in ranking_session.rounds if r.state is RoundState.OPEN), None)
-    counts = round_service.ballot_counts(db.session, [open_round.id] if open_round else [])
+    counts = round_service.ballot_counts(db_session(), [open_round.id] if open_round else [])
     return {
         "session": ranking_session,
         "open_round": open_round,
         "open_ballots": counts.get(open_round.id, 0) if open_round else 0,
-        "participants": session_service.participant_count(db.session, ranking_session.id),
+        "participants": session_service.participant_count(db_session(), ranking_session.id),
     }
 
 
 def _round_context(round_: Round, error: str | None = None) -> dict[str, Any]:
-    counts = round_service.ballot_counts(db.session, [round_.id])
+    counts = round_service.ballot_counts(db_session(), [round_.id])
     return {
         "round": round_,
         "ballot_count": counts.get(round_.id, 0),
-        "participants": session_service.participant_count(db.session, round_.session_id),
+        "participants": session_service.participant_count(db_session(), round_.session_id),
         "error": error,
     }
 
@@ -172,7 +163,7 @@ def _round_action_done(round_: Round, error: str | None, success: str) -> Respon
 
 @bp.get("/")
 def dashboard() -> str:
-    upcoming, past = session_service.sessions_by_date(db.session, local_today())
+    upcoming, past = session_service.sessions_by_date(db_session(), local_today())
     return render_template("facilitator/dashboard.html", upcoming=upcoming, past=past)
 
 
@@ -189,9 +180,10 @@ def new_session() -> str | Response:
     form.coalition.choices = _coalition_choices()
     error = None
     if form.validate_on_submit():
+        assert form.held_on.data is not None  # DataRequired
         try:
             ranking_session = session_service.create_session(
-                db.session,
+                db_session(),
                 title=form.title.data or "",
                 held_on=form.held_on.data,
                 kind=MeetingKind(form.kind.data),
@@ -217,7 +209,7 @@ def show_session(session_id: int) -> str:
         **_status_context(ranking_session),
         links=_links(ranking_session),
         rounds=rounds,
-        ballots=round_service.ballot_counts(db.session, [r.id for r in rounds]),
+        ballots=round_service.ballot_counts(db_session(), [r.id for r in rounds]),
     )
 
 
@@ -225,9 +217,10 @@ def show_session(session_id: int) -> str:
 def session_status(session_id: int) -> Response:
     """The live numbers (joined, voted). Pollers get a 304 while nothing changed."""
     ranking_session = _session_or_404(session_id)
-    versions = activity_versions(db.session, RankingSession.id == ranking_session.id)
+    versions = activity_versions(db_session(), RankingSession.id == ranking_session.id)
     assert versions is not None
     etag = f"stand-{ranking_session.id}-{versions.etag}-{get_locale()}"
+    response: Response
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:
@@ -245,7 +238,7 @@ def set_joining(session_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     locked = form.locked.data == "1"
-    session_service.set_joining_locked(db.session, ranking_session, locked)
+    session_service.set_joining_locked(db_session(), ranking_session, locked)
     db.session.commit()
     message = (
         _("Niemand kan nu nog meedoen. Wie al meedoet, kan gewoon verder stemmen.")
@@ -266,9 +259,10 @@ def copy_session(session_id: int) -> str | Response:
     )
     error = None
     if form.validate_on_submit():
+        assert form.held_on.data is not None  # DataRequired
         try:
             copy = session_service.copy_session(
-                db.session,
+                db_session(),
                 source,
                 title=form.title.data or "",
                 held_on=form.held_on.data,
@@ -312,7 +306,7 @@ def new_round(session_id: int) -> str | Response:
             items, title = round_service.items_from_catalogue(chosen), title or chosen.title
         try:
             round_ = round_service.add_round(
-                db.session,
+                db_session(),
                 ranking_session,
                 title=title,
                 items=items,
@@ -409,7 +403,7 @@ def edit_round(round_id: int) -> str | Response:
             # the service decides, also when an editor from a stale tab posts to an open round
             try:
                 round_service.edit_draft_round(
-                    db.session,
+                    db_session(),
                     round_,
                     title=form.title.data or "",
                     items=_item_specs(rows),
@@ -452,7 +446,7 @@ def round_settings(round_id: int) -> str | Response:
     if form.validate_on_submit():
         try:
             round_service.update_settings(
-                db.session,
+                db_session(),
                 round_,
                 title=form.title.data or "",
                 mode=round_.mode,
@@ -480,9 +474,9 @@ def _round_action(round_id: int, action: str) -> Response:
     error = None
     try:
         if action == "open":
-            round_service.open_round(db.session, round_)
+            round_service.open_round(db_session(), round_)
         else:
-            round_service.close_round(db.session, round_)
+            round_service.close_round(db_session(), round_)
     except ServiceError as exc:
         db.session.rollback()
         error = exc.message
@@ -523,7 +517,7 @@ def delete_round(round_id: int) -> Response:
         abort(400)
     session_id, title = round_.session_id, round_.title
     try:
-        round_service.delete_round(db.session, round_)
+        round_service.delete_round(db_session(), round_)
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")

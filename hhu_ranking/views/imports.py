@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import db, db_session
 from ..forms import BallotImportForm
 from ..models import Round, User
 from ..services import imports as import_service
@@ -39,7 +39,7 @@ def upload(round_id: int) -> str | Response | tuple[str, int]:
         assert isinstance(user, User)
         try:
             record = import_service.import_ballots(
-                db.session,
+                db_session(),
                 round_,
                 user,
                 upload_file.filename or "",
@@ -77,6 +77,6 @@ def upload(round_id: int) -> str | Response | tuple[str, int]:
         session=round_.session,
         problems=problems,
         error=error,
-        imports=import_service.imports_of_round(db.session, round_.id),
+        imports=import_service.imports_of_round(db_session(), round_.id),
         example_items=[i.title for i in round_.items][: round_.ballot_length],
     ), status

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import db, db_session
 from ..models import CatalogueItem, Outcome, Round
 from ..services import agenda as agenda_service
 from ..services import history as history_service
@@ -61,8 +61,8 @@ def _method_arg(outcome: Outcome) -> str:
 
 @bp.get("/")
 def index() -> str:
-    outcomes = outcome_service.all_outcomes(db.session)
-    tracked = history_service.tracked_items(db.session)
+    outcomes = outcome_service.all_outcomes(db_session())
+    tracked = history_service.tracked_items(db_session())
     return render_template(
         "outcomes/index.html",
         outcomes=outcomes,
@@ -75,7 +75,7 @@ def index() -> str:
 def for_round(round_id: int) -> Response:
     """The newest outcome of a round (the link facilitator pages use)."""
     db.get_or_404(Round, round_id)
-    outcome = outcome_service.latest_outcome(db.session, round_id)
+    outcome = outcome_service.latest_outcome(db_session(), round_id)
     if outcome is None:
         abort(404)
     return redirect(url_for(".show", outcome_id=outcome.id))
@@ -85,8 +85,8 @@ def for_round(round_id: int) -> Response:
 def show(outcome_id: int) -> str:
     outcome = db.get_or_404(Outcome, outcome_id)
     summary = outcome_service.summarise(outcome)
-    versions = outcome_service.outcomes_of_round(db.session, outcome.round_id)
-    adopted = agenda_service.entries_for_outcome(db.session, outcome)
+    versions = outcome_service.outcomes_of_round(db_session(), outcome.round_id)
+    adopted = agenda_service.entries_for_outcome(db_session(), outcome)
     return render_template(
         "outcomes/show.html",
         outcome=outcome,
@@ -102,7 +102,7 @@ def show(outcome_id: int) -> str:
 
 @bp.get("/vergelijken")
 def compare() -> str:
-    outcomes = outcome_service.all_outcomes(db.session)
+    outcomes = outcome_service.all_outcomes(db_session())
     a_id = id_arg("a")
     b_id = id_arg("b")
     a = db.session.get(Outcome, a_id) if a_id else None
@@ -126,6 +126,6 @@ def compare() -> str:
 @bp.get("/onderdeel/<int:catalogue_item_id>")
 def item_history(catalogue_item_id: int) -> str:
     item = db.get_or_404(CatalogueItem, catalogue_item_id)
-    points = history_service.item_history(db.session, catalogue_item_id)
+    points = history_service.item_history(db_session(), catalogue_item_id)
     chart = history_service.rank_chart(points) if points else None
     return render_template("outcomes/history.html", item=item, points=points, chart=chart)

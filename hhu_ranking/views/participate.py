@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import db, db_session
 from ..forms import BallotForm, JoinForm
 from ..models import (
     Ballot,
@@ -82,7 +82,7 @@ def _remember(ranking_session: RankingSession, token: str) -> None:
 
 
 def _participant(ranking_session: RankingSession) -> Participant | None:
-    return participant_for_token(db.session, ranking_session, _token(ranking_session))
+    return participant_for_token(db_session(), ranking_session, _token(ranking_session))
 
 
 def _pillar_choices() -> list[tuple[Any, str]]:
@@ -173,7 +173,7 @@ def _phone_round(
     view = PhoneRound(ranking_session, participant, round_, error=error)
     if round_ is None:
         return view
-    view.ballot = ballot_of(db.session, round_, participant)
+    view.ballot = ballot_of(db_session(), round_, participant)
     by_id = {item.id: item for item in round_.items}
     if submitted is not None:
         order = [i for i in dict.fromkeys(submitted) if i in by_id]
@@ -225,7 +225,7 @@ def enter() -> Response | tuple[str, int] | str:
     raw = request.args.get("code", "")
     if not raw.strip():
         return render_template("participate/enter.html", error=None, code="")
-    ranking_session = find_by_code(db.session, raw)
+    ranking_session = find_by_code(db_session(), raw)
     if ranking_session is None:
         return _unknown_code(raw)
     return redirect(url_for("participate.join", code=ranking_session.join_code))
@@ -235,7 +235,7 @@ def enter() -> Response | tuple[str, int] | str:
 def join(code: str) -> Response | tuple[str, int] | str:
     if (normal := _canonical(code)) is not None:
         return redirect(url_for("participate.join", code=normal))
-    ranking_session = find_by_code(db.session, code)
+    ranking_session = find_by_code(db_session(), code)
     if ranking_session is None:
         return _unknown_code(code)
     if _participant(ranking_session) is not None:
@@ -253,7 +253,7 @@ def join(code: str) -> Response | tuple[str, int] | str:
     elif form.validate_on_submit():
         try:
             _participant_, token = join_session(
-                db.session,
+                db_session(),
                 ranking_session,
                 organisation_id=None,
                 organisation_other=form.organisation.data,
@@ -286,7 +286,7 @@ def join(code: str) -> Response | tuple[str, int] | str:
 def vote(code: str) -> Response | tuple[str, int]:
     if (normal := _canonical(code)) is not None:
         return redirect(url_for("participate.vote", code=normal))
-    ranking_session = find_by_code(db.session, code)
+    ranking_session = find_by_code(db_session(), code)
     if ranking_session is None:
         return _unknown_code(code)
     participant = _participant(ranking_session)
@@ -297,7 +297,7 @@ def vote(code: str) -> Response | tuple[str, int]:
 
 @bp.post("/j/<code>/stem")
 def ballot(code: str) -> Response | tuple[str, int]:
-    ranking_session = find_by_code(db.session, code)
+    ranking_session = find_by_code(db_session(), code)
     if ranking_session is None:
         return _unknown_code(code)
     participant = _participant(ranking_session)
@@ -332,7 +332,7 @@ def ballot(code: str) -> Response | tuple[str, int]:
             )
         if round_.state is RoundState.DRAFT:
             raise ServiceError(_("Deze ronde is nog niet geopend."), status=409)
-        cast_ballot(db.session, round_, participant, order)
+        cast_ballot(db_session(), round_, participant, order)
     except ValueError as invalid:
         db.session.rollback()
         view = _phone_round(

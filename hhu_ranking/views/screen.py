@@ -19,7 +19,7 @@ from flask import Blueprint, current_app, make_response, redirect, render_templa
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import db, db_session
 from ..models import RankingSession
 from ..polling import screen_etag
 from ..services.codes import normalise_join_code
@@ -42,7 +42,7 @@ def show(code: str) -> Response | tuple[str, int]:
     normal = normalise_join_code(code)
     if normal != code and not htmx:
         return redirect(url_for("screen.show", code=normal))
-    versions = poll_versions(db.session, normal)
+    versions = poll_versions(db_session(), normal)
     if versions is None:
         return _unknown()
     etag = screen_etag(versions, fragment=htmx)
@@ -53,7 +53,7 @@ def show(code: str) -> Response | tuple[str, int]:
         return response
     ranking_session = db.session.get(RankingSession, versions.session_id)
     assert ranking_session is not None
-    view = build_screen(db.session, ranking_session)
+    view = build_screen(db_session(), ranking_session)
     template = "screen/_live.html" if htmx else "screen/show.html"
     response = make_response(
         render_template(
@@ -74,7 +74,7 @@ def show(code: str) -> Response | tuple[str, int]:
 @bp.get("/<code>/qr.svg")
 def qr(code: str) -> Response | tuple[str, int]:
     """The QR code of the join link, as SVG (scales sharply on any projector)."""
-    ranking_session = find_by_code(db.session, code)
+    ranking_session = find_by_code(db_session(), code)
     if ranking_session is None:
         return _unknown()
     response = make_response(qr_svg(join_url(ranking_session.join_code)))

@@ -125,14 +125,3 @@ def test_console_script_in_a_subprocess(themes: Path, tmp_path: Path) -> None:
     done = subprocess.run([*command[:-1], str(broken)], capture_output=True, text=True, check=False)
     assert done.returncode == 1
     assert "line 3: alternative 2 is not between 1 and 1" in done.stderr
-
-
-def test_the_package_imports_no_web_or_test_dependencies() -> None:
-    # pref_voting (numba start-up) and preflibtools (GPL) are test tools only
-    code = (
-        "import sys, hhu_ranking.aggregation, hhu_ranking.aggregation.cli; "
-        "print(sorted(m for m in ('flask', 'sqlalchemy', 'pref_voting', 'preflibtools', 'numba')"
-        " if m in sys.modules))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"

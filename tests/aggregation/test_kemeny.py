@@ -42,13 +42,20 @@ def ic_pairwise(n: int, m: int, seed: int) -> np.ndarray:
     return (pos[:, :, None] < pos[:, None, :]).sum(axis=0).astype(float)
 
 
-@pytest.fixture(params=["dp", "lp", "milp"])
+#: the module's own thresholds, before any test changes them
+DP_MAX, IDEAL_BUDGET = kemeny_module.DP_MAX, kemeny_module.IDEAL_BUDGET
+PATHS = ("dp", "lp", "milp")
+
+
+def force_path(mp: pytest.MonkeyPatch, path: str) -> None:
+    """Make the solver take one exact path: subset DP, LP + precedence DP, MILP + no-good cuts."""
+    mp.setattr(kemeny_module, "DP_MAX", DP_MAX if path == "dp" else 1)
+    mp.setattr(kemeny_module, "IDEAL_BUDGET", 1 if path == "milp" else IDEAL_BUDGET)
+
+
+@pytest.fixture(params=PATHS)
 def solver_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Force each exact path: subset DP, LP + precedence DP, MILP with no-good cuts."""
-    if request.param != "dp":
-        monkeypatch.setattr(kemeny_module, "DP_MAX", 1)
-    if request.param == "milp":
-        monkeypatch.setattr(kemeny_module, "IDEAL_BUDGET", 1)
+    force_path(monkeypatch, request.param)
     return str(request.param)
 
 
@@ -58,12 +65,9 @@ def test_matches_brute_force_on_every_path(profile: Profile) -> None:
     p = profile.pairwise
     best, optimal = brute_force(p)
     expected = tie_break_first(p, optimal)
-    for path in ("dp", "lp", "milp"):
+    for path in PATHS:
         with pytest.MonkeyPatch.context() as mp:
-            if path != "dp":
-                mp.setattr(kemeny_module, "DP_MAX", 1)
-            if path == "milp":
-                mp.setattr(kemeny_module, "IDEAL_BUDGET", 1)
+            force_path(mp, path)
             sol = solve_kemeny(p)
         assert sol.distance == pytest.approx(best, abs=1e-9)
         assert sol.optimal and not sol.time_limit_hit and sol.gap == 0
@@ -106,13 +110,16 @@ def test_no_permutation_is_better(profile: Profile) -> None:
 
 @pytest.mark.parametrize("seed", range(4))
 def test_paths_agree_on_larger_ic_profiles(seed: int, solver_path: str) -> None:
-    """n = 12: the DP is the reference for the LP and MILP paths."""
+    """n = 12, too many orders for brute force: each path is checked against another one
+    (the DP against the MILP, the LP and the MILP against the DP)."""
     p = ic_pairwise(12, 5 + 2 * seed, seed)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(kemeny_module, "DP_MAX", 15)
-        mp.setattr(kemeny_module, "IDEAL_BUDGET", 200_000)
+        force_path(mp, "milp" if solver_path == "dp" else "dp")
         reference = solve_kemeny(p, max_alternatives=3)
     sol = solve_kemeny(p, max_alternatives=3)
+    # one of the two solves used the subset DP only, the other the LP (lp, lp+dp, milp...)
+    assert ("lp" in sol.algorithm) == (solver_path != "dp")
+    assert ("lp" in reference.algorithm) == (solver_path == "dp")
     assert sol.distance == pytest.approx(reference.distance)
     assert sol.order == reference.order
     if sol.count_exact:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -157,20 +154,3 @@ def test_registry() -> None:
     assert aggregate(profile, "kemeny", max_alternatives=1).method == "kemeny"
     with pytest.raises(ValueError, match="unknown method"):
         aggregate(profile, "plurality")
-
-
-def test_the_maths_imports_no_web_framework() -> None:
-    """The aggregation package stays pure: no Flask or SQLAlchemy import anywhere in it."""
-    package = Path(condorcet.__file__).parent
-    for module in package.glob("*.py"):
-        tree = ast.parse(module.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names = [node.module]
-            for name in names:
-                root = name.split(".")[0]
-                assert root not in {"flask", "flask_sqlalchemy", "sqlalchemy"}, module.name
-                assert root not in {"pref_voting", "preflibtools"}, module.name

@@ -28,13 +28,12 @@ ORDERS = [[2, 0, 1, 3], [2, 1, 0, 3], [0, 2, 3, 1], [2, 0, 1, 3]]
 
 
 def _closed_round(app) -> int:
-    from sqlalchemy import select
+    from factories import add_participant
 
     from hhu_ranking.extensions import db
-    from hhu_ranking.models import MeetingKind, Pillar, Role
+    from hhu_ranking.models import MeetingKind, Role
     from hhu_ranking.services import rounds
     from hhu_ranking.services.ballots import cast_ballot
-    from hhu_ranking.services.participants import join_session
     from hhu_ranking.services.sessions import create_session
     from hhu_ranking.services.users import create_user
 
@@ -50,16 +49,10 @@ def _closed_round(app) -> int:
             db.session, session, title="Waarden", items=[rounds.ItemSpec(t) for t in ITEMS]
         )
         rounds.open_round(db.session, round_)
-        pillar = db.session.scalar(select(Pillar).order_by(Pillar.position))
         item_ids = [i.id for i in round_.items]
         for number, order in enumerate(ORDERS):
-            participant, _token = join_session(
-                db.session,
-                session,
-                organisation_id=None,
-                organisation_other=f"Wijkteam {number + 1}",
-                pillar_id=pillar.id,
-                display_name=None,
+            participant, _token = add_participant(
+                session, organisation_other=f"Wijkteam {number + 1}"
             )
             cast_ballot(db.session, round_, participant, [item_ids[i] for i in order])
         rounds.close_round(db.session, round_)

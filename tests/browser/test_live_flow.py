@@ -208,13 +208,12 @@ def test_live_session_from_phones_to_the_big_screen(chromium, live_server):
 def test_the_big_screen_wraps_a_long_unbroken_word(chromium, live_server):
     """An item, round or organisation name without spaces wraps instead of widening the screen."""
 
-    from sqlalchemy import select
+    from factories import add_participant
 
     from hhu_ranking.extensions import db
-    from hhu_ranking.models import MeetingKind, Pillar
+    from hhu_ranking.models import MeetingKind
     from hhu_ranking.services import rounds
     from hhu_ranking.services.ballots import cast_ballot
-    from hhu_ranking.services.participants import join_session
     from hhu_ranking.services.sessions import create_session
 
     word = "Donaudampfschifffahrtsgesellschaftskapitänsmützenabzeichenhalter"
@@ -229,15 +228,7 @@ def test_the_big_screen_wraps_a_long_unbroken_word(chromium, live_server):
             items=[rounds.ItemSpec(t) for t in (word, "Kort", "Ook kort")],
         )
         rounds.open_round(db.session, round_)
-        pillar = db.session.scalar(select(Pillar).order_by(Pillar.position))
-        participant, _token = join_session(
-            db.session,
-            session,
-            organisation_id=None,
-            organisation_other=word + word + word,
-            pillar_id=pillar.id,
-            display_name=None,
-        )
+        participant, _token = add_participant(session, organisation_other=word + word + word)
         cast_ballot(db.session, round_, participant, [i.id for i in round_.items])
         db.session.commit()
         code = session.join_code

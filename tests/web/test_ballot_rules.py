@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from factories import ballots, close_round, join, open_round, vote
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import Ballot, BallotMode, Participant, Round
 from hhu_ranking.services.ballots import cast_ballot
-
-from .participate_helpers import ballots, close_round, join, open_round, vote
 
 
 @pytest.fixture

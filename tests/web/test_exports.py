@@ -11,21 +11,20 @@ from datetime import datetime, timedelta
 import openpyxl
 import pytest
 from clock import SESSION_DAY_ISO
+from factories import (
+    ITEMS,
+    KERNGROEP,
+    ORDERS,
+    close_round,
+    open_round,
+    outcome_snapshot,
+    voted_session,
+)
 from preflibtools.instances import OrdinalInstance
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import BallotMode, Coalition, Outcome, Phase
 from hhu_ranking.services.outcomes import canonical_json, compute_result, summarise
-
-from .export_helpers import (
-    ITEMS,
-    KERNGROEP,
-    ORDERS,
-    close_round,
-    outcome_snapshot,
-    reopen_round,
-    voted_session,
-)
 
 NAMES = ["Anna de Vries", "Bram Jansen", "Carla Smit", "Dirk Bakker"]
 
@@ -327,7 +326,7 @@ def test_preflib_export_of_a_top_k_round_is_soi(app, client, login):
 
 def test_an_older_version_can_still_be_exported(app, client, login, voted):
     login()
-    reopen_round(app, voted["round_id"])
+    open_round(app, voted["round_id"])
     with app.app_context():
         from hhu_ranking.models import Participant, Round
         from hhu_ranking.services.ballots import cast_ballot

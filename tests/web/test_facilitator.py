@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from factories import add_participant, parse_html, texts
 from sqlalchemy import func, select
 
 from hhu_ranking.extensions import db
@@ -16,9 +18,7 @@ from hhu_ranking.models import (
     BallotMode,
     CatalogueList,
     Coalition,
-    Organisation,
     Participant,
-    Pillar,
     RankingSession,
     Round,
     RoundState,
@@ -27,7 +27,6 @@ from hhu_ranking.services import rounds as round_service
 from hhu_ranking.services.ballots import cast_ballot
 from hhu_ranking.services.codes import JOIN_ALPHABET
 from hhu_ranking.services.errors import ServiceError
-from hhu_ranking.services.participants import join_session
 
 HTMX = {"HX-Request": "true"}
 CODE = re.compile(f"^[{JOIN_ALPHABET}]{{6}}$")
@@ -118,16 +117,7 @@ def _edit_form(round_: Round, rows: list[tuple[str, str]], **fields: Any) -> dic
 def _vote(ranking_session_id: int, round_id: int, reverse: bool = False) -> None:
     ranking_session = db.session.get(RankingSession, ranking_session_id)
     round_ = db.session.get(Round, round_id)
-    organisation = db.session.scalars(select(Organisation).order_by(Organisation.id)).first()
-    pillar = db.session.scalars(select(Pillar).order_by(Pillar.id)).first()
-    participant, _token = join_session(
-        db.session,
-        ranking_session,
-        organisation_id=organisation.id,
-        organisation_other=None,
-        pillar_id=pillar.id,
-        display_name="Anna",
-    )
+    participant, _token = add_participant(ranking_session, display_name="Anna")
     order = [i.id for i in round_.items]
     cast_ballot(db.session, round_, participant, order[::-1] if reverse else order)
     db.session.commit()
@@ -459,14 +449,14 @@ def test_open_close_and_reopen_with_plain_posts(facilitator, make_session, fetch
     fetch(lambda: _vote(sid, rid))
     page = _text(facilitator.get(f"/beheer/sessies/{sid}"))
     # while open, only the live (polled) numbers count the votes: a card would go stale
-    assert re.search(r'<strong class="number">1</strong> van de 1 hebben gestemd', page)
+    assert "1 van de 1 hebben gestemd" in texts(page, "p:has(> strong.number)")
     assert "deelnemers hebben gestemd" not in page
 
     facilitator.post(f"/beheer/rondes/{rid}/sluiten")
     assert state() is RoundState.CLOSED
     page = _text(facilitator.get(f"/beheer/sessies/{sid}"))
     assert "Opnieuw openen" in page
-    assert re.search(r"<strong>1</strong> van de 1 deelnemers hebben gestemd", page)
+    assert "1 van de 1 deelnemers hebben gestemd" in texts(page, "p:has(> strong)")
 
     facilitator.post(f"/beheer/rondes/{rid}/openen")
     assert state() is RoundState.OPEN
@@ -568,14 +558,8 @@ def test_lock_and_unlock_joining(facilitator, make_session, fetch):
     assert "Meedoen weer openzetten" in fragment
 
     def try_to_join() -> None:
-        pillar = db.session.scalars(select(Pillar)).first()
-        join_session(
-            db.session,
-            db.session.get(RankingSession, sid),
-            organisation_id=None,
-            organisation_other="Buurtteam Overvecht",
-            pillar_id=pillar.id,
-            display_name=None,
+        add_participant(
+            db.session.get(RankingSession, sid), organisation_other="Buurtteam Overvecht"
         )
 
     with pytest.raises(ServiceError, match="gesloten voor nieuwe deelnemers"):
@@ -603,7 +587,7 @@ def test_live_numbers_answer_304_until_someone_votes(facilitator, make_session, 
     fetch(lambda: _vote(ids["session_id"], ids["round_id"]))
     after = facilitator.get(url, headers={**HTMX, "If-None-Match": etag})
     assert after.status_code == 200 and after.headers["ETag"] != etag
-    assert re.search(r'<strong class="number">1</strong> van de 1 hebben gestemd', _text(after))
+    assert "1 van de 1 hebben gestemd" in texts(after, "p:has(> strong.number)")
 
 
 def test_copy_a_past_session_into_a_new_one(facilitator, make_session, fetch):
@@ -699,9 +683,9 @@ def csrf_client(app: Any, make_user: Callable[..., Any]) -> Iterator[Any]:
 
 
 def _token(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
+    field = parse_html(html).select_one('input[name="csrf_token"]')
+    assert field is not None and field["value"], "no CSRF token on the page"
+    return field["value"]
 
 
 def test_posts_need_the_csrf_token(csrf_client, make_session):
@@ -745,7 +729,7 @@ def test_posts_need_the_csrf_token(csrf_client, make_session):
     )
 
     # htmx sends the token from <body hx-headers>; a plain form sends the hidden field
-    header_token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    header_token = json.loads(parse_html(page).body["hx-headers"])["X-CSRFToken"]
     opened = csrf_client.post(
         f"/beheer/rondes/{rid}/openen", headers={**HTMX, "X-CSRFToken": header_token}
     )

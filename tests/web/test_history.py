@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
+
+from factories import (
+    catalogue_session,
+    close_round,
+    open_round,
+    outcomes,
+    parse_html,
+    revote,
+    run_round,
+)
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import Outcome
 from hhu_ranking.services import history
-
-from .outcome_helpers import catalogue_session, close, outcomes, reopen, revote, run_round
 
 # the "waarden" list: Mensgericht, Missiegedreven, Publiek-privaat, Zelfsturend, Regiobreed,
 # Designbewust (indexes 0..5)
@@ -45,7 +52,10 @@ def test_item_history_draws_one_point_per_session(app, client, login):
     assert svg.count("<circle") == 3
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
     # rank 1 is drawn highest: the y coordinates grow with the rank
-    ys = [float(y) for y in re.findall(r'<circle class="point" cx="[\d.]+" cy="([\d.]+)"', svg)]
+    points = parse_html(svg).select("circle.point")
+    assert all(float(point["cx"]) >= 0 for point in points)
+    ys = [float(point["cy"]) for point in points]
+    assert len(ys) == 3
     assert ys[0] < ys[1] < ys[2]
     # and the same numbers are in a table for everyone who cannot see the chart
     table = page[page.index("<table") :]
@@ -62,10 +72,10 @@ def test_item_history_draws_one_point_per_session(app, client, login):
 def test_history_uses_the_newest_version_of_a_round(app):
     ids = catalogue_session(app, date(2024, 2, 1))
     participants = run_round(app, ids["round_id"], [FIRST, FIRST])
-    reopen(app, ids["round_id"])
+    open_round(app, ids["round_id"])
     for participant in participants:
         revote(app, ids["round_id"], participant, LAST)
-    close(app, ids["round_id"])
+    close_round(app, ids["round_id"])
     with app.app_context():
         points = history.item_history(db.session, ids["catalogue_item_ids"][0])
     assert [(p.rank, p.version_number) for p in points] == [(6, 2)]

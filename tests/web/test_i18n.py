@@ -18,6 +18,7 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from factories import catalogue_session, join, open_round, run_round, vote
 from flask import url_for
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
@@ -39,9 +40,6 @@ from hhu_ranking.services import imports as import_service
 from hhu_ranking.services import rounds
 from hhu_ranking.services.ballots import validate_ranking
 from hhu_ranking.services.errors import ServiceError
-
-from .outcome_helpers import catalogue_session, run_round
-from .participate_helpers import join, open_round, vote
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "hhu_ranking" / "translations"

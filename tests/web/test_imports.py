@@ -9,12 +9,11 @@ import io
 import re
 
 import pytest
+from factories import close_round, outcome_snapshot, parse_html, participants, voted_session
 from sqlalchemy import func, select
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import Ballot, BallotImport, BallotMode, Participant
-
-from .export_helpers import close_round, outcome_snapshot, participants, voted_session
 
 
 def _upload(client, round_id, text: str | bytes, filename: str = "stemmen.csv"):
@@ -37,10 +36,11 @@ def _counts(app, round_id):
 
 
 def _problems(page: str) -> list[str]:
-    return [
-        re.sub(r"\s+", " ", m).strip()
-        for m in re.findall(r"<li><strong>(Regel \d+):</strong>", page)
+    """The line numbers the error list names ("Regel 3"), from each item's leading <strong>."""
+    labels = [
+        " ".join(s.get_text().split()) for s in parse_html(page).select("li > strong:first-child")
     ]
+    return [label.removesuffix(":") for label in labels if re.fullmatch(r"Regel \d+:", label)]
 
 
 @pytest.fixture

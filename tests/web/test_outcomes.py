@@ -7,6 +7,7 @@ import json
 
 import pytest
 from clock import SESSION_DAY_ISO
+from factories import KERNGROEP, close_round, open_round, outcomes, revote, run_round
 from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 
@@ -14,8 +15,6 @@ from hhu_ranking.aggregation import AGGREGATION_VERSION
 from hhu_ranking.extensions import db
 from hhu_ranking.models import BallotMode, Outcome, OutcomeImmutableError
 from hhu_ranking.services import outcomes as outcome_service
-
-from .outcome_helpers import KERNGROEP, close, outcomes, reopen, revote, run_round
 
 ORDERS = [[0, 1, 2], [0, 2, 1], [1, 0, 2]]
 ALL_METHODS = {"borda", "kemeny", "schulze", "copeland", "ranked-pairs"}
@@ -71,10 +70,10 @@ def test_reopening_and_closing_makes_version_2_and_keeps_version_1(app, make_ses
     participants = run_round(app, ids["round_id"], ORDERS)
     [first] = outcomes(app, ids["round_id"])
 
-    reopen(app, ids["round_id"])
+    open_round(app, ids["round_id"])
     revote(app, ids["round_id"], participants[0], [2, 1, 0])
     revote(app, ids["round_id"], participants[1], [2, 0, 1])
-    close(app, ids["round_id"])
+    close_round(app, ids["round_id"])
 
     old, new = outcomes(app, ids["round_id"])
     assert (old["version_number"], new["version_number"]) == (1, 2)
@@ -149,9 +148,9 @@ def test_kerngroep_sees_the_adopt_buttons(app, client, login, make_session):
 def test_an_older_version_says_so_and_links_the_newest(app, client, login, make_session):
     ids = make_session()
     participants = run_round(app, ids["round_id"], ORDERS)
-    reopen(app, ids["round_id"])
+    open_round(app, ids["round_id"])
     revote(app, ids["round_id"], participants[0], [2, 1, 0])
-    close(app, ids["round_id"])
+    close_round(app, ids["round_id"])
     old, new = outcomes(app, ids["round_id"])
     login()
     page = client.get(f"/uitkomsten/{old['id']}").get_data(as_text=True)

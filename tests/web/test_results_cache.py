@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
+from factories import add_participant
+
 from hhu_ranking.extensions import db
 from hhu_ranking.models import Participant, Round
 from hhu_ranking.services import results
 from hhu_ranking.services.ballots import cast_ballot
-from hhu_ranking.services.participants import join_session
 from hhu_ranking.services.rounds import open_round
+from hhu_ranking.services.sessions import participant_count
 
 
 def _join(ranking_session):
-    pillar_id = 1
-    participant, _token = join_session(
-        db.session,
-        ranking_session,
-        organisation_id=1,
-        organisation_other=None,
-        pillar_id=pillar_id,
-        display_name=None,
-    )
+    participant, _token = add_participant(ranking_session)
     return participant
 
 
@@ -88,14 +82,20 @@ def test_a_claimed_version_is_not_computed_twice(app, make_session, monkeypatch)
 
 
 def test_participant_count_is_per_session(app, make_session):
-    ids = make_session()
+    first, second, empty = make_session(), make_session(), make_session()
     with app.app_context():
-        round_ = db.session.get(Round, ids["round_id"])
-        _join(round_.session)
+        for ids, joining in ((first, 2), (second, 1)):
+            ranking_session = db.session.get(Round, ids["round_id"]).session
+            for _ in range(joining):
+                _join(ranking_session)
         db.session.commit()
         from sqlalchemy import func, select
 
-        assert db.session.scalar(select(func.count()).select_from(Participant)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Participant)) == 3
+        counts = [
+            participant_count(db.session, ids["session_id"]) for ids in (first, second, empty)
+        ]
+        assert counts == [2, 1, 0]
 
 
 def test_a_screen_shown_the_previous_result_gets_no_etag(app, client, make_session, monkeypatch):

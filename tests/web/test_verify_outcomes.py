@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from factories import close_round, open_round, outcomes, revote, run_round
 from sqlalchemy import JSON, bindparam, select, text
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import Ballot
 from hhu_ranking.models.outcomes import POSTGRES_GUARD, SQLITE_GUARD
-
-from .outcome_helpers import close, outcomes, reopen, revote, run_round
 
 ORDERS = [[0, 1, 2], [0, 2, 1], [1, 0, 2]]
 
@@ -73,11 +72,11 @@ def test_a_ballot_changed_by_sql_after_close_is_caught(app, runner, make_session
 def test_ballots_revised_in_a_reopened_round_are_not_tampering(app, runner, make_session):
     ids = make_session()
     participants = run_round(app, ids["round_id"], ORDERS)
-    reopen(app, ids["round_id"])
+    open_round(app, ids["round_id"])
     revote(app, ids["round_id"], participants[0], [2, 1, 0])
     # while the round is open again, version 1 still checks out against unrevised ballots
     assert _verify(runner).exit_code == 0
-    close(app, ids["round_id"])
+    close_round(app, ids["round_id"])
     assert len(outcomes(app, ids["round_id"])) == 2
     result = _verify(runner)
     assert result.exit_code == 0, result.output
@@ -86,7 +85,7 @@ def test_ballots_revised_in_a_reopened_round_are_not_tampering(app, runner, make
 def test_an_unrevised_ballot_behind_an_older_version_is_still_guarded(app, runner, make_session):
     ids = make_session()
     participants = run_round(app, ids["round_id"], ORDERS)
-    reopen(app, ids["round_id"])
+    open_round(app, ids["round_id"])
     # nobody revised participant 1's ballot since version 1: changing it is tampering
     _tamper_ballot(app, participants[1], [2, 1, 0], ids["round_id"])
     result = _verify(runner)

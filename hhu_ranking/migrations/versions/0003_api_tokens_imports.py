@@ -21,7 +21,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table('api_token',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -59,7 +59,7 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_participant_ballot_import_id_ballot_import'), 'ballot_import', ['ballot_import_id'], ['id'], ondelete='SET NULL')
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_participant_ballot_import_id_ballot_import'), type_='foreignkey')
         batch_op.drop_column('ballot_import_id')

@@ -24,7 +24,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == 'postgresql':
         op.execute(sa.schema.CreateSequence(sa.Sequence('ballot_seq')))
@@ -57,7 +57,7 @@ def upgrade():
     )
 
 
-def downgrade():
+def downgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.drop_index('uq_round_one_open_per_session', table_name='round')
     with op.batch_alter_table('ranking_session', schema=None) as batch_op:

@@ -1,0 +1,341 @@
+"""Builders for the web and browser tests: sessions, rounds, participants and ballots made
+through the services, as the app makes them. Each takes the app (or runs inside an app
+context, where it says so) and returns plain ids and values, never live model objects.
+
+The fixtures ``make_session``, ``make_user`` and ``login`` stay in ``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from bs4 import BeautifulSoup
+from clock import SESSION_DAY
+from sqlalchemy import select
+
+from hhu_ranking.extensions import db
+from hhu_ranking.models import (
+    Ballot,
+    BallotMode,
+    CatalogueList,
+    MeetingKind,
+    Organisation,
+    Outcome,
+    Participant,
+    Pillar,
+    RankingSession,
+    Role,
+    Round,
+)
+from hhu_ranking.services import rounds
+from hhu_ranking.services.ballots import cast_ballot
+from hhu_ranking.services.participants import join_session
+from hhu_ranking.services.sessions import create_session
+
+KERNGROEP = {
+    "email": "kern@hhu.test",
+    "password": "geheim-wachtwoord",
+    "role": Role.KERNGROEP,
+    "name": "Kees Kerngroep",
+}
+ITEMS = ("Mensgericht", "Missiegedreven", "Regiobreed", "Zelfsturend")
+#: four ballots, as indexes into ITEMS
+ORDERS = ([2, 0, 1, 3], [2, 1, 0, 3], [0, 2, 3, 1], [2, 0, 1, 3])
+
+
+# -- inside an app context ------------------------------------------------------------------
+
+
+def add_participant(
+    ranking_session: RankingSession,
+    *,
+    organisation_id: int | None = None,
+    organisation_other: str | None = None,
+    pillar_id: int | None = None,
+    display_name: str | None = None,
+) -> tuple[Participant, str]:
+    """Join ``ranking_session`` through the service (in an app context, not committed).
+
+    Without an organisation the participant is from the first partner; without a pillar,
+    from the first pillar. Returns the participant and its cookie token.
+    """
+    if organisation_id is None and organisation_other is None:
+        organisation_id = (
+            db.session.scalars(select(Organisation).order_by(Organisation.id)).first().id
+        )
+    if pillar_id is None:
+        pillar_id = db.session.scalar(select(Pillar).order_by(Pillar.position)).id
+    return join_session(
+        db.session,
+        ranking_session,
+        organisation_id=organisation_id,
+        organisation_other=organisation_other,
+        pillar_id=pillar_id,
+        display_name=display_name,
+    )
+
+
+# -- sessions and rounds, voted on through the services ------------------------------------
+
+
+def voted_session(
+    app: Any,
+    *,
+    items: Sequence[str] = ITEMS,
+    orders: Sequence[Sequence[int]] = ORDERS,
+    anonymous: bool = True,
+    mode: BallotMode = BallotMode.FULL,
+    top_k: int | None = None,
+    names: Sequence[str | None] | None = None,
+    organisations: Sequence[str] | None = None,
+    close: bool = True,
+    title: str = "Netwerkbijeenkomst",
+    round_title: str = "Waarden",
+    ranking_session_id: int | None = None,
+) -> dict[str, Any]:
+    """A session (or a new round in an existing one) in which one phone per order voted.
+
+    Returns ids, the participants' cookie tokens and token hashes (so tests can
+    check they never leak) and, when closed, the outcome id.
+    """
+    with app.app_context():
+        if ranking_session_id is None:
+            ranking_session = create_session(
+                db.session, title=title, held_on=SESSION_DAY, kind=MeetingKind.NETWORK
+            )
+        else:
+            ranking_session = db.session.get(RankingSession, ranking_session_id)
+        round_ = rounds.add_round(
+            db.session,
+            ranking_session,
+            title=round_title,
+            items=[rounds.ItemSpec(t) for t in items],
+            mode=mode,
+            top_k=top_k,
+            anonymous=anonymous,
+        )
+        rounds.open_round(db.session, round_)
+        pillars = list(db.session.scalars(select(Pillar).order_by(Pillar.position)))
+        item_ids = [i.id for i in round_.items]
+        tokens, hashes = [], []
+        for number, order in enumerate(orders):
+            organisation = (
+                organisations[number]
+                if organisations
+                else ("Gemeente Utrecht" if number % 2 else "Buurtinitiatief Oost")
+            )
+            partner = db.session.scalar(
+                select(Organisation).where(Organisation.name == organisation)
+            )
+            participant, token = add_participant(
+                ranking_session,
+                organisation_id=partner.id if partner else None,
+                organisation_other=None if partner else organisation,
+                pillar_id=pillars[number % len(pillars)].id,
+                display_name=names[number] if names else None,
+            )
+            cast_ballot(db.session, round_, participant, [item_ids[i] for i in order])
+            tokens.append(token)
+            hashes.append(participant.token_hash)
+        if close:
+            rounds.close_round(db.session, round_)
+        db.session.commit()
+        return {
+            "session_id": ranking_session.id,
+            "round_id": round_.id,
+            "item_ids": item_ids,
+            "tokens": tokens,
+            "token_hashes": hashes,
+            "outcome_id": _latest_outcome_id(round_.id) if close else None,
+            "items": list(items),
+        }
+
+
+def catalogue_session(
+    app: Any, held_on: date, list_key: str = "waarden", title: str = "Netwerkbijeenkomst"
+) -> dict[str, Any]:
+    """A session with one round built from a ready-made ballot (items linked to the catalogue)."""
+    with app.app_context():
+        catalogue = db.session.scalar(select(CatalogueList).where(CatalogueList.key == list_key))
+        ranking_session = create_session(
+            db.session, title=title, held_on=held_on, kind=MeetingKind.NETWORK
+        )
+        round_ = rounds.add_round(
+            db.session,
+            ranking_session,
+            title=catalogue.title,
+            items=rounds.items_from_catalogue(catalogue),
+            catalogue_list_id=catalogue.id,
+        )
+        db.session.commit()
+        return {
+            "session_id": ranking_session.id,
+            "round_id": round_.id,
+            "item_ids": [i.id for i in round_.items],
+            "catalogue_item_ids": [i.catalogue_item_id for i in round_.items],
+        }
+
+
+def run_round(
+    app: Any, round_id: int, orders: Sequence[Sequence[int]], close: bool = True
+) -> list[int]:
+    """Open the round, let one new participant per order vote (orders index the round's items),
+    and close it. Returns the participant ids."""
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        if round_.state.value != "open":
+            rounds.open_round(db.session, round_)
+        item_ids = [i.id for i in round_.items]
+        session = db.session.get(RankingSession, round_.session_id)
+        participant_ids = []
+        for number, order in enumerate(orders):
+            participant, _token = add_participant(
+                session, organisation_other=f"Buurtinitiatief {number}"
+            )
+            cast_ballot(db.session, round_, participant, [item_ids[i] for i in order])
+            participant_ids.append(participant.id)
+        if close:
+            rounds.close_round(db.session, round_)
+        db.session.commit()
+        return participant_ids
+
+
+def revote(app: Any, round_id: int, participant_id: int, order: Sequence[int]) -> None:
+    """Change an existing participant's ballot (the round must be open)."""
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        item_ids = [i.id for i in round_.items]
+        participant = db.session.get(Participant, participant_id)
+        cast_ballot(db.session, round_, participant, [item_ids[i] for i in order])
+        db.session.commit()
+
+
+def open_round(app: Any, round_id: int) -> None:
+    """Open (or re-open) the round."""
+    with app.app_context():
+        rounds.open_round(db.session, db.session.get(Round, round_id))
+        db.session.commit()
+
+
+def close_round(app: Any, round_id: int) -> int | None:
+    """Close the round; returns the id of the outcome it froze."""
+    with app.app_context():
+        rounds.close_round(db.session, db.session.get(Round, round_id))
+        db.session.commit()
+        return _latest_outcome_id(round_id)
+
+
+def _latest_outcome_id(round_id: int) -> int | None:
+    return db.session.scalar(
+        select(Outcome.id)
+        .where(Outcome.round_id == round_id)
+        .order_by(Outcome.version_number.desc())
+    )
+
+
+# -- phones, through the app -----------------------------------------------------------------
+
+
+def pillar_id(app: Any, key: str = "praktijk") -> int:
+    with app.app_context():
+        pillar = db.session.scalar(select(Pillar).where(Pillar.key == key))
+        if pillar is None:
+            pillar = db.session.scalar(select(Pillar).order_by(Pillar.position))
+        return pillar.id
+
+
+def join(
+    client: Any, app: Any, code: str, organisation: str = "Gemeente Utrecht", name: str = ""
+) -> Any:
+    return client.post(
+        f"/j/{code}",
+        data={"organisation": organisation, "pillar": pillar_id(app), "display_name": name},
+    )
+
+
+def vote(client: Any, code: str, round_id: int, ranking: list[int], **headers: str) -> Any:
+    return client.post(
+        f"/j/{code}/stem", data={"round_id": round_id, "ranking": ranking}, headers=headers
+    )
+
+
+# -- reading back, detached ------------------------------------------------------------------
+
+
+def ballots(app: Any, round_id: int) -> list[Ballot]:
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Ballot).where(Ballot.round_id == round_id).order_by(Ballot.participant_id)
+        ).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def outcomes(app: Any, round_id: int) -> list[dict[str, Any]]:
+    """The round's outcomes as plain dicts (oldest first), detached from the session."""
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Outcome).where(Outcome.round_id == round_id).order_by(Outcome.version_number)
+        ).all()
+        return [
+            {
+                "id": o.id,
+                "version_number": o.version_number,
+                "result": o.result,
+                "canonical_ballots": o.canonical_ballots,
+                "ballots_digest": o.ballots_digest,
+                "ballot_count": o.ballot_count,
+                "aggregation_version": o.aggregation_version,
+                "weighting": o.weighting,
+                "data": o.data,
+            }
+            for o in rows
+        ]
+
+
+def outcome_snapshot(app: Any, outcome_id: int) -> dict[str, Any]:
+    """The outcome's stored fields, detached."""
+    with app.app_context():
+        outcome = db.session.get(Outcome, outcome_id)
+        return {
+            "id": outcome.id,
+            "result": outcome.result,
+            "data": outcome.data,
+            "ballots": outcome.ballots,
+            "version_number": outcome.version_number,
+            "ballots_digest": outcome.ballots_digest,
+            "ballot_count": outcome.ballot_count,
+        }
+
+
+def participants(app: Any, session_id: int) -> list[dict[str, Any]]:
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Participant).where(Participant.session_id == session_id).order_by(Participant.id)
+        )
+        return [
+            {
+                "id": p.id,
+                "organisation": p.organisation_label,
+                "pillar": p.pillar.name_nl if p.pillar else None,
+                "ballot_import_id": p.ballot_import_id,
+                "token_hash": p.token_hash,
+            }
+            for p in rows
+        ]
+
+
+# -- pages, parsed ---------------------------------------------------------------------------
+
+
+def parse_html(page: Any) -> BeautifulSoup:
+    """A response's (or a string's) HTML as a tree, for assertions on elements."""
+    text = page if isinstance(page, str) else page.get_data(as_text=True)
+    return BeautifulSoup(text, "html.parser")
+
+
+def texts(page: Any, selector: str) -> list[str]:
+    """The text of every element the CSS ``selector`` matches, whitespace collapsed."""
+    return [" ".join(tag.get_text(" ").split()) for tag in parse_html(page).select(selector)]
