@@ -40,6 +40,7 @@ def register_blueprints(app: Flask) -> None:
         participate,
         screen,
     )
+    from .unit_of_work import init_unit_of_work
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -51,3 +52,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(api.bp)
+    init_unit_of_work(app)

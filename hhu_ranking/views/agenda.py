@@ -36,6 +36,7 @@ from ..models import AgendaEntry, AgendaStatus, Coalition, Outcome, User
 from ..services import agenda as agenda_service
 from ..services import outcomes as outcome_service
 from ..services.errors import ServiceError
+from .unit_of_work import unit_of_work
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
@@ -182,7 +183,7 @@ def adopt(outcome_id: int, round_item_id: int) -> str | Response:
         form.status.data = AgendaStatus.PROPOSED.value
     error = None
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             created = agenda_service.adopt_item(
                 db.session,
                 _user(),
@@ -190,13 +191,10 @@ def adopt(outcome_id: int, round_item_id: int) -> str | Response:
                 round_item_id,
                 **_entry_fields(form),
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            if exc.status == 403:
-                abort(403)
-            error = exc.message
-        else:
-            db.session.commit()
+        if work.status == 403:
+            abort(403)
+        error = work.error
+        if work.ok:
             flash(
                 _(
                     "‘%(title)s’ staat op de agenda van %(coalition)s.",
@@ -218,18 +216,15 @@ def update(entry_id: int) -> str | Response | tuple[str, int]:
     form = _entry_form()
     error = None
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             changes = agenda_service.update_entry(
                 db.session,
                 _user(),
                 item,
                 **_entry_fields(form),
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        error = work.error
+        if work.ok:
             if changes:
                 flash(_("Wijzigingen opgeslagen."), "success")
             else:
@@ -251,8 +246,8 @@ def move(entry_id: int) -> str | Response:
     if not form.validate_on_submit():
         abort(400)
     offset = -1 if form.direction.data == "up" else 1
-    moved = agenda_service.move_entry(db.session, _user(), item, offset)
-    db.session.commit()
+    with unit_of_work(refusal="raise"):
+        moved = agenda_service.move_entry(db.session, _user(), item, offset)
     if moved:
         notice = _("‘%(title)s’ staat nu op plaats %(n)d.", title=item.title, n=item.position + 1)
     else:
@@ -282,14 +277,12 @@ def add_coalition() -> Response:
     if not form.validate_on_submit():
         flash(_("Geef de coalitie een naam."), "error")
         return redirect(url_for(".overview"))
-    try:
+    with unit_of_work() as work:
         created = agenda_service.add_coalition(
             db.session, _user(), form.name.data, form.description.data or ""
         )
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    if work.error is not None:
+        flash(work.error, "error")
         return redirect(url_for(".overview"))
-    db.session.commit()
     flash(_("Coalitie ‘%(name)s’ toegevoegd.", name=created.name), "success")
     return redirect(url_for(".coalition", key=created.key))

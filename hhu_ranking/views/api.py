@@ -35,8 +35,8 @@ from ..services import api_tokens
 from ..services import exports as export_service
 from ..services import outcomes as outcome_service
 from ..services import rounds as round_service
-from ..services.errors import ServiceError
 from .openapi import openapi_document
+from .unit_of_work import unit_of_work
 
 API_PREFIX = "/api/v1"
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX, cli_group=None)
@@ -64,7 +64,8 @@ def _authenticate() -> Response | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     token = api_tokens.bearer_token(request.headers.get("Authorization"))
-    user = api_tokens.authenticate(db.session, token)
+    with unit_of_work(refusal="raise"):  # commits last_used_at, at most every few minutes
+        user = api_tokens.authenticate(db.session, token)
     if user is None:
         response = _error(
             401, "unauthorized", "A valid token is needed: Authorization: Bearer <token>."
@@ -75,7 +76,6 @@ def _authenticate() -> Response | None:
         response.headers["WWW-Authenticate"] = challenge
         return response
     g.api_user = user
-    db.session.commit()  # last_used_at, at most every few minutes
     return None
 
 
@@ -258,11 +258,10 @@ def agenda_entry(entry_id: int) -> Response:
 @click.option("--name", default="", help="Waar het token voor is, bv. 'dashboard kerngroep'.")
 def create_api_token_command(email: str, name: str) -> None:
     """Make an API token for an account and print it (once: only its hash is kept)."""
-    try:
+    with unit_of_work() as work:
         row, token = api_tokens.create_token_for_email(db.session, email, name)
-    except ServiceError as error:
-        raise click.ClickException(error.message) from error
-    db.session.commit()
+    if work.error is not None:
+        raise click.ClickException(work.error)
     click.echo(f"API-token {row.id} voor {row.user.email} (wordt maar één keer getoond):", err=True)
     click.echo(token)
 
@@ -271,11 +270,10 @@ def create_api_token_command(email: str, name: str) -> None:
 @click.argument("token_id", type=int)
 def revoke_api_token_command(token_id: int) -> None:
     """Withdraw an API token by its number (see list-api-tokens)."""
-    try:
+    with unit_of_work() as work:
         row = api_tokens.revoke_token(db.session, token_id)
-    except ServiceError as error:
-        raise click.ClickException(error.message) from error
-    db.session.commit()
+    if work.error is not None:
+        raise click.ClickException(work.error)
     click.echo(f"API-token {row.id} ingetrokken.")
 
 

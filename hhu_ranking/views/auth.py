@@ -12,6 +12,7 @@ from ..auth import verify_password
 from ..extensions import db, limiter
 from ..forms import LoginForm
 from ..models import User
+from .unit_of_work import unit_of_work
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -30,8 +31,8 @@ def login() -> str | Response:
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
         if user is not None and user.active and verify_password(user, form.password.data):
-            login_user(user, remember=form.remember.data)
-            db.session.commit()
+            with unit_of_work(refusal="raise"):
+                login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         flash(_("E-mailadres of wachtwoord klopt niet."), "error")
     return render_template("auth/login.html", form=form)

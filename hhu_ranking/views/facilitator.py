@@ -54,8 +54,8 @@ from ..models import (
 )
 from ..services import rounds as round_service
 from ..services import sessions as session_service
-from ..services.errors import ServiceError
 from ..services.rounds import ItemSpec
+from .unit_of_work import unit_of_work
 
 bp = Blueprint("facilitator", __name__, url_prefix="/beheer")
 
@@ -188,7 +188,7 @@ def new_session() -> str | Response:
     form.coalition.choices = _coalition_choices()
     error = None
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             ranking_session = session_service.create_session(
                 db.session,
                 title=form.title.data or "",
@@ -197,11 +197,8 @@ def new_session() -> str | Response:
                 coalition_id=form.coalition.data,
                 created_by=_user(),
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        error = work.error
+        if work.ok:
             flash(_("De sessie staat klaar. Voeg nu een ronde toe."), "success")
             return redirect(url_for(".show_session", session_id=ranking_session.id))
     return render_template("facilitator/session_new.html", form=form, error=error)
@@ -245,8 +242,8 @@ def set_joining(session_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     locked = form.locked.data == "1"
-    session_service.set_joining_locked(db.session, ranking_session, locked)
-    db.session.commit()
+    with unit_of_work(refusal="raise"):
+        session_service.set_joining_locked(db.session, ranking_session, locked)
     message = (
         _("Niemand kan nu nog meedoen. Wie al meedoet, kan gewoon verder stemmen.")
         if locked
@@ -266,7 +263,7 @@ def copy_session(session_id: int) -> str | Response:
     )
     error = None
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             copy = session_service.copy_session(
                 db.session,
                 source,
@@ -274,11 +271,8 @@ def copy_session(session_id: int) -> str | Response:
                 held_on=form.held_on.data,
                 created_by=_user(),
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        error = work.error
+        if work.ok:
             flash(
                 _("Nieuwe sessie gemaakt. Alle rondes staan klaar als concept, zonder stemmen."),
                 "success",
@@ -310,7 +304,7 @@ def new_round(session_id: int) -> str | Response:
             items = round_service.items_from_lines(form.items_text.data or "")
         else:
             items, title = round_service.items_from_catalogue(chosen), title or chosen.title
-        try:
+        with unit_of_work() as work:
             round_ = round_service.add_round(
                 db.session,
                 ranking_session,
@@ -322,11 +316,8 @@ def new_round(session_id: int) -> str | Response:
                 anonymous=form.anonymous.data,
                 catalogue_list_id=chosen.id if chosen else None,
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        error = work.error
+        if work.ok:
             flash(_("Ronde ‘%(title)s’ toegevoegd.", title=round_.title), "success")
             return _back_to_session(round_)
     return render_template(
@@ -407,7 +398,7 @@ def edit_round(round_id: int) -> str | Response:
             notice = _("Nog niet opgeslagen: kies ‘Opslaan’ als je klaar bent.")
         else:
             # the service decides, also when an editor from a stale tab posts to an open round
-            try:
+            with unit_of_work() as work:
                 round_service.edit_draft_round(
                     db.session,
                     round_,
@@ -418,11 +409,8 @@ def edit_round(round_id: int) -> str | Response:
                     results_live=form.results_live.data,
                     anonymous=form.anonymous.data,
                 )
-            except ServiceError as exc:
-                db.session.rollback()
-                error = exc.message
-            else:
-                db.session.commit()
+            error = work.error
+            if work.ok:
                 flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
                 return _back_to_session(round_)
     if round_.state is not RoundState.DRAFT:
@@ -450,7 +438,7 @@ def round_settings(round_id: int) -> str | Response:
     form = RoundSettingsForm()
     error = None
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             round_service.update_settings(
                 db.session,
                 round_,
@@ -460,11 +448,8 @@ def round_settings(round_id: int) -> str | Response:
                 results_live=form.results_live.data,
                 anonymous=form.anonymous.data,
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        error = work.error
+        if work.ok:
             flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
             return _back_to_session(round_)
     return render_template(
@@ -477,17 +462,11 @@ def _round_action(round_id: int, action: str) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     was_closed = round_.state is RoundState.CLOSED
-    error = None
-    try:
+    with unit_of_work() as work:
         if action == "open":
             round_service.open_round(db.session, round_)
         else:
             round_service.close_round(db.session, round_)
-    except ServiceError as exc:
-        db.session.rollback()
-        error = exc.message
-    else:
-        db.session.commit()
     if action == "open":
         success = (
             _(
@@ -502,7 +481,7 @@ def _round_action(round_id: int, action: str) -> Response:
         success = _(
             "Ronde ‘%(title)s’ is gesloten. Het scherm toont de uitslag.", title=round_.title
         )
-    return _round_action_done(round_, error, success)
+    return _round_action_done(round_, work.error, success)
 
 
 @bp.post("/rondes/<int:round_id>/openen")
@@ -522,12 +501,10 @@ def delete_round(round_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     session_id, title = round_.session_id, round_.title
-    try:
+    with unit_of_work() as work:
         round_service.delete_round(db.session, round_)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    if work.error is not None:
+        flash(work.error, "error")
         return _back_to_session(round_)
-    db.session.commit()
     flash(_("Ronde ‘%(title)s’ verwijderd.", title=title), "success")
     return redirect(url_for(".show_session", session_id=session_id, _anchor="rondes"))
