@@ -45,12 +45,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..aggregation.preflib import PrefLibMetadata, format_preflib
-from ..aggregation.profile import Ballot as ProfileBallot
 from ..aggregation.profile import Profile
 from ..models import AgendaEntry, Outcome, Participant, RankingSession, Round
 from . import outcomes as outcome_service
 from .errors import ServiceError
 from .outcomes import METHODS, OutcomeSummary, summarise
+from .profiles import document_profile
 from .spreadsheets import Cell, Table, plain
 
 #: the layout of the JSON exports; bump when it changes
@@ -425,12 +425,7 @@ def session_base_name(ranking_session: RankingSession) -> str:
 
 def outcome_profile(outcome: Outcome) -> Profile:
     """The outcome's ballots as a profile: alternative ``i`` is the round's ``i``-th item."""
-    items = outcome.data["items"]
-    index = {int(item["id"]): i for i, item in enumerate(items)}
-    return Profile(
-        [_one_line(str(item["title"])) for item in items],
-        (ProfileBallot(tuple((index[int(i)],) for i in b["ranking"])) for b in outcome.ballots),
-    )
+    return document_profile(outcome.data["items"], outcome.ballots, title=_one_line)
 
 
 def preflib_file(outcome: Outcome) -> tuple[str, str]:

@@ -70,6 +70,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Ballot, Outcome, RankingSession, Round, RoundState, utcnow
+from .profiles import document_profile
 
 #: every method an outcome is frozen with, in the order pages show them
 METHODS: tuple[str, ...] = ("kemeny", "borda", "schulze", "copeland", "ranked-pairs")
@@ -130,17 +131,6 @@ def aggregation_version() -> str:
 # -- computing -----------------------------------------------------------------------------
 
 
-def _profile(items: Sequence[Mapping[str, Any]], ballots: Sequence[Mapping[str, Any]]) -> Any:
-    from ..aggregation.profile import Ballot as ProfileBallot
-    from ..aggregation.profile import Profile
-
-    index = {int(item["id"]): i for i, item in enumerate(items)}
-    return Profile(
-        [str(item["title"]) for item in items],
-        (ProfileBallot(tuple((index[int(i)],) for i in b["ranking"])) for b in ballots),
-    )
-
-
 def compute_result(
     items: Sequence[Mapping[str, Any]],
     ballots: Sequence[Mapping[str, Any]],
@@ -165,7 +155,7 @@ def compute_result(
     }
     if not ballots:
         return result
-    profile = _profile(items, ballots)
+    profile = document_profile(items, ballots)
     if parameters.get("weighting", WEIGHTING_EQUAL) != WEIGHTING_EQUAL:
         raise ValueError(f"unknown weighting {parameters.get('weighting')!r}")
     analysis = report.analyse(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,36 +19,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..aggregation.profile import Ballot as ProfileBallot
-from ..aggregation.profile import Profile
 from ..models import Ballot, Round, RoundResult, utcnow
+from .profiles import round_profile
 
 CLAIM_TIMEOUT = timedelta(seconds=30)
 #: how long a viewer waits for another worker's computation before showing the previous result
 CLAIM_WAIT = 0.5
 CLAIM_WAIT_STEP = 0.02
 LIVE_METHODS = ("borda", "kemeny")
-
-
-@dataclass(frozen=True)
-class RoundProfile:
-    """A round's ballots as a Profile, with the item id behind each alternative index."""
-
-    profile: Profile
-    item_ids: tuple[int, ...]
-    participant_ids: tuple[int, ...]
-
-
-def round_profile(round_: Round, ballots: list[Ballot]) -> RoundProfile:
-    """Alternatives follow the round's item order; unranked items (top-k) tie below."""
-    item_ids = tuple(item.id for item in round_.items)
-    index = {item_id: i for i, item_id in enumerate(item_ids)}
-    ordered = sorted(ballots, key=lambda b: b.participant_id)
-    profile = Profile(
-        [item.title for item in round_.items],
-        (ProfileBallot(tuple((index[i],) for i in b.ranking)) for b in ordered),
-    )
-    return RoundProfile(profile, item_ids, tuple(b.participant_id for b in ordered))
 
 
 def compute_payload(round_: Round, ballots: list[Ballot]) -> dict[str, Any]:
