@@ -63,7 +63,6 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -455,11 +454,6 @@ def summarise(outcome: Outcome) -> OutcomeSummary:
     )
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands datetimes back without a zone; they were stored as UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def outcome_as_dict(outcome: Outcome) -> dict[str, Any]:
     """The frozen outcome as one JSON-ready document (for exports and the API).
 
@@ -481,7 +475,7 @@ def outcome_as_dict(outcome: Outcome) -> dict[str, Any]:
             "held_on": round_.session.held_on.isoformat(),
         },
         "version_number": outcome.version_number,
-        "frozen_at": _utc(outcome.frozen_at).isoformat(),
+        "frozen_at": outcome.frozen_at.isoformat(),
         "ballot_count": outcome.ballot_count,
         "weighting": outcome.weighting,
         "primary_method": outcome.primary_method,

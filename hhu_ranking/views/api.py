@@ -14,7 +14,7 @@ outcomes carry the same anonymised ballots as the JSON export.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import click
@@ -47,9 +47,7 @@ PUBLIC_ENDPOINTS = {"api.openapi"}
 
 
 def _iso(value: date | datetime | None) -> str | None:
-    """ISO 8601; datetimes in UTC with their offset (SQLite hands them back without one)."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+    """ISO 8601; datetimes in UTC with their offset (``UTCDateTime`` columns are aware)."""
     return value.isoformat() if value is not None else None
 
 
