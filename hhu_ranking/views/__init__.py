@@ -28,6 +28,7 @@ def id_arg(name: str) -> int | None:
 def register_blueprints(app: Flask) -> None:
     # before any rule is added: rules look their converter up when they are made
     app.url_map.converters["int"] = DatabaseIdConverter
+    from ..labels import init_labels
     from . import (
         agenda,
         api,
@@ -53,3 +54,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports.bp)
     app.register_blueprint(api.bp)
     init_unit_of_work(app)
+    init_labels(app)

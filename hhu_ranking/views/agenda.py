@@ -21,13 +21,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..forms import (
-    AGENDA_STATUS_LABELS,
     AgendaEntryForm,
     AgendaMoveForm,
     CoalitionForm,
@@ -41,18 +39,6 @@ from .unit_of_work import unit_of_work
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: how the change log names each field
-FIELD_LABELS = {
-    "created": _l("Op de agenda gezet"),
-    "position": _l("Plaats"),
-    "status": _l("Status"),
-    "owner": _l("Trekker"),
-    "note": _l("Notitie"),
-    "phase": _l("Fase"),
-    "year": _l("Jaar"),
-    "coalition": _l("Coalitie"),
-}
 
 
 @bp.before_request
@@ -78,19 +64,6 @@ def kerngroep_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
-
-
-@bp.app_template_global()
-def agenda_status_label(status: AgendaStatus | str) -> str:
-    try:
-        return str(AGENDA_STATUS_LABELS[AgendaStatus(status)])
-    except ValueError:
-        return str(status)
-
-
-@bp.app_template_global()
-def agenda_field_label(field: str) -> str:
-    return str(FIELD_LABELS[field]) if field in FIELD_LABELS else field
 
 
 def _is_htmx() -> bool:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..extensions import db
+from ..labels import agenda_status_label, method_label
 from ..models import Coalition, Outcome, RankingSession
 from ..services import agenda as agenda_service
 from ..services import exports as export_service
@@ -34,21 +34,6 @@ TABLES = "any(uitslag, stemmen, overeenstemming)"
 @login_required
 def _require_login() -> None:
     """Exports are for facilitators and the kerngroep (every account is one of them)."""
-
-
-def _label(name: str) -> Callable[[str], str]:
-    """A label function the outcome and agenda pages registered (``method_label``,
-    ``agenda_status_label``), so exports use the same words; the key itself otherwise."""
-    found = current_app.jinja_env.globals.get(name)
-    return found if callable(found) else str
-
-
-def method_label(method: str) -> str:
-    return _label("method_label")(method)
-
-
-def agenda_status_label(status: str) -> str:
-    return _label("agenda_status_label")(status)
 
 
 def _download(data: bytes, filename: str, mimetype: str) -> Response:

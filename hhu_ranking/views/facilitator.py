@@ -31,8 +31,6 @@ from wtforms import SelectChoice
 
 from ..extensions import db
 from ..forms import (
-    BALLOT_MODE_LABELS,
-    MEETING_KIND_LABELS,
     ActionForm,
     CopySessionForm,
     EditRoundForm,
@@ -67,18 +65,6 @@ BLANK_ROWS = 1
 @login_required
 def _require_login() -> None:
     """Every page here is for logged-in facilitators only."""
-
-
-@bp.app_template_global()
-def meeting_kind_label(kind: MeetingKind) -> str:
-    return str(MEETING_KIND_LABELS.get(kind, kind.value))
-
-
-@bp.app_template_global()
-def ballot_mode_label(round_: Round) -> str:
-    if round_.mode is BallotMode.TOP_K and round_.top_k:
-        return _("Top %(k)d kiezen", k=round_.top_k)
-    return str(BALLOT_MODE_LABELS[BallotMode.FULL])
 
 
 # --- helpers ---------------------------------------------------------------------------------
