@@ -33,8 +33,6 @@ the words); the defaults are the plain keys.
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +49,7 @@ from . import outcomes as outcome_service
 from .errors import ServiceError
 from .outcomes import METHODS, OutcomeSummary, summarise
 from .profiles import document_profile
+from .slugs import slug
 from .spreadsheets import Cell, Table, plain
 
 #: the layout of the JSON exports; bump when it changes
@@ -405,22 +404,21 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:50] or "export"
+def _slug(text: str) -> str:
+    return slug(text, fallback="export")
 
 
 def base_name(outcome: Outcome) -> str:
     """``2026-11-22-netwerkbijeenkomst-waarden-v1``: date, session, round, version."""
     session = outcome.round.session
     return (
-        f"{session.held_on.isoformat()}-{slug(session.title)}-{slug(outcome.round.title)}"
+        f"{session.held_on.isoformat()}-{_slug(session.title)}-{_slug(outcome.round.title)}"
         f"-v{outcome.version_number}"
     )
 
 
 def session_base_name(ranking_session: RankingSession) -> str:
-    return f"{ranking_session.held_on.isoformat()}-{slug(ranking_session.title)}"
+    return f"{ranking_session.held_on.isoformat()}-{_slug(ranking_session.title)}"
 
 
 def outcome_profile(outcome: Outcome) -> Profile:
