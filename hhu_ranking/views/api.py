@@ -35,6 +35,7 @@ from ..services import api_tokens
 from ..services import exports as export_service
 from ..services import outcomes as outcome_service
 from ..services import rounds as round_service
+from ..urls import absolute_url
 from .openapi import openapi_document
 from .unit_of_work import unit_of_work
 
@@ -168,7 +169,7 @@ def _agenda_entry(entry: AgendaEntry, *, with_changes: bool = False) -> dict[str
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(openapi_document(request.url_root.rstrip("/") + API_PREFIX))
+    return jsonify(openapi_document(absolute_url(API_PREFIX)))
 
 
 @bp.get("/sessions")

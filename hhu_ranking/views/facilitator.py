@@ -12,7 +12,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -53,6 +52,7 @@ from ..models import (
 from ..services import rounds as round_service
 from ..services import sessions as session_service
 from ..services.rounds import ItemSpec
+from ..urls import absolute_url
 from .unit_of_work import unit_of_work
 
 bp = Blueprint("facilitator", __name__, url_prefix="/beheer")
@@ -98,10 +98,9 @@ def _path(endpoint: str, fallback: str, **values: Any) -> str:
 def _links(ranking_session: RankingSession) -> dict[str, str]:
     code = ranking_session.join_code
     join = _path("participate.join", f"/j/{code}", code=code)
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip() or request.url_root
     return {
         "join": join,
-        "join_absolute": base.rstrip("/") + join,
+        "join_absolute": absolute_url(join),
         "screen": _path("screen.show", f"/scherm/{code}", code=code),
     }
 
