@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, abort, request
+from sqlalchemy import select
 from werkzeug.routing import IntegerConverter, Map
+
+from ..extensions import db
+from ..models import Coalition
 
 #: the largest id a database integer column holds (SQLite and PostgreSQL bigint)
 MAX_DATABASE_ID = 2**63 - 1
@@ -23,6 +27,14 @@ def id_arg(name: str) -> int | None:
     """A query-string id (``?a=12``), or None when it is missing, not a number or out of range."""
     value = request.args.get(name, type=int)
     return value if value is not None and 0 < value <= MAX_DATABASE_ID else None
+
+
+def coalition_or_404(key: str, description: str | None = None) -> Coalition:
+    """The coalition with this URL key, or a 404 (with ``description`` when given)."""
+    found = db.session.scalar(select(Coalition).where(Coalition.key == key))
+    if found is None:
+        abort(404, description)
+    return found
 
 
 def register_blueprints(app: Flask) -> None:

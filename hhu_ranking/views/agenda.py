@@ -30,10 +30,11 @@ from ..forms import (
     AgendaMoveForm,
     CoalitionForm,
 )
-from ..models import AgendaEntry, AgendaStatus, Coalition, Outcome, User
+from ..models import AgendaEntry, AgendaStatus, Outcome, User
 from ..services import agenda as agenda_service
 from ..services import outcomes as outcome_service
 from ..services.errors import ServiceError
+from . import coalition_or_404
 from .unit_of_work import unit_of_work
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
@@ -115,9 +116,7 @@ def overview() -> str:
 
 @bp.get("/coalitie/<key>")
 def coalition(key: str) -> str:
-    found = db.session.scalar(db.select(Coalition).where(Coalition.key == key))
-    if found is None:
-        abort(404)
+    found = coalition_or_404(key)
     entries = agenda_service.entries(db.session, found.id)
     return render_template(
         "agenda/coalition.html", coalition=found, entries=entries, can_manage=_can_manage()

@@ -18,14 +18,13 @@ from datetime import date, datetime
 from typing import Any
 
 import click
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ..extensions import csrf, db, limiter
 from ..models import (
     AgendaEntry,
-    Coalition,
     Outcome,
     RankingSession,
     Round,
@@ -36,6 +35,7 @@ from ..services import exports as export_service
 from ..services import outcomes as outcome_service
 from ..services import rounds as round_service
 from ..urls import absolute_url
+from . import coalition_or_404
 from .openapi import openapi_document
 from .unit_of_work import unit_of_work
 
@@ -236,9 +236,7 @@ def agenda() -> Response:
     key = request.args.get("coalition")
     coalition_id = None
     if key:
-        found = db.session.scalar(db.select(Coalition).where(Coalition.key == key))
-        if found is None:
-            abort(404, f"No coalition with key {key!r}.")
+        found = coalition_or_404(key, f"No coalition with key {key!r}.")
         coalition_id = found.id
     entries = agenda_service.entries(db.session, coalition_id)
     return jsonify({"entries": [_agenda_entry(e) for e in entries]})

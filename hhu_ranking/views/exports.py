@@ -18,12 +18,12 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..labels import agenda_status_label, method_label
-from ..models import Coalition, Outcome, RankingSession
+from ..models import Outcome, RankingSession
 from ..services import agenda as agenda_service
 from ..services import exports as export_service
 from ..services.errors import ServiceError
 from ..services.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
-from . import id_arg
+from . import coalition_or_404, id_arg
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
@@ -178,9 +178,7 @@ def _agenda_table() -> tuple[str, Any]:
     coalition_id = None
     name = "agenda"
     if key:
-        found = db.session.scalar(db.select(Coalition).where(Coalition.key == key))
-        if found is None:
-            abort(404)
+        found = coalition_or_404(key)
         coalition_id, name = found.id, f"agenda-{found.key}"
     entries = agenda_service.entries(db.session, coalition_id)
     return name, export_service.agenda_table(entries, agenda_status_label)
