@@ -31,29 +31,7 @@ style (``sort_keys``, fixed separators, ``NaN`` written as ``null``); its
 ``parameters`` record the methods, the weighting ("equal": every ballot counts
 once), the bootstrap size and seed, so it can be recomputed exactly.
 
-Verification (``flask verify-outcomes``)
-----------------------------------------
-Ballots may legitimately change after an outcome: a re-opened round accepts
-revised ballots, so an older outcome's ballots are not the current ones.
-That is why each outcome keeps its own snapshot, and verification checks, per
-outcome:
-
-a. the SHA-256 of the stored canonical ballots equals the stored digest, and
-   the stored text is in canonical form;
-b. recomputing the result from those ballots (with the stored parameters)
-   gives exactly the stored result text. When ``AGGREGATION_VERSION`` changed
-   since the outcome was frozen, a difference is reported as such;
-c. the live ``ballot`` table agrees with the snapshot: for the latest outcome
-   of a round that is still closed, the live ballots must equal the snapshot
-   exactly (nobody can vote in a closed round, so any difference is
-   tampering); for older outcomes and re-opened rounds, every live ballot
-   whose ``revision`` is still the one recorded at freezing must be unchanged
-   (a revised ballot bumps its revision; a row edited behind the app's back
-   does not). A ballot missing from the table is reported too.
-
-So a ballot row changed by SQL after close is caught by (c); a snapshot
-changed without its digest by (a); a snapshot and digest changed together by
-(c) against the live ballots; a stored result changed by (b).
+Verification (``flask verify-outcomes``) is in ``services.verification``.
 """
 
 from __future__ import annotations
@@ -244,7 +222,8 @@ def _items_of(round_: Round) -> list[dict[str, Any]]:
     ]
 
 
-def _live_ballots(db: Session, round_id: int) -> list[Ballot]:
+def live_ballots(db: Session, round_id: int) -> list[Ballot]:
+    """The round's ballots as they are in the table now, freshly read, by participant."""
     return list(
         db.scalars(
             select(Ballot)
@@ -262,7 +241,7 @@ def freeze_outcome(db: Session, round_: Round) -> Outcome:
     """Store the outcome of a round that has just closed (called by ``rounds.close_round``)."""
     if round_.state is not RoundState.CLOSED:
         raise ValueError("only a closed round has an outcome")
-    ballots = _live_ballots(db, round_.id)
+    ballots = live_ballots(db, round_.id)
     text = canonical_ballots((b.participant_id, b.ranking) for b in ballots)
     parameters = default_parameters()
     result = compute_result(_items_of(round_), json.loads(text), parameters)
@@ -484,139 +463,3 @@ def outcome_as_dict(outcome: Outcome) -> dict[str, Any]:
         "ballots": outcome.ballots,
         "result": outcome.data,
     }
-
-
-# -- verifying -----------------------------------------------------------------------------
-
-
-@dataclass
-class Finding:
-    """What verification found wrong with one outcome."""
-
-    outcome_id: int
-    round_id: int
-    version_number: int
-    session_title: str
-    round_title: str
-    problems: list[str]
-    #: True when the only problem is a recomputation under a newer aggregation version
-    version_drift_only: bool = False
-
-    @property
-    def label(self) -> str:
-        return (
-            f"sessie ‘{self.session_title}’, ronde ‘{self.round_title}’ "
-            f"(ronde {self.round_id}, uitkomst {self.outcome_id}, versie "
-            f"{self.version_number})"
-        )
-
-
-def verify_outcome(db: Session, outcome: Outcome, *, latest: bool) -> Finding | None:
-    """Check one outcome (a, b and c in the module docstring). None when all is well."""
-    problems: list[str] = []
-    drift_problem = False
-    round_ = outcome.round
-    text = outcome.canonical_ballots
-    if digest(text) != outcome.ballots_digest:
-        problems.append("de opgeslagen stemmen passen niet bij hun SHA-256")
-    try:
-        snapshot: list[dict[str, Any]] = json.loads(text)
-        if canonical_ballots((b["participant_id"], b["ranking"]) for b in snapshot) != text:
-            problems.append("de opgeslagen stemmen staan niet in de vaste (canonieke) vorm")
-    except (ValueError, KeyError, TypeError):
-        problems.append("de opgeslagen stemmen zijn geen geldige JSON")
-        snapshot = []
-    if len(snapshot) != outcome.ballot_count:
-        problems.append(f"{outcome.ballot_count} stemmen geteld, maar {len(snapshot)} bewaard")
-
-    data = outcome.data
-    if snapshot or outcome.ballot_count == 0:
-        try:
-            again = canonical_json(compute_result(data["items"], snapshot, data["parameters"]))
-        except Exception as error:  # noqa: BLE001 - any failure to recompute is a finding
-            problems.append(f"opnieuw berekenen lukt niet: {error}")
-        else:
-            if again != outcome.result:
-                if outcome.aggregation_version != aggregation_version():
-                    drift_problem = True
-                    problems.append(
-                        "opnieuw berekend geeft een andere uitslag; de rekencode is sinds "
-                        f"het sluiten veranderd (versie {outcome.aggregation_version} -> "
-                        f"{aggregation_version()})"
-                    )
-                else:
-                    problems.append(
-                        "opnieuw berekend uit de bewaarde stemmen geeft een "
-                        "andere uitslag dan opgeslagen"
-                    )
-
-    live_items = [(i.id, i.title) for i in round_.items]
-    frozen_items = [(int(i["id"]), i["title"]) for i in data["items"]]
-    if live_items != frozen_items:
-        problems.append("de onderdelen van de ronde wijken af van de uitslag")
-
-    problems.extend(
-        _compare_live_ballots(
-            db, outcome, snapshot, exact=latest and round_.state is RoundState.CLOSED
-        )
-    )
-    if not problems:
-        return None
-    return Finding(
-        outcome.id,
-        round_.id,
-        outcome.version_number,
-        round_.session.title,
-        round_.title,
-        problems,
-        version_drift_only=drift_problem and len(problems) == 1,
-    )
-
-
-def _compare_live_ballots(
-    db: Session, outcome: Outcome, snapshot: list[dict[str, Any]], *, exact: bool
-) -> list[str]:
-    frozen = {int(b["participant_id"]): [int(i) for i in b["ranking"]] for b in snapshot}
-    revisions = {int(k): int(v) for k, v in json.loads(outcome.ballot_revisions).items()}
-    live = {b.participant_id: b for b in _live_ballots(db, outcome.round_id)}
-    changed = sorted(
-        pid
-        for pid, ranking in frozen.items()
-        if pid in live
-        and [int(i) for i in live[pid].ranking] != ranking
-        and (exact or live[pid].revision == revisions.get(pid))
-    )
-    missing = sorted(pid for pid in frozen if pid not in live)
-    problems = []
-    if changed:
-        problems.append(
-            "stemmen in de stemmentabel zijn veranderd na het sluiten "
-            f"(deelnemer {', '.join(map(str, changed))})"
-        )
-    if exact:
-        extra = sorted(pid for pid in live if pid not in frozen)
-        if extra:
-            problems.append(
-                "de stemmentabel heeft stemmen die niet zijn meegeteld "
-                f"(deelnemer {', '.join(map(str, extra))})"
-            )
-    if missing:
-        problems.append(
-            "meegetelde stemmen ontbreken in de stemmentabel "
-            f"(deelnemer {', '.join(map(str, missing))})"
-        )
-    return problems
-
-
-def verify_all(db: Session) -> tuple[int, list[Finding]]:
-    """Check every stored outcome. Returns how many were checked and what was found."""
-    outcomes = list(db.scalars(select(Outcome).order_by(Outcome.round_id, Outcome.version_number)))
-    newest: dict[int, int] = {}
-    for outcome in outcomes:
-        newest[outcome.round_id] = outcome.id
-    findings = []
-    for outcome in outcomes:
-        finding = verify_outcome(db, outcome, latest=newest[outcome.round_id] == outcome.id)
-        if finding is not None:
-            findings.append(finding)
-    return len(outcomes), findings
