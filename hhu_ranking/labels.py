@@ -67,7 +67,7 @@ def meeting_kind_label(kind: MeetingKind) -> str:
 
 def ballot_mode_label(round_: Round) -> str:
     if round_.mode is BallotMode.TOP_K and round_.top_k:
-        return _("Top %(k)d kiezen", k=round_.top_k)
+        return str(_("Top %(k)d kiezen", k=round_.top_k))
     return str(BALLOT_MODE_LABELS[BallotMode.FULL])
 
 
@@ -89,14 +89,14 @@ def agenda_field_label(field: str) -> str:
 def agreement_words(w: float | None) -> str:
     """Kendall's W in plain words (the number is always shown beside it)."""
     if w is None:
-        return _("niet te bepalen")
+        return str(_("niet te bepalen"))
     if w < 0.1:
-        return _("nauwelijks eens")
+        return str(_("nauwelijks eens"))
     if w < 0.3:
-        return _("een beetje eens")
+        return str(_("een beetje eens"))
     if w < 0.6:
-        return _("redelijk eens")
-    return _("sterk eens")
+        return str(_("redelijk eens"))
+    return str(_("sterk eens"))
 
 
 def init_labels(app: Flask) -> None:

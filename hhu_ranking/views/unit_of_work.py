@@ -22,7 +22,6 @@ from typing import Literal
 
 from flask import Flask, current_app
 from flask.typing import ResponseReturnValue
-from sqlalchemy.orm import Session, scoped_session
 from werkzeug.exceptions import BadRequest, HTTPException, default_exceptions
 
 from ..extensions import db
@@ -51,11 +50,7 @@ class Work:
 
 
 @contextmanager
-def unit_of_work(
-    *,
-    refusal: Literal["keep", "raise"] = "keep",
-    session: Session | scoped_session[Session] | None = None,
-) -> Iterator[Work]:
+def unit_of_work(*, refusal: Literal["keep", "raise"] = "keep") -> Iterator[Work]:
     """Commit what the block did, or roll all of it back.
 
     ``refusal="keep"`` (the default) catches a ``ServiceError`` into the
@@ -63,7 +58,7 @@ def unit_of_work(
     app's error handler (or the blueprint's, as the API's) to render. Any other
     exception rolls back and propagates.
     """
-    session = db.session if session is None else session
+    session = db.session
     work = Work()
     try:
         yield work
