@@ -19,9 +19,12 @@ from typing import Any
 
 import click
 from flask import Blueprint, g, jsonify, request
+from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from .. import api_schema as shapes
+from ..api_schema import openapi_document, serialise
 from ..extensions import csrf, db, limiter
 from ..models import (
     AgendaEntry,
@@ -36,7 +39,6 @@ from ..services import outcomes as outcome_service
 from ..services import rounds as round_service
 from ..urls import absolute_url
 from . import coalition_or_404
-from .openapi import openapi_document
 from .unit_of_work import unit_of_work
 
 API_PREFIX = "/api/v1"
@@ -52,8 +54,13 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _respond(shape: type[BaseModel], document: dict[str, Any]) -> Response:
+    """``document`` as JSON, serialised through its documented shape (``api_schema``)."""
+    return jsonify(serialise(shape, document))
+
+
 def _error(status: int, code: str, message: str) -> Response:
-    response = jsonify({"error": {"code": code, "message": message}})
+    response = jsonify(serialise(shapes.Error, {"error": {"code": code, "message": message}}))
     response.status_code = status
     return response
 
@@ -177,7 +184,7 @@ def sessions() -> Response:
     found = db.session.scalars(
         db.select(RankingSession).order_by(RankingSession.held_on.desc(), RankingSession.id.desc())
     )
-    return jsonify({"sessions": [_session_summary(s) for s in found]})
+    return _respond(shapes.SessionList, {"sessions": [_session_summary(s) for s in found]})
 
 
 @bp.get("/sessions/<int:session_id>")
@@ -185,7 +192,7 @@ def session(session_id: int) -> Response:
     ranking_session = db.get_or_404(RankingSession, session_id)
     doc = _session_summary(ranking_session)
     doc["rounds"] = _round_summaries(ranking_session.rounds)
-    return jsonify(doc)
+    return _respond(shapes.Session, doc)
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -202,13 +209,14 @@ def round_(round_id: int) -> Response:
         }
         for item in found.items
     ]
-    return jsonify(doc)
+    return _respond(shapes.Round, doc)
 
 
 @bp.get("/outcomes")
 def outcomes() -> Response:
     found = outcome_service.all_outcomes(db.session)
-    return jsonify(
+    return _respond(
+        shapes.OutcomeList,
         {
             "outcomes": [
                 {
@@ -221,14 +229,14 @@ def outcomes() -> Response:
                 }
                 for o in found
             ]
-        }
+        },
     )
 
 
 @bp.get("/outcomes/<int:outcome_id>")
 def outcome(outcome_id: int) -> Response:
     found = db.get_or_404(Outcome, outcome_id)
-    return jsonify(export_service.outcome_document(db.session, found))
+    return _respond(shapes.Outcome, export_service.outcome_document(db.session, found))
 
 
 @bp.get("/agenda")
@@ -239,12 +247,14 @@ def agenda() -> Response:
         found = coalition_or_404(key, f"No coalition with key {key!r}.")
         coalition_id = found.id
     entries = agenda_service.entries(db.session, coalition_id)
-    return jsonify({"entries": [_agenda_entry(e) for e in entries]})
+    return _respond(shapes.AgendaList, {"entries": [_agenda_entry(e) for e in entries]})
 
 
 @bp.get("/agenda/<int:entry_id>")
 def agenda_entry(entry_id: int) -> Response:
-    return jsonify(_agenda_entry(db.get_or_404(AgendaEntry, entry_id), with_changes=True))
+    return _respond(
+        shapes.AgendaEntry, _agenda_entry(db.get_or_404(AgendaEntry, entry_id), with_changes=True)
+    )
 
 
 # -- tokens (command line) -----------------------------------------------------------------
