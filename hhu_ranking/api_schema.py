@@ -337,8 +337,10 @@ def _get(
     return {"get": operation}
 
 
-def _id(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+def _one(summary: str, model: type[BaseModel], id_name: str) -> dict[str, Any]:
+    """A GET of one thing by its id in the path: 404 when there is no such thing."""
+    path_id = {"name": id_name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    return _get(summary, model, parameters=[path_id], not_found=True)
 
 
 def openapi_document(server_url: str) -> dict[str, Any]:
@@ -362,24 +364,13 @@ def openapi_document(server_url: str) -> dict[str, Any]:
         "paths": {
             "/openapi.json": _get("This document", None, public=True),
             "/sessions": _get("All sessions, newest first", SessionList),
-            "/sessions/{session_id}": _get(
-                "A session with its rounds",
-                Session,
-                parameters=[_id("session_id")],
-                not_found=True,
-            ),
-            "/rounds/{round_id}": _get(
-                "A round with its items and outcome versions",
-                Round,
-                parameters=[_id("round_id")],
-                not_found=True,
+            "/sessions/{session_id}": _one("A session with its rounds", Session, "session_id"),
+            "/rounds/{round_id}": _one(
+                "A round with its items and outcome versions", Round, "round_id"
             ),
             "/outcomes": _get("Every frozen outcome, newest session first", OutcomeList),
-            "/outcomes/{outcome_id}": _get(
-                "One frozen outcome: the result and the anonymised ballots",
-                Outcome,
-                parameters=[_id("outcome_id")],
-                not_found=True,
+            "/outcomes/{outcome_id}": _one(
+                "One frozen outcome: the result and the anonymised ballots", Outcome, "outcome_id"
             ),
             "/agenda": _get(
                 "The coalition agenda in priority order",
@@ -396,11 +387,8 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 ],
                 not_found=True,
             ),
-            "/agenda/{entry_id}": _get(
-                "One agenda entry with its change log",
-                AgendaEntry,
-                parameters=[_id("entry_id")],
-                not_found=True,
+            "/agenda/{entry_id}": _one(
+                "One agenda entry with its change log", AgendaEntry, "entry_id"
             ),
         },
         "components": {

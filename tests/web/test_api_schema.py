@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import text
-
 from hhu_ranking import api_schema
-from hhu_ranking.extensions import db
 from hhu_ranking.views import api
 
-from .export_helpers import KERNGROEP, voted_session
+from .export_helpers import KERNGROEP
+from .test_api import voted_and_adopted
 
 
 def _token(runner, make_user) -> str:
@@ -22,29 +20,7 @@ def _token(runner, make_user) -> str:
 
 def test_serialising_through_the_models_changes_no_byte(app, client, runner, make_user, login):
     token = _token(runner, make_user)
-    voted = voted_session(app, anonymous=False, names=["Anna", "Bram", "Carla", "Dirk"])
-    voted_session(app, ranking_session_id=voted["session_id"], round_title="Nog open", close=False)
-    login(**{**KERNGROEP, "email": "kern2@hhu.test"})
-    with app.app_context():
-        item_id = voted["item_ids"][0]
-        from hhu_ranking.models import Coalition, Phase
-
-        coalition_id = db.session.scalar(db.select(Coalition.id).limit(1))
-        phase_id = db.session.scalar(db.select(Phase.id).limit(1))
-    adopted = client.post(
-        f"/agenda/overnemen/{voted['outcome_id']}/{item_id}",
-        data={
-            "coalition_id": coalition_id,
-            "phase_id": phase_id,
-            "year": 2030,
-            "owner": "Trekker",
-            "status": "proposed",
-            "note": "",
-        },
-    )
-    assert adopted.status_code == 302
-    with app.app_context():
-        entry_id = db.session.scalar(text("SELECT id FROM agenda_entry"))
+    voted, entry_id = voted_and_adopted(app, client, login)
     paths = [
         "/sessions",
         f"/sessions/{voted['session_id']}",
