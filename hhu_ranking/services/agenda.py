@@ -34,8 +34,8 @@ from ..models import (
     utcnow,
 )
 from .errors import ServiceError
-from .outcomes import summarise
 from .slugs import slug
+from .summaries import summarise
 
 OWNER_MAX = 120
 NOTE_MAX = 4000

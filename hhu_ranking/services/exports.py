@@ -47,10 +47,11 @@ from ..aggregation.profile import Profile
 from ..models import AgendaEntry, Outcome, Participant, RankingSession, Round
 from . import outcomes as outcome_service
 from .errors import ServiceError
-from .outcomes import METHODS, OutcomeSummary, summarise
+from .outcomes import METHODS
 from .profiles import document_profile
 from .slugs import slug
 from .spreadsheets import Cell, Table, plain
+from .summaries import OutcomeSummary, outcome_as_dict, summarise
 
 #: the layout of the JSON exports; bump when it changes
 JSON_FORMAT = "hhu-ranking-export/1"
@@ -372,10 +373,10 @@ def _ballot_document(ballot: ExportBallot) -> dict[str, Any]:
 def outcome_document(db: Session, outcome: Outcome) -> dict[str, Any]:
     """One outcome as JSON: the frozen result verbatim and the anonymised ballots.
 
-    Built on ``outcomes.outcome_as_dict``; its ``ballots`` (which carry
+    Built on ``summaries.outcome_as_dict``; its ``ballots`` (which carry
     internal participant ids) are replaced by numbered ballots.
     """
-    doc = outcome_service.outcome_as_dict(outcome)
+    doc = outcome_as_dict(outcome)
     doc["format"] = JSON_FORMAT
     doc["round"]["anonymous"] = outcome.round.anonymous
     doc["round"]["state"] = outcome.round.state.value

@@ -32,7 +32,7 @@ from ..forms import (
 )
 from ..models import AgendaEntry, AgendaStatus, Outcome, User
 from ..services import agenda as agenda_service
-from ..services import outcomes as outcome_service
+from ..services import summaries as summary_service
 from ..services.errors import ServiceError
 from . import coalition_or_404
 from .unit_of_work import unit_of_work
@@ -140,7 +140,7 @@ def entry(entry_id: int) -> str:
 @kerngroep_required
 def adopt(outcome_id: int, round_item_id: int) -> str | Response:
     outcome = db.get_or_404(Outcome, outcome_id)
-    summary = outcome_service.summarise(outcome)
+    summary = summary_service.summarise(outcome)
     ranked = summary.item(round_item_id)
     if ranked is None:
         abort(404)

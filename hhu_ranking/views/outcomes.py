@@ -15,6 +15,7 @@ from ..models import CatalogueItem, Outcome, Round
 from ..services import agenda as agenda_service
 from ..services import history as history_service
 from ..services import outcomes as outcome_service
+from ..services import summaries as summary_service
 from . import id_arg
 
 bp = Blueprint("outcomes", __name__, url_prefix="/uitkomsten")
@@ -56,7 +57,7 @@ def for_round(round_id: int) -> Response:
 @bp.get("/<int:outcome_id>")
 def show(outcome_id: int) -> str:
     outcome = db.get_or_404(Outcome, outcome_id)
-    summary = outcome_service.summarise(outcome)
+    summary = summary_service.summarise(outcome)
     versions = outcome_service.outcomes_of_round(db.session, outcome.round_id)
     adopted = agenda_service.entries_for_outcome(db.session, outcome)
     return render_template(
