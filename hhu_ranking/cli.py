@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask_babel import gettext as _
 from flask_migrate import upgrade
 
 from .extensions import db, db_session
@@ -68,17 +69,21 @@ def register_cli(app: Flask) -> None:
     )
     def verify_outcomes_command(ignore_version_drift: bool) -> None:
         """Recompute every frozen outcome from its ballots; exit 1 when one differs."""
-        from .services.outcomes import verify_all
+        from .services.verification import verify_all
 
         checked, findings = verify_all(db_session())
         db.session.rollback()  # read only
         failing = [f for f in findings if not (ignore_version_drift and f.version_drift_only)]
         for finding in findings:
-            click.echo(f"AFWIJKING {finding.label}:", err=True)
+            click.echo(_("AFWIJKING %(outcome)s:", outcome=finding.label), err=True)
             for problem in finding.problems:
                 click.echo(f"  - {problem}", err=True)
         if failing:
             raise click.ClickException(
-                f"{len(failing)} van {checked} uitkomsten wijken af (zie hierboven)."
+                _(
+                    "%(failing)d van %(checked)d uitkomsten wijken af (zie hierboven).",
+                    failing=len(failing),
+                    checked=checked,
+                )
             )
-        click.echo(f"{checked} uitkomsten gecontroleerd: alles klopt.")
+        click.echo(_("%(checked)d uitkomsten gecontroleerd: alles klopt.", checked=checked))

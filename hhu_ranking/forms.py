@@ -28,7 +28,8 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 from wtforms.widgets import HiddenInput
 
 from .i18n import local_today
-from .models import AgendaStatus, BallotMode, MeetingKind
+from .labels import AGENDA_STATUS_LABELS, BALLOT_MODE_LABELS, MEETING_KIND_LABELS
+from .models import BallotMode, MeetingKind
 
 
 class LoginForm(FlaskForm):
@@ -42,24 +43,6 @@ class LoginForm(FlaskForm):
 
 
 # --- facilitator: sessions and rounds -------------------------------------------------------
-
-MEETING_KIND_LABELS = {
-    MeetingKind.WORK_SESSION: _l("Werksessie van een coalitie"),
-    MeetingKind.TREKKERS: _l("Trekkersoverleg"),
-    MeetingKind.NETWORK: _l("Netwerkbijeenkomst"),
-    MeetingKind.ALV: _l("ALV (algemene ledenvergadering)"),
-    MeetingKind.BOARD_BREAKFAST: _l("Bestuursontbijt"),
-    MeetingKind.DESIGN_CONFERENCE: _l("Ontwerpconferentie"),
-    MeetingKind.HEALTH_TUESDAY: _l("Health Tuesday"),
-    MeetingKind.FESTIVAL: _l("Kennisfestival Gelukkig Gezond"),
-    MeetingKind.TALENT_CHALLENGE: _l("Talent challenge"),
-    MeetingKind.OTHER: _l("Iets anders"),
-}
-
-BALLOT_MODE_LABELS = {
-    BallotMode.FULL: _l("Alles op volgorde zetten"),
-    BallotMode.TOP_K: _l("Alleen een top kiezen (top-k)"),
-}
 
 
 def _optional_int(value: object) -> int | None:
@@ -252,13 +235,6 @@ class BallotForm(FlaskForm):
 
 
 # --- kerngroep: the coalition agenda --------------------------------------------------------
-
-AGENDA_STATUS_LABELS = {
-    AgendaStatus.PROPOSED: _l("Voorgesteld"),
-    AgendaStatus.ADOPTED: _l("Vastgesteld"),
-    AgendaStatus.IN_PROGRESS: _l("Bezig"),
-    AgendaStatus.DONE: _l("Klaar"),
-}
 
 
 class AgendaEntryForm(FlaskForm):

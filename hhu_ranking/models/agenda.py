@@ -12,10 +12,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, String, Text
+from sqlalchemy import Date, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, TimestampMixin, str_enum, utcnow
+from .base import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
 from .catalogue import CatalogueItem, Coalition, Phase
 from .outcomes import Outcome
 from .sessions import RoundItem
@@ -49,7 +49,7 @@ class AgendaEntry(TimestampMixin, Base):
         str_enum(AgendaStatus), default=AgendaStatus.PROPOSED
     )
     note: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
@@ -104,7 +104,7 @@ class AgendaChange(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     #: the user's name at the time, kept when the account goes
     user_name: Mapped[str] = mapped_column(String(120))
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: "created", "position", "status", "owner", "note", "phase", "year", "coalition"
     field: Mapped[str] = mapped_column(String(40))
     old_value: Mapped[str | None] = mapped_column(Text)

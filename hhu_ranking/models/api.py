@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, TimestampMixin
+from .base import Base, TimestampMixin, UTCDateTime
 from .users import User
 
 
@@ -25,8 +25,8 @@ class ApiToken(TimestampMixin, Base):
     #: SHA-256 (hex) of the token; the token itself is printed once and never stored
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: last request made with it (UTC), updated at most every few minutes
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: set when the token is withdrawn; a revoked token never authenticates again
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from .base import Base, UTCDateTime, utcnow
 
 
 class BallotImport(Base):
@@ -31,4 +31,4 @@ class BallotImport(Base):
     #: SHA-256 (hex) of the uploaded bytes
     file_sha256: Mapped[str] = mapped_column(String(64))
     ballot_count: Mapped[int]
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -19,11 +19,11 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import DDL, DateTime, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import DDL, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
-from .base import Base, utcnow
+from .base import Base, UTCDateTime, utcnow
 from .sessions import Round
 
 
@@ -42,7 +42,7 @@ class Outcome(Base):
     #: 1 for the first close of the round, 2 after it was re-opened and closed again, ...
     version_number: Mapped[int]
     #: when the round closed and this outcome was frozen (UTC)
-    frozen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: how many ballots were counted
     ballot_count: Mapped[int]
     #: how ballots were weighted; "equal" = every ballot counts once

@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Sequence,
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from .base import Base, TimestampMixin, str_enum, utcnow
+from .base import Base, TimestampMixin, UTCDateTime, str_enum, utcnow
 from .catalogue import CatalogueItem, Coalition, Organisation, Pillar
 from .users import User
 
@@ -123,8 +122,8 @@ class Round(TimestampMixin, Base):
     state: Mapped[RoundState] = mapped_column(str_enum(RoundState), default=RoundState.DRAFT)
     #: bumps on every change of state, settings or items (not on ballots: see ``Ballot.seq``)
     version: Mapped[int] = mapped_column(default=1)
-    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     session: Mapped[RankingSession] = relationship(back_populates="rounds")
     items: Mapped[list[RoundItem]] = relationship(
@@ -178,7 +177,7 @@ class Participant(Base):
     organisation_other: Mapped[str | None] = mapped_column(String(200))
     pillar_id: Mapped[int | None] = mapped_column(ForeignKey("pillar.id", ondelete="SET NULL"))
     display_name: Mapped[str | None] = mapped_column(String(120))
-    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: set for a paper ballot (or another tool's) read in from a file: the import it came from
     ballot_import_id: Mapped[int | None] = mapped_column(
         ForeignKey("ballot_import.id", ondelete="SET NULL")
@@ -240,8 +239,8 @@ class Ballot(Base):
     )
     #: RoundItem ids, best first (top-k ballots list only k)
     ranking: Mapped[list[int]] = mapped_column(JSON)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: how many times it was revised (1 = first submission)
     revision: Mapped[int] = mapped_column(default=1)
     #: a new, larger number on every insert and revision: the sum over a round's ballots
@@ -270,6 +269,6 @@ class RoundResult(Base):
     #: the ballots' version the payload was computed for (services.results.ballots_version)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     claimed_version: Mapped[int] = mapped_column(BigInteger, default=0)
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     payload: Mapped[str] = mapped_column(Text, default="")
-    computed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

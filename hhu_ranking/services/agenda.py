@@ -13,8 +13,6 @@ entries on the same place.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -35,7 +33,8 @@ from ..models import (
     utcnow,
 )
 from .errors import ServiceError
-from .outcomes import summarise
+from .slugs import slug
+from .summaries import summarise
 
 OWNER_MAX = 120
 NOTE_MAX = 4000
@@ -245,7 +244,7 @@ def add_coalition(db: Session, user: User | None, name: str, description: str = 
         raise ServiceError(_l("De naam mag hoogstens %(n)s tekens hebben.", n=COALITION_NAME_MAX))
     if db.scalar(select(Coalition.id).where(func.lower(Coalition.name) == name.lower())):
         raise ServiceError(_l("De coalitie ‘%(name)s’ bestaat al.", name=name), status=409)
-    base = _slug(name) or "coalitie"
+    base = slug(name, fallback="coalitie")
     key, n = base, 2
     while db.scalar(select(Coalition.id).where(Coalition.key == key)) is not None:
         key, n = f"{base}-{n}", n + 1
@@ -253,11 +252,6 @@ def add_coalition(db: Session, user: User | None, name: str, description: str = 
     db.add(coalition)
     db.flush()
     return coalition
-
-
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:50]
 
 
 # -- editing -------------------------------------------------------------------------------

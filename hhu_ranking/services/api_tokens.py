@@ -80,8 +80,6 @@ def authenticate(db: Session, token: str | None) -> User | None:
         return None
     now = utcnow()
     last = row.last_used_at
-    if last is not None and last.tzinfo is None:  # SQLite gives naive datetimes back
-        last = last.replace(tzinfo=now.tzinfo)
     if last is None or now - last > LAST_USED_RESOLUTION:
         row.last_used_at = now
     return row.user

@@ -33,8 +33,6 @@ the words); the defaults are the plain keys.
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,13 +43,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..aggregation.preflib import PrefLibMetadata, format_preflib
-from ..aggregation.profile import Ballot as ProfileBallot
 from ..aggregation.profile import Profile
 from ..models import AgendaEntry, Outcome, Participant, RankingSession, Round
 from . import outcomes as outcome_service
 from .errors import ServiceError
-from .outcomes import METHODS, OutcomeSummary, summarise
+from .outcomes import METHODS
+from .profiles import document_profile
+from .slugs import slug
 from .spreadsheets import Cell, Table, plain
+from .summaries import OutcomeSummary, outcome_as_dict, summarise
 
 #: the layout of the JSON exports; bump when it changes
 JSON_FORMAT = "hhu-ranking-export/1"
@@ -373,10 +373,10 @@ def _ballot_document(ballot: ExportBallot) -> dict[str, Any]:
 def outcome_document(db: Session, outcome: Outcome) -> dict[str, Any]:
     """One outcome as JSON: the frozen result verbatim and the anonymised ballots.
 
-    Built on ``outcomes.outcome_as_dict``; its ``ballots`` (which carry
+    Built on ``summaries.outcome_as_dict``; its ``ballots`` (which carry
     internal participant ids) are replaced by numbered ballots.
     """
-    doc = outcome_service.outcome_as_dict(outcome)
+    doc = outcome_as_dict(outcome)
     doc["format"] = JSON_FORMAT
     doc["round"]["anonymous"] = outcome.round.anonymous
     doc["round"]["state"] = outcome.round.state.value
@@ -405,32 +405,26 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:50] or "export"
+def _slug(text: str) -> str:
+    return slug(text, fallback="export")
 
 
 def base_name(outcome: Outcome) -> str:
     """``2026-11-22-netwerkbijeenkomst-waarden-v1``: date, session, round, version."""
     session = outcome.round.session
     return (
-        f"{session.held_on.isoformat()}-{slug(session.title)}-{slug(outcome.round.title)}"
+        f"{session.held_on.isoformat()}-{_slug(session.title)}-{_slug(outcome.round.title)}"
         f"-v{outcome.version_number}"
     )
 
 
 def session_base_name(ranking_session: RankingSession) -> str:
-    return f"{ranking_session.held_on.isoformat()}-{slug(ranking_session.title)}"
+    return f"{ranking_session.held_on.isoformat()}-{_slug(ranking_session.title)}"
 
 
 def outcome_profile(outcome: Outcome) -> Profile:
     """The outcome's ballots as a profile: alternative ``i`` is the round's ``i``-th item."""
-    items = outcome.data["items"]
-    index = {int(item["id"]): i for i, item in enumerate(items)}
-    return Profile(
-        [_one_line(str(item["title"])) for item in items],
-        (ProfileBallot(tuple((index[int(i)],) for i in b["ranking"])) for b in outcome.ballots),
-    )
+    return document_profile(outcome.data["items"], outcome.ballots, title=_one_line)
 
 
 def preflib_file(outcome: Outcome) -> tuple[str, str]:

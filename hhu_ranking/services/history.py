@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import CatalogueItem, Outcome, RankingSession, Round, RoundItem
-from .outcomes import positions, summarise
+from .summaries import positions, summarise
 
 
 @dataclass(frozen=True)

@@ -31,29 +31,9 @@ style (``sort_keys``, fixed separators, ``NaN`` written as ``null``); its
 ``parameters`` record the methods, the weighting ("equal": every ballot counts
 once), the bootstrap size and seed, so it can be recomputed exactly.
 
-Verification (``flask verify-outcomes``)
-----------------------------------------
-Ballots may legitimately change after an outcome: a re-opened round accepts
-revised ballots, so an older outcome's ballots are not the current ones.
-That is why each outcome keeps its own snapshot, and verification checks, per
-outcome:
-
-a. the SHA-256 of the stored canonical ballots equals the stored digest, and
-   the stored text is in canonical form;
-b. recomputing the result from those ballots (with the stored parameters)
-   gives exactly the stored result text. When ``AGGREGATION_VERSION`` changed
-   since the outcome was frozen, a difference is reported as such;
-c. the live ``ballot`` table agrees with the snapshot: for the latest outcome
-   of a round that is still closed, the live ballots must equal the snapshot
-   exactly (nobody can vote in a closed round, so any difference is
-   tampering); for older outcomes and re-opened rounds, every live ballot
-   whose ``revision`` is still the one recorded at freezing must be unchanged
-   (a revised ballot bumps its revision; a row edited behind the app's back
-   does not). A ballot missing from the table is reported too.
-
-So a ballot row changed by SQL after close is caught by (c); a snapshot
-changed without its digest by (a); a snapshot and digest changed together by
-(c) against the live ballots; a stored result changed by (b).
+Reading an outcome (its ranked items, agreement, the JSON document) is in
+``services.summaries``; verification (``flask verify-outcomes``) in
+``services.verification``.
 """
 
 from __future__ import annotations
@@ -62,8 +42,6 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
@@ -71,6 +49,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Ballot, Outcome, RankingSession, Round, RoundState, utcnow
+from .profiles import document_profile
 
 #: every method an outcome is frozen with, in the order pages show them
 METHODS: tuple[str, ...] = ("kemeny", "borda", "schulze", "copeland", "ranked-pairs")
@@ -139,17 +118,6 @@ def kemeny_time_limit() -> float:
     return float(current_app.config["KEMENY_TIME_LIMIT"])
 
 
-def _profile(items: Sequence[Mapping[str, Any]], ballots: Sequence[Mapping[str, Any]]) -> Any:
-    from ..aggregation.profile import Ballot as ProfileBallot
-    from ..aggregation.profile import Profile
-
-    index = {int(item["id"]): i for i, item in enumerate(items)}
-    return Profile(
-        [str(item["title"]) for item in items],
-        (ProfileBallot(tuple((index[int(i)],) for i in b["ranking"])) for b in ballots),
-    )
-
-
 def compute_result(
     items: Sequence[Mapping[str, Any]],
     ballots: Sequence[Mapping[str, Any]],
@@ -177,7 +145,7 @@ def compute_result(
     }
     if not ballots:
         return result
-    profile = _profile(items, ballots)
+    profile = document_profile(items, ballots)
     if parameters.get("weighting", WEIGHTING_EQUAL) != WEIGHTING_EQUAL:
         raise ValueError(f"unknown weighting {parameters.get('weighting')!r}")
     analysis = report.analyse(
@@ -268,7 +236,8 @@ def _items_of(round_: Round) -> list[dict[str, Any]]:
     ]
 
 
-def _live_ballots(db: Session, round_id: int) -> list[Ballot]:
+def live_ballots(db: Session, round_id: int) -> list[Ballot]:
+    """The round's ballots as they are in the table now, freshly read, by participant."""
     return list(
         db.scalars(
             select(Ballot)
@@ -286,7 +255,7 @@ def freeze_outcome(db: Session, round_: Round) -> Outcome:
     """Store the outcome of a round that has just closed (called by ``rounds.close_round``)."""
     if round_.state is not RoundState.CLOSED:
         raise ValueError("only a closed round has an outcome")
-    ballots = _live_ballots(db, round_.id)
+    ballots = live_ballots(db, round_.id)
     text = canonical_ballots((b.participant_id, b.ranking) for b in ballots)
     parameters = default_parameters()
     result = compute_result(
@@ -377,281 +346,3 @@ def all_outcomes(db: Session) -> list[Outcome]:
             )
         )
     )
-
-
-def positions(ranking: Sequence[Sequence[int]]) -> dict[int, int]:
-    """Competition ranking from tiers: ``[[a], [b, c], [d]]`` -> a 1, b 2, c 2, d 4."""
-    places: dict[int, int] = {}
-    place = 1
-    for tier in ranking:
-        for member in tier:
-            places[int(member)] = place
-        place += len(tier)
-    return places
-
-
-@dataclass(frozen=True)
-class RankedItem:
-    """One item of an outcome as pages show it."""
-
-    item_id: int
-    title: str
-    explanation: str
-    catalogue_item_id: int | None
-    #: place under the primary method (1 = best; ties share), None without ballots
-    rank: int | None
-    #: place per method
-    places: dict[str, int]
-    #: score per method (None where the method has no score for it)
-    scores: dict[str, float | None]
-    #: whether it shares its place with another item under the primary method
-    tied: bool
-    stats: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class OutcomeSummary:
-    """An outcome, read into the shape pages and exports use."""
-
-    outcome_id: int
-    round_id: int
-    version_number: int
-    ballot_count: int
-    primary_method: str
-    methods: tuple[str, ...]
-    items: tuple[RankedItem, ...]
-    kendall_w: float | None
-    p_value: float | None
-    mean_pairwise_tau: float | None
-    unique: dict[str, bool] = field(default_factory=dict)
-
-    def item(self, item_id: int) -> RankedItem | None:
-        for ranked in self.items:
-            if ranked.item_id == item_id:
-                return ranked
-        return None
-
-
-def summarise(outcome: Outcome) -> OutcomeSummary:
-    """Items ordered by the primary method's ranking, with every method's place and score."""
-    data = outcome.data
-    methods = data.get("methods") or {}
-    places = {m: positions(v["ranking"]) for m, v in methods.items()}
-    primary = outcome.primary_method
-    primary_places = places.get(primary, {})
-    tie_counts: dict[int, int] = {}
-    for place in primary_places.values():
-        tie_counts[place] = tie_counts.get(place, 0) + 1
-    ranked: list[RankedItem] = []
-    for item in data["items"]:
-        item_id = int(item["id"])
-        rank = primary_places.get(item_id)
-        ranked.append(
-            RankedItem(
-                item_id=item_id,
-                title=item["title"],
-                explanation=item.get("explanation", ""),
-                catalogue_item_id=item.get("catalogue_item_id"),
-                rank=rank,
-                places={m: p[item_id] for m, p in places.items() if item_id in p},
-                scores={m: (v.get("scores") or {}).get(str(item_id)) for m, v in methods.items()},
-                tied=rank is not None and tie_counts.get(rank, 0) > 1,
-                stats=(data.get("item_stats") or {}).get(str(item_id), {}),
-            )
-        )
-    order = {item.item_id: i for i, item in enumerate(ranked)}
-    ranked.sort(key=lambda r: (r.rank if r.rank is not None else 10**6, order[r.item_id]))
-    agreement = data.get("agreement") or {}
-    shown = tuple(m for m in METHODS if m in methods) + tuple(
-        m for m in methods if m not in METHODS
-    )
-    return OutcomeSummary(
-        outcome_id=outcome.id,
-        round_id=outcome.round_id,
-        version_number=outcome.version_number,
-        ballot_count=outcome.ballot_count,
-        primary_method=primary,
-        methods=shown,
-        items=tuple(ranked),
-        kendall_w=agreement.get("kendall_w"),
-        p_value=agreement.get("p_value"),
-        mean_pairwise_tau=agreement.get("mean_pairwise_tau"),
-        unique={m: bool(v.get("unique", True)) for m, v in methods.items()},
-    )
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands datetimes back without a zone; they were stored as UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def outcome_as_dict(outcome: Outcome) -> dict[str, Any]:
-    """The frozen outcome as one JSON-ready document (for exports and the API).
-
-    ``result`` is the stored result document verbatim; ``ballots`` the
-    canonical ballots (participant ids are internal numbers, never tokens).
-    """
-    round_ = outcome.round
-    return {
-        "outcome_id": outcome.id,
-        "round": {
-            "id": round_.id,
-            "title": round_.title,
-            "mode": round_.mode.value,
-            "top_k": round_.top_k,
-        },
-        "session": {
-            "id": round_.session.id,
-            "title": round_.session.title,
-            "held_on": round_.session.held_on.isoformat(),
-        },
-        "version_number": outcome.version_number,
-        "frozen_at": _utc(outcome.frozen_at).isoformat(),
-        "ballot_count": outcome.ballot_count,
-        "weighting": outcome.weighting,
-        "primary_method": outcome.primary_method,
-        "aggregation_version": outcome.aggregation_version,
-        "ballots_digest": outcome.ballots_digest,
-        "ballots": outcome.ballots,
-        "result": outcome.data,
-    }
-
-
-# -- verifying -----------------------------------------------------------------------------
-
-
-@dataclass
-class Finding:
-    """What verification found wrong with one outcome."""
-
-    outcome_id: int
-    round_id: int
-    version_number: int
-    session_title: str
-    round_title: str
-    problems: list[str]
-    #: True when the only problem is a recomputation under a newer aggregation version
-    version_drift_only: bool = False
-
-    @property
-    def label(self) -> str:
-        return (
-            f"sessie ‘{self.session_title}’, ronde ‘{self.round_title}’ "
-            f"(ronde {self.round_id}, uitkomst {self.outcome_id}, versie "
-            f"{self.version_number})"
-        )
-
-
-def verify_outcome(db: Session, outcome: Outcome, *, latest: bool) -> Finding | None:
-    """Check one outcome (a, b and c in the module docstring). None when all is well."""
-    problems: list[str] = []
-    drift_problem = False
-    round_ = outcome.round
-    text = outcome.canonical_ballots
-    if digest(text) != outcome.ballots_digest:
-        problems.append("de opgeslagen stemmen passen niet bij hun SHA-256")
-    try:
-        snapshot: list[dict[str, Any]] = json.loads(text)
-        if canonical_ballots((b["participant_id"], b["ranking"]) for b in snapshot) != text:
-            problems.append("de opgeslagen stemmen staan niet in de vaste (canonieke) vorm")
-    except (ValueError, KeyError, TypeError):
-        problems.append("de opgeslagen stemmen zijn geen geldige JSON")
-        snapshot = []
-    if len(snapshot) != outcome.ballot_count:
-        problems.append(f"{outcome.ballot_count} stemmen geteld, maar {len(snapshot)} bewaard")
-
-    data = outcome.data
-    if snapshot or outcome.ballot_count == 0:
-        try:
-            again = canonical_json(
-                compute_result(
-                    data["items"], snapshot, data["parameters"], time_limit=kemeny_time_limit()
-                )
-            )
-        except Exception as error:  # noqa: BLE001 - any failure to recompute is a finding
-            problems.append(f"opnieuw berekenen lukt niet: {error}")
-        else:
-            if again != outcome.result:
-                if outcome.aggregation_version != aggregation_version():
-                    drift_problem = True
-                    problems.append(
-                        "opnieuw berekend geeft een andere uitslag; de rekencode is sinds "
-                        f"het sluiten veranderd (versie {outcome.aggregation_version} -> "
-                        f"{aggregation_version()})"
-                    )
-                else:
-                    problems.append(
-                        "opnieuw berekend uit de bewaarde stemmen geeft een "
-                        "andere uitslag dan opgeslagen"
-                    )
-
-    live_items = [(i.id, i.title) for i in round_.items]
-    frozen_items = [(int(i["id"]), i["title"]) for i in data["items"]]
-    if live_items != frozen_items:
-        problems.append("de onderdelen van de ronde wijken af van de uitslag")
-
-    problems.extend(
-        _compare_live_ballots(
-            db, outcome, snapshot, exact=latest and round_.state is RoundState.CLOSED
-        )
-    )
-    if not problems:
-        return None
-    return Finding(
-        outcome.id,
-        round_.id,
-        outcome.version_number,
-        round_.session.title,
-        round_.title,
-        problems,
-        version_drift_only=drift_problem and len(problems) == 1,
-    )
-
-
-def _compare_live_ballots(
-    db: Session, outcome: Outcome, snapshot: list[dict[str, Any]], *, exact: bool
-) -> list[str]:
-    frozen = {int(b["participant_id"]): [int(i) for i in b["ranking"]] for b in snapshot}
-    revisions = {int(k): int(v) for k, v in json.loads(outcome.ballot_revisions).items()}
-    live = {b.participant_id: b for b in _live_ballots(db, outcome.round_id)}
-    changed = sorted(
-        pid
-        for pid, ranking in frozen.items()
-        if pid in live
-        and [int(i) for i in live[pid].ranking] != ranking
-        and (exact or live[pid].revision == revisions.get(pid))
-    )
-    missing = sorted(pid for pid in frozen if pid not in live)
-    problems = []
-    if changed:
-        problems.append(
-            "stemmen in de stemmentabel zijn veranderd na het sluiten "
-            f"(deelnemer {', '.join(map(str, changed))})"
-        )
-    if exact:
-        extra = sorted(pid for pid in live if pid not in frozen)
-        if extra:
-            problems.append(
-                "de stemmentabel heeft stemmen die niet zijn meegeteld "
-                f"(deelnemer {', '.join(map(str, extra))})"
-            )
-    if missing:
-        problems.append(
-            "meegetelde stemmen ontbreken in de stemmentabel "
-            f"(deelnemer {', '.join(map(str, missing))})"
-        )
-    return problems
-
-
-def verify_all(db: Session) -> tuple[int, list[Finding]]:
-    """Check every stored outcome. Returns how many were checked and what was found."""
-    outcomes = list(db.scalars(select(Outcome).order_by(Outcome.round_id, Outcome.version_number)))
-    newest: dict[int, int] = {}
-    for outcome in outcomes:
-        newest[outcome.round_id] = outcome.id
-    findings = []
-    for outcome in outcomes:
-        finding = verify_outcome(db, outcome, latest=newest[outcome.round_id] == outcome.id)
-        if finding is not None:
-            findings.append(finding)
-    return len(outcomes), findings

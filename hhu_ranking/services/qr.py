@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import segno
-from flask import current_app, request, url_for
+from flask import url_for
+
+from ..urls import absolute_url
 
 
 def join_url(join_code: str) -> str:
-    """The absolute link a phone opens to join: ``PUBLIC_BASE_URL`` when set, else this host.
-
-    Behind a proxy the request's own host may be an internal name, so a
-    deployment sets ``PUBLIC_BASE_URL`` to the address people can reach.
-    """
-    path = url_for("participate.join", code=join_code)
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip()
-    if not base:
-        base = request.url_root
-    return base.rstrip("/") + path
+    """The absolute link a phone opens to join, on the public base URL (see ``urls``)."""
+    return absolute_url(url_for("participate.join", code=join_code))
 
 
 def qr_svg(url: str) -> str:

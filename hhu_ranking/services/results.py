@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -23,11 +22,10 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..aggregation.profile import Ballot as ProfileBallot
-from ..aggregation.profile import Profile
 from ..models import Ballot, Round, RoundResult, utcnow
 from .dml import rows_matched
 from .outcomes import kemeny_time_limit
+from .profiles import round_profile
 
 CLAIM_TIMEOUT = timedelta(seconds=30)
 #: how long a viewer waits for another worker's computation before showing the previous result
@@ -48,27 +46,6 @@ def ballots_version(db: Session, round_: Round) -> int:
 
 def _version(round_: Round, seq_sum: int) -> int:
     return (round_.version << ROUND_VERSION_SHIFT) + seq_sum
-
-
-@dataclass(frozen=True)
-class RoundProfile:
-    """A round's ballots as a Profile, with the item id behind each alternative index."""
-
-    profile: Profile
-    item_ids: tuple[int, ...]
-    participant_ids: tuple[int, ...]
-
-
-def round_profile(round_: Round, ballots: list[Ballot]) -> RoundProfile:
-    """Alternatives follow the round's item order; unranked items (top-k) tie below."""
-    item_ids = tuple(item.id for item in round_.items)
-    index = {item_id: i for i, item_id in enumerate(item_ids)}
-    ordered = sorted(ballots, key=lambda b: b.participant_id)
-    profile = Profile(
-        [item.title for item in round_.items],
-        (ProfileBallot(tuple((index[i],) for i in b.ranking)) for b in ordered),
-    )
-    return RoundProfile(profile, item_ids, tuple(b.participant_id for b in ordered))
 
 
 def compute_payload(round_: Round, ballots: list[Ballot]) -> dict[str, Any]:

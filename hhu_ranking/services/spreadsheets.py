@@ -26,7 +26,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -56,11 +56,8 @@ class Table:
 def plain(value: object) -> Cell:
     """Dates as ISO text (the same in CSV and XLSX), everything else as it is.
 
-    A moment always carries its offset: SQLite hands back naive UTC, which would
-    otherwise read as Dutch time, an hour or two off.
+    A moment carries its offset (``UTCDateTime`` columns are always aware UTC).
     """
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
     if isinstance(value, datetime | date):
         return value.isoformat()
     if value is None or isinstance(value, str | int | float | bool):

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, abort, request
+from sqlalchemy import select
 from werkzeug.routing import IntegerConverter, Map
+
+from ..extensions import db
+from ..models import Coalition
 
 #: the largest id a database integer column holds (SQLite and PostgreSQL bigint)
 MAX_DATABASE_ID = 2**63 - 1
@@ -25,9 +29,18 @@ def id_arg(name: str) -> int | None:
     return value if value is not None and 0 < value <= MAX_DATABASE_ID else None
 
 
+def coalition_or_404(key: str, description: str | None = None) -> Coalition:
+    """The coalition with this URL key, or a 404 (with ``description`` when given)."""
+    found = db.session.scalar(select(Coalition).where(Coalition.key == key))
+    if found is None:
+        abort(404, description)
+    return found
+
+
 def register_blueprints(app: Flask) -> None:
     # before any rule is added: rules look their converter up when they are made
     app.url_map.converters["int"] = DatabaseIdConverter
+    from ..labels import init_labels
     from . import (
         agenda,
         api,
@@ -40,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
         participate,
         screen,
     )
+    from .unit_of_work import init_unit_of_work
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -51,3 +65,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(api.bp)
+    init_unit_of_work(app)
+    init_labels(app)

@@ -21,37 +21,25 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..extensions import db, db_session
 from ..forms import (
-    AGENDA_STATUS_LABELS,
     AgendaEntryForm,
     AgendaMoveForm,
     CoalitionForm,
 )
-from ..models import AgendaEntry, AgendaStatus, Coalition, Outcome, User
+from ..models import AgendaEntry, AgendaStatus, Outcome, User
 from ..services import agenda as agenda_service
-from ..services import outcomes as outcome_service
+from ..services import summaries as summary_service
 from ..services.errors import ServiceError
+from . import coalition_or_404
+from .unit_of_work import unit_of_work
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: how the change log names each field
-FIELD_LABELS = {
-    "created": _l("Op de agenda gezet"),
-    "position": _l("Plaats"),
-    "status": _l("Status"),
-    "owner": _l("Trekker"),
-    "note": _l("Notitie"),
-    "phase": _l("Fase"),
-    "year": _l("Jaar"),
-    "coalition": _l("Coalitie"),
-}
 
 
 @bp.before_request
@@ -77,19 +65,6 @@ def kerngroep_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
-
-
-@bp.app_template_global()
-def agenda_status_label(status: AgendaStatus | str) -> str:
-    try:
-        return str(AGENDA_STATUS_LABELS[AgendaStatus(status)])
-    except ValueError:
-        return str(status)
-
-
-@bp.app_template_global()
-def agenda_field_label(field: str) -> str:
-    return str(FIELD_LABELS[field]) if field in FIELD_LABELS else field
 
 
 def _is_htmx() -> bool:
@@ -142,9 +117,7 @@ def overview() -> str:
 
 @bp.get("/coalitie/<key>")
 def coalition(key: str) -> str:
-    found = db.session.scalar(db.select(Coalition).where(Coalition.key == key))
-    if found is None:
-        abort(404)
+    found = coalition_or_404(key)
     entries = agenda_service.entries(db_session(), found.id)
     return render_template(
         "agenda/coalition.html", coalition=found, entries=entries, can_manage=_can_manage()
@@ -168,7 +141,7 @@ def entry(entry_id: int) -> str:
 @kerngroep_required
 def adopt(outcome_id: int, round_item_id: int) -> Response | tuple[str, int]:
     outcome = db.get_or_404(Outcome, outcome_id)
-    summary = outcome_service.summarise(outcome)
+    summary = summary_service.summarise(outcome)
     ranked = summary.item(round_item_id)
     if ranked is None:
         abort(404)
@@ -183,7 +156,7 @@ def adopt(outcome_id: int, round_item_id: int) -> Response | tuple[str, int]:
         form.status.data = AgendaStatus.PROPOSED.value
     error = None
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             created = agenda_service.adopt_item(
                 db_session(),
                 _user(),
@@ -191,13 +164,10 @@ def adopt(outcome_id: int, round_item_id: int) -> Response | tuple[str, int]:
                 round_item_id,
                 **_entry_fields(form),
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            if exc.status == 403:
-                abort(403)
-            error = exc.message
-        else:
-            db.session.commit()
+        if work.status == 403:
+            abort(403)
+        error = work.error
+        if work.ok:
             flash(
                 _(
                     "‘%(title)s’ staat op de agenda van %(coalition)s.",
@@ -219,18 +189,15 @@ def update(entry_id: int) -> str | Response | tuple[str, int]:
     form = _entry_form()
     error = None
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             changes = agenda_service.update_entry(
                 db_session(),
                 _user(),
                 item,
                 **_entry_fields(form),
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        error = work.error
+        if work.ok:
             if changes:
                 flash(_("Wijzigingen opgeslagen."), "success")
             else:
@@ -252,8 +219,8 @@ def move(entry_id: int) -> str | Response:
     if not form.validate_on_submit():
         abort(400)
     offset = -1 if form.direction.data == "up" else 1
-    moved = agenda_service.move_entry(db_session(), _user(), item, offset)
-    db.session.commit()
+    with unit_of_work(refusal="raise"):
+        moved = agenda_service.move_entry(db_session(), _user(), item, offset)
     if moved:
         notice = _("‘%(title)s’ staat nu op plaats %(n)d.", title=item.title, n=item.position + 1)
     else:
@@ -283,14 +250,12 @@ def add_coalition() -> Response:
     if not form.validate_on_submit():
         flash(_("Geef de coalitie een naam."), "error")
         return redirect(url_for(".overview"))
-    try:
+    with unit_of_work() as work:
         created = agenda_service.add_coalition(
             db_session(), _user(), form.name.data or "", form.description.data or ""
         )
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    if work.error is not None:
+        flash(work.error, "error")
         return redirect(url_for(".overview"))
-    db.session.commit()
     flash(_("Coalitie ‘%(name)s’ toegevoegd.", name=created.name), "success")
     return redirect(url_for(".coalition", key=created.key))

@@ -14,18 +14,20 @@ outcomes carry the same anonymised ballots as the JSON export.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import click
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
+from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from .. import api_schema as shapes
+from ..api_schema import openapi_document, serialise
 from ..extensions import csrf, db, db_session, limiter
 from ..models import (
     AgendaEntry,
-    Coalition,
     Outcome,
     RankingSession,
     Round,
@@ -35,8 +37,9 @@ from ..services import api_tokens
 from ..services import exports as export_service
 from ..services import outcomes as outcome_service
 from ..services import rounds as round_service
-from ..services.errors import ServiceError
-from .openapi import openapi_document
+from ..urls import absolute_url
+from . import coalition_or_404
+from .unit_of_work import unit_of_work
 
 API_PREFIX = "/api/v1"
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX, cli_group=None)
@@ -47,14 +50,17 @@ PUBLIC_ENDPOINTS = {"api.openapi"}
 
 
 def _iso(value: date | datetime | None) -> str | None:
-    """ISO 8601; datetimes in UTC with their offset (SQLite hands them back without one)."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+    """ISO 8601; datetimes in UTC with their offset (``UTCDateTime`` columns are aware)."""
     return value.isoformat() if value is not None else None
 
 
+def _respond(shape: type[BaseModel], document: dict[str, Any]) -> Response:
+    """``document`` as JSON, serialised through its documented shape (``api_schema``)."""
+    return jsonify(serialise(shape, document))
+
+
 def _error(status: int, code: str, message: str) -> Response:
-    response = jsonify({"error": {"code": code, "message": message}})
+    response = jsonify(serialise(shapes.Error, {"error": {"code": code, "message": message}}))
     response.status_code = status
     return response
 
@@ -64,7 +70,8 @@ def _authenticate() -> Response | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     token = api_tokens.bearer_token(request.headers.get("Authorization"))
-    user = api_tokens.authenticate(db_session(), token)
+    with unit_of_work(refusal="raise"):  # commits last_used_at, at most every few minutes
+        user = api_tokens.authenticate(db_session(), token)
     if user is None:
         response = _error(
             401, "unauthorized", "A valid token is needed: Authorization: Bearer <token>."
@@ -75,7 +82,6 @@ def _authenticate() -> Response | None:
         response.headers["WWW-Authenticate"] = challenge
         return response
     g.api_user = user
-    db.session.commit()  # last_used_at, at most every few minutes
     return None
 
 
@@ -170,7 +176,7 @@ def _agenda_entry(entry: AgendaEntry, *, with_changes: bool = False) -> dict[str
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(openapi_document(request.url_root.rstrip("/") + API_PREFIX))
+    return jsonify(openapi_document(absolute_url(API_PREFIX)))
 
 
 @bp.get("/sessions")
@@ -178,7 +184,7 @@ def sessions() -> Response:
     found = db.session.scalars(
         db.select(RankingSession).order_by(RankingSession.held_on.desc(), RankingSession.id.desc())
     )
-    return jsonify({"sessions": [_session_summary(s) for s in found]})
+    return _respond(shapes.SessionList, {"sessions": [_session_summary(s) for s in found]})
 
 
 @bp.get("/sessions/<int:session_id>")
@@ -186,7 +192,7 @@ def session(session_id: int) -> Response:
     ranking_session = db.get_or_404(RankingSession, session_id)
     doc = _session_summary(ranking_session)
     doc["rounds"] = _round_summaries(ranking_session.rounds)
-    return jsonify(doc)
+    return _respond(shapes.Session, doc)
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -203,13 +209,14 @@ def round_(round_id: int) -> Response:
         }
         for item in found.items
     ]
-    return jsonify(doc)
+    return _respond(shapes.Round, doc)
 
 
 @bp.get("/outcomes")
 def outcomes() -> Response:
     found = outcome_service.all_outcomes(db_session())
-    return jsonify(
+    return _respond(
+        shapes.OutcomeList,
         {
             "outcomes": [
                 {
@@ -222,14 +229,14 @@ def outcomes() -> Response:
                 }
                 for o in found
             ]
-        }
+        },
     )
 
 
 @bp.get("/outcomes/<int:outcome_id>")
 def outcome(outcome_id: int) -> Response:
     found = db.get_or_404(Outcome, outcome_id)
-    return jsonify(export_service.outcome_document(db_session(), found))
+    return _respond(shapes.Outcome, export_service.outcome_document(db_session(), found))
 
 
 @bp.get("/agenda")
@@ -237,17 +244,17 @@ def agenda() -> Response:
     key = request.args.get("coalition")
     coalition_id = None
     if key:
-        found = db.session.scalar(db.select(Coalition).where(Coalition.key == key))
-        if found is None:
-            abort(404, f"No coalition with key {key!r}.")
+        found = coalition_or_404(key, f"No coalition with key {key!r}.")
         coalition_id = found.id
     entries = agenda_service.entries(db_session(), coalition_id)
-    return jsonify({"entries": [_agenda_entry(e) for e in entries]})
+    return _respond(shapes.AgendaList, {"entries": [_agenda_entry(e) for e in entries]})
 
 
 @bp.get("/agenda/<int:entry_id>")
 def agenda_entry(entry_id: int) -> Response:
-    return jsonify(_agenda_entry(db.get_or_404(AgendaEntry, entry_id), with_changes=True))
+    return _respond(
+        shapes.AgendaEntry, _agenda_entry(db.get_or_404(AgendaEntry, entry_id), with_changes=True)
+    )
 
 
 # -- tokens (command line) -----------------------------------------------------------------
@@ -258,11 +265,10 @@ def agenda_entry(entry_id: int) -> Response:
 @click.option("--name", default="", help="Waar het token voor is, bv. 'dashboard kerngroep'.")
 def create_api_token_command(email: str, name: str) -> None:
     """Make an API token for an account and print it (once: only its hash is kept)."""
-    try:
+    with unit_of_work() as work:
         row, token = api_tokens.create_token_for_email(db_session(), email, name)
-    except ServiceError as error:
-        raise click.ClickException(error.message) from error
-    db.session.commit()
+    if work.error is not None:
+        raise click.ClickException(work.error)
     click.echo(f"API-token {row.id} voor {row.user.email} (wordt maar één keer getoond):", err=True)
     click.echo(token)
 
@@ -271,11 +277,10 @@ def create_api_token_command(email: str, name: str) -> None:
 @click.argument("token_id", type=int)
 def revoke_api_token_command(token_id: int) -> None:
     """Withdraw an API token by its number (see list-api-tokens)."""
-    try:
+    with unit_of_work() as work:
         row = api_tokens.revoke_token(db_session(), token_id)
-    except ServiceError as error:
-        raise click.ClickException(error.message) from error
-    db.session.commit()
+    if work.error is not None:
+        raise click.ClickException(work.error)
     click.echo(f"API-token {row.id} ingetrokken.")
 
 

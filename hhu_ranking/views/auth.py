@@ -9,9 +9,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..auth import verify_password
-from ..extensions import db, limiter
+from ..extensions import db_session, limiter
 from ..forms import LoginForm
 from ..models import User
+from .unit_of_work import unit_of_work
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -28,12 +29,12 @@ def _safe_next(target: str | None) -> str:
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(
+        user = db_session().scalar(
             select(User).where(User.email == (form.email.data or "").strip().lower())
         )
         if user is not None and user.active and verify_password(user, form.password.data or ""):
-            login_user(user, remember=form.remember.data)
-            db.session.commit()
+            with unit_of_work(refusal="raise"):
+                login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         flash(_("E-mailadres of wachtwoord klopt niet."), "error")
     return render_template("auth/login.html", form=form)

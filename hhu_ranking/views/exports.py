@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from ..extensions import db, db_session
-from ..models import Coalition, Outcome, RankingSession
+from ..labels import agenda_status_label, method_label
+from ..models import Outcome, RankingSession
 from ..services import agenda as agenda_service
 from ..services import exports as export_service
 from ..services.errors import ServiceError
 from ..services.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
-from . import id_arg
+from . import coalition_or_404, id_arg
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
@@ -34,21 +34,6 @@ TABLES = "any(uitslag, stemmen, overeenstemming)"
 @login_required
 def _require_login() -> None:
     """Exports are for facilitators and the kerngroep (every account is one of them)."""
-
-
-def _label(name: str) -> Callable[[str], str]:
-    """A label function the outcome and agenda pages registered (``method_label``,
-    ``agenda_status_label``), so exports use the same words; the key itself otherwise."""
-    found = current_app.jinja_env.globals.get(name)
-    return found if callable(found) else str
-
-
-def method_label(method: str) -> str:
-    return _label("method_label")(method)
-
-
-def agenda_status_label(status: str) -> str:
-    return _label("agenda_status_label")(status)
 
 
 def _download(data: bytes, filename: str, mimetype: str) -> Response:
@@ -193,9 +178,7 @@ def _agenda_table() -> tuple[str, Any]:
     coalition_id = None
     name = "agenda"
     if key:
-        found = db.session.scalar(db.select(Coalition).where(Coalition.key == key))
-        if found is None:
-            abort(404)
+        found = coalition_or_404(key)
         coalition_id, name = found.id, f"agenda-{found.key}"
     entries = agenda_service.entries(db_session(), coalition_id)
     return name, export_service.agenda_table(entries, agenda_status_label)

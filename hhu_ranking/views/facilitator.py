@@ -12,7 +12,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -30,8 +29,6 @@ from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 
 
 from ..extensions import db, db_session
 from ..forms import (
-    BALLOT_MODE_LABELS,
-    MEETING_KIND_LABELS,
     ActionForm,
     CopySessionForm,
     EditRoundForm,
@@ -53,9 +50,10 @@ from ..models import (
 )
 from ..services import rounds as round_service
 from ..services import sessions as session_service
-from ..services.errors import ServiceError
 from ..services.rounds import ItemSpec
 from ..services.screen import activity_versions
+from ..urls import absolute_url
+from .unit_of_work import unit_of_work
 
 bp = Blueprint("facilitator", __name__, url_prefix="/beheer")
 
@@ -67,18 +65,6 @@ BLANK_ROWS = 1
 @login_required
 def _require_login() -> None:
     """Every page here is for logged-in facilitators only."""
-
-
-@bp.app_template_global()
-def meeting_kind_label(kind: MeetingKind) -> str:
-    return str(MEETING_KIND_LABELS.get(kind, kind.value))
-
-
-@bp.app_template_global()
-def ballot_mode_label(round_: Round) -> str:
-    if round_.mode is BallotMode.TOP_K and round_.top_k:
-        return _("Top %(k)d kiezen", k=round_.top_k)
-    return str(BALLOT_MODE_LABELS[BallotMode.FULL])
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -104,10 +90,9 @@ def _round_or_404(round_id: int) -> Round:
 def _links(ranking_session: RankingSession) -> dict[str, str]:
     code = ranking_session.join_code
     join = url_for("participate.join", code=code)
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip() or request.url_root
     return {
         "join": join,
-        "join_absolute": base.rstrip("/") + join,
+        "join_absolute": absolute_url(join),
         "screen": url_for("screen.show", code=code),
     }
 
@@ -181,7 +166,7 @@ def new_session() -> str | Response:
     error = None
     if form.validate_on_submit():
         assert form.held_on.data is not None  # DataRequired
-        try:
+        with unit_of_work() as work:
             ranking_session = session_service.create_session(
                 db_session(),
                 title=form.title.data or "",
@@ -190,11 +175,8 @@ def new_session() -> str | Response:
                 coalition_id=form.coalition.data,
                 created_by=_user(),
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        error = work.error
+        if work.ok:
             flash(_("De sessie staat klaar. Voeg nu een ronde toe."), "success")
             return redirect(url_for(".show_session", session_id=ranking_session.id))
     return render_template("facilitator/session_new.html", form=form, error=error)
@@ -238,8 +220,8 @@ def set_joining(session_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     locked = form.locked.data == "1"
-    session_service.set_joining_locked(db_session(), ranking_session, locked)
-    db.session.commit()
+    with unit_of_work(refusal="raise"):
+        session_service.set_joining_locked(db_session(), ranking_session, locked)
     message = (
         _("Niemand kan nu nog meedoen. Wie al meedoet, kan gewoon verder stemmen.")
         if locked
@@ -260,7 +242,7 @@ def copy_session(session_id: int) -> str | Response:
     error = None
     if form.validate_on_submit():
         assert form.held_on.data is not None  # DataRequired
-        try:
+        with unit_of_work() as work:
             copy = session_service.copy_session(
                 db_session(),
                 source,
@@ -268,11 +250,8 @@ def copy_session(session_id: int) -> str | Response:
                 held_on=form.held_on.data,
                 created_by=_user(),
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        error = work.error
+        if work.ok:
             flash(
                 _("Nieuwe sessie gemaakt. Alle rondes staan klaar als concept, zonder stemmen."),
                 "success",
@@ -304,7 +283,7 @@ def new_round(session_id: int) -> str | Response:
             items = round_service.items_from_lines(form.items_text.data or "")
         else:
             items, title = round_service.items_from_catalogue(chosen), title or chosen.title
-        try:
+        with unit_of_work() as work:
             round_ = round_service.add_round(
                 db_session(),
                 ranking_session,
@@ -316,11 +295,8 @@ def new_round(session_id: int) -> str | Response:
                 anonymous=form.anonymous.data,
                 catalogue_list_id=chosen.id if chosen else None,
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        error = work.error
+        if work.ok:
             flash(_("Ronde ‘%(title)s’ toegevoegd.", title=round_.title), "success")
             return _back_to_session(round_)
     return render_template(
@@ -401,7 +377,7 @@ def edit_round(round_id: int) -> str | Response:
             notice = _("Nog niet opgeslagen: kies ‘Opslaan’ als je klaar bent.")
         else:
             # the service decides, also when an editor from a stale tab posts to an open round
-            try:
+            with unit_of_work() as work:
                 round_service.edit_draft_round(
                     db_session(),
                     round_,
@@ -412,11 +388,8 @@ def edit_round(round_id: int) -> str | Response:
                     results_live=form.results_live.data,
                     anonymous=form.anonymous.data,
                 )
-            except ServiceError as exc:
-                db.session.rollback()
-                error = exc.message
-            else:
-                db.session.commit()
+            error = work.error
+            if work.ok:
                 flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
                 return _back_to_session(round_)
     if round_.state is not RoundState.DRAFT:
@@ -444,7 +417,7 @@ def round_settings(round_id: int) -> str | Response:
     form = RoundSettingsForm()
     error = None
     if form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             round_service.update_settings(
                 db_session(),
                 round_,
@@ -454,11 +427,8 @@ def round_settings(round_id: int) -> str | Response:
                 results_live=form.results_live.data,
                 anonymous=form.anonymous.data,
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
-            db.session.commit()
+        error = work.error
+        if work.ok:
             flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
             return _back_to_session(round_)
     return render_template(
@@ -471,17 +441,11 @@ def _round_action(round_id: int, action: str) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     was_closed = round_.state is RoundState.CLOSED
-    error = None
-    try:
+    with unit_of_work() as work:
         if action == "open":
             round_service.open_round(db_session(), round_)
         else:
             round_service.close_round(db_session(), round_)
-    except ServiceError as exc:
-        db.session.rollback()
-        error = exc.message
-    else:
-        db.session.commit()
     if action == "open":
         success = (
             _(
@@ -496,7 +460,7 @@ def _round_action(round_id: int, action: str) -> Response:
         success = _(
             "Ronde ‘%(title)s’ is gesloten. Het scherm toont de uitslag.", title=round_.title
         )
-    return _round_action_done(round_, error, success)
+    return _round_action_done(round_, work.error, success)
 
 
 @bp.post("/rondes/<int:round_id>/openen")
@@ -516,12 +480,10 @@ def delete_round(round_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     session_id, title = round_.session_id, round_.title
-    try:
+    with unit_of_work() as work:
         round_service.delete_round(db_session(), round_)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    if work.error is not None:
+        flash(work.error, "error")
         return _back_to_session(round_)
-    db.session.commit()
     flash(_("Ronde ‘%(title)s’ verwijderd.", title=title), "success")
     return redirect(url_for(".show_session", session_id=session_id, _anchor="rondes"))

@@ -15,7 +15,7 @@ from ..extensions import db, db_session
 from ..forms import BallotImportForm
 from ..models import Round, User
 from ..services import imports as import_service
-from ..services.errors import ServiceError
+from .unit_of_work import unit_of_work
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -37,7 +37,7 @@ def upload(round_id: int) -> str | Response | tuple[str, int]:
         upload_file = form.file.data
         user = current_user._get_current_object()  # the model, not the proxy
         assert isinstance(user, User)
-        try:
+        with unit_of_work() as work:
             record = import_service.import_ballots(
                 db_session(),
                 round_,
@@ -45,12 +45,9 @@ def upload(round_id: int) -> str | Response | tuple[str, int]:
                 upload_file.filename or "",
                 upload_file.read(import_service.MAX_BYTES + 1),
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            error, status = exc.message, exc.status
-            problems = getattr(exc, "problems", [])
-        else:
-            db.session.commit()
+        error, status = work.error, work.status
+        problems = getattr(work.refused, "problems", [])
+        if work.ok:
             flash(
                 ngettext(
                     "%(num)d stem ingelezen uit ‘%(file)s’ in ronde ‘%(round)s’.",

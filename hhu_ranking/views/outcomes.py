@@ -7,7 +7,6 @@ is no route that could). Adopting an item into the agenda is in ``views.agenda``
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -16,42 +15,16 @@ from ..models import CatalogueItem, Outcome, Round
 from ..services import agenda as agenda_service
 from ..services import history as history_service
 from ..services import outcomes as outcome_service
+from ..services import summaries as summary_service
 from . import id_arg
 
 bp = Blueprint("outcomes", __name__, url_prefix="/uitkomsten")
-
-METHOD_LABELS = {
-    "kemeny": "Kemeny-Young",
-    "borda": "Borda",
-    "schulze": "Schulze",
-    "copeland": "Copeland",
-    "ranked-pairs": "Ranked pairs",
-}
 
 
 @bp.before_request
 @login_required
 def _require_login() -> None:
     """Outcomes are for facilitators and the kerngroep."""
-
-
-@bp.app_template_global()
-def method_label(method: str) -> str:
-    return METHOD_LABELS.get(method, method)
-
-
-@bp.app_template_global()
-def agreement_words(w: float | None) -> str:
-    """Kendall's W in plain words (the number is always shown beside it)."""
-    if w is None:
-        return _("niet te bepalen")
-    if w < 0.1:
-        return _("nauwelijks eens")
-    if w < 0.3:
-        return _("een beetje eens")
-    if w < 0.6:
-        return _("redelijk eens")
-    return _("sterk eens")
 
 
 def _method_arg(outcome: Outcome) -> str:
@@ -84,7 +57,7 @@ def for_round(round_id: int) -> Response:
 @bp.get("/<int:outcome_id>")
 def show(outcome_id: int) -> str:
     outcome = db.get_or_404(Outcome, outcome_id)
-    summary = outcome_service.summarise(outcome)
+    summary = summary_service.summarise(outcome)
     versions = outcome_service.outcomes_of_round(db_session(), outcome.round_id)
     adopted = agenda_service.entries_for_outcome(db_session(), outcome)
     return render_template(

@@ -177,15 +177,21 @@ def _adopt(app, client, outcome_id, item_id):
     assert response.status_code == 302
 
 
-def test_every_endpoint_answers_as_documented_and_never_shows_a_token(
-    app, client, runner, login, token
-):
+def voted_and_adopted(app, client, login) -> tuple[dict[str, Any], int]:
+    """A closed round with named ballots, an open one beside it, and its third item adopted."""
     voted = voted_session(app, anonymous=False, names=["Anna", "Bram", "Carla", "Dirk"])
     voted_session(app, ranking_session_id=voted["session_id"], round_title="Nog open", close=False)
     login(**{**KERNGROEP, "email": "kern2@hhu.test"})
     _adopt(app, client, voted["outcome_id"], voted["item_ids"][2])
     with app.app_context():
         entry_id = db.session.scalar(text("SELECT id FROM agenda_entry"))
+    return voted, entry_id
+
+
+def test_every_endpoint_answers_as_documented_and_never_shows_a_token(
+    app, client, runner, login, token
+):
+    voted, entry_id = voted_and_adopted(app, client, login)
     document = client.get("/api/v1/openapi.json").json
     secrets = voted["tokens"] + voted["token_hashes"] + [token]
     with app.app_context():

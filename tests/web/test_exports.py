@@ -24,7 +24,8 @@ from preflibtools.instances import OrdinalInstance
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import BallotMode, Coalition, Outcome, Phase
-from hhu_ranking.services.outcomes import canonical_json, compute_result, summarise
+from hhu_ranking.services.outcomes import canonical_json, compute_result
+from hhu_ranking.services.summaries import summarise
 
 NAMES = ["Anna de Vries", "Bram Jansen", "Carla Smit", "Dirk Bakker"]
 

@@ -15,6 +15,7 @@ from hhu_ranking.aggregation import AGGREGATION_VERSION
 from hhu_ranking.extensions import db
 from hhu_ranking.models import BallotMode, Outcome, OutcomeImmutableError
 from hhu_ranking.services import outcomes as outcome_service
+from hhu_ranking.services.summaries import outcome_as_dict
 
 ORDERS = [[0, 1, 2], [0, 2, 1], [1, 0, 2]]
 ALL_METHODS = {"borda", "kemeny", "schulze", "copeland", "ranked-pairs"}
@@ -183,7 +184,7 @@ def test_outcome_as_dict_is_json_with_ballots_and_digest(app, make_session):
     run_round(app, ids["round_id"], ORDERS)
     with app.app_context():
         outcome = outcome_service.latest_outcome(db.session, ids["round_id"])
-        document = json.loads(json.dumps(outcome_service.outcome_as_dict(outcome)))
+        document = json.loads(json.dumps(outcome_as_dict(outcome)))
     assert (
         document["ballots_digest"]
         == hashlib.sha256(

@@ -1,0 +1,94 @@
+"""The one place a request's changes are committed or rolled back.
+
+Views call services inside ``with unit_of_work() as work:``. Leaving the block
+normally commits; any exception rolls back everything the block did. A
+``ServiceError`` (a refusal fit to show) is kept on ``work`` for the view to
+render beside its form, or, with ``refusal="raise"``, passed on to the app's
+handler, which renders its message with its status. Views never call
+``commit()`` or ``rollback()`` themselves, and GET requests never write (after
+a GET, nothing may be left pending: see ``tests/web/test_unit_of_work.py``).
+
+Indico does the same once per request in ``RH.process``; a block rather than a
+request hook lets a view render the refusal in its own page, with its own
+status, on the rolled-back (expired, so freshly loaded) objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+from flask import Flask, current_app
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import BadRequest, HTTPException, default_exceptions
+
+from ..extensions import db
+from ..services.errors import ServiceError
+
+
+@dataclass
+class Work:
+    """How a unit of work ended: committed (``refused is None``) or refused and rolled back."""
+
+    refused: ServiceError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.refused is None
+
+    @property
+    def error(self) -> str | None:
+        """The refusal's message, ready to show, or None after a commit."""
+        return None if self.refused is None else self.refused.message
+
+    @property
+    def status(self) -> int:
+        """The HTTP status for the page that follows: the refusal's, else 200."""
+        return 200 if self.refused is None else self.refused.status
+
+
+@contextmanager
+def unit_of_work(*, refusal: Literal["keep", "raise"] = "keep") -> Iterator[Work]:
+    """Commit what the block did, or roll all of it back.
+
+    ``refusal="keep"`` (the default) catches a ``ServiceError`` into the
+    returned ``Work``; ``"raise"`` re-raises it after the rollback, for the
+    app's error handler (or the blueprint's, as the API's) to render. Any other
+    exception rolls back and propagates.
+    """
+    session = db.session
+    work = Work()
+    try:
+        yield work
+    except ServiceError as refused:
+        session.rollback()
+        if refusal == "raise":
+            raise
+        work.refused = refused
+    except BaseException:
+        session.rollback()
+        raise
+    else:
+        session.commit()
+
+
+def as_http_error(refused: ServiceError) -> HTTPException:
+    """The refusal as the HTTP error of its status, its message as the description."""
+    error_class = default_exceptions.get(refused.status, BadRequest)
+    return error_class(description=refused.message)
+
+
+def _render_refusal(refused: ServiceError) -> ResponseReturnValue | HTTPException:
+    """A refusal no view kept: its message with its status, on the usual error page.
+
+    The page (or, under ``/api/``, the JSON error) is the one the HTTP error
+    handlers already draw, so a refusal looks like ``abort(status, message)``.
+    """
+    db.session.rollback()  # also when it was raised outside a unit of work
+    return current_app.handle_http_exception(as_http_error(refused))
+
+
+def init_unit_of_work(app: Flask) -> None:
+    app.register_error_handler(ServiceError, _render_refusal)
