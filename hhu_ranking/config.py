@@ -60,6 +60,8 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "POLL_SECONDS": float(env.get("POLL_SECONDS", "2")),
+        # all phones of a session together poll at most this often (a festival hall)
+        "PHONE_POLLS_PER_SECOND": float(env.get("PHONE_POLLS_PER_SECOND", "500")),
         "KEMENY_TIME_LIMIT": float(env.get("KEMENY_TIME_LIMIT", "10")),
     }
     if overrides:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
+from babel import support
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -24,6 +28,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 3.3, not in types-WTForms
+from wtforms.i18n import messages_path
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
@@ -32,7 +37,26 @@ from .labels import AGENDA_STATUS_LABELS, BALLOT_MODE_LABELS, MEETING_KIND_LABEL
 from .models import BallotMode, MeetingKind
 
 
-class LoginForm(FlaskForm):
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class AppForm(FlaskForm):
+    """Every form of the app: WTForms' own messages (Dutch by default) from a catalogue
+    loaded once per language. Flask-WTF reads it from disk on every request that builds a
+    form, a millisecond on each of the thousands of ballots of a festival hall."""
+
+    class Meta:
+        def get_translations(self, form: object) -> support.NullTranslations | None:
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return None
+            return _wtforms_catalogue(
+                str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+            )
+
+
+class LoginForm(AppForm):
     # a loose check on purpose: accounts on closed networks use addresses like x@hhu.local
     email = EmailField(
         _l("E-mailadres"),
@@ -51,7 +75,7 @@ def _optional_int(value: object) -> int | None:
     return int(str(value))
 
 
-class SessionForm(FlaskForm):
+class SessionForm(AppForm):
     title = StringField(
         _l("Titel"),
         validators=[DataRequired(), Length(max=200)],
@@ -69,20 +93,20 @@ class SessionForm(FlaskForm):
     )
 
 
-class CopySessionForm(FlaskForm):
+class CopySessionForm(AppForm):
     title = StringField(
         _l("Titel van de nieuwe sessie"), validators=[DataRequired(), Length(max=200)]
     )
     held_on = DateField(_l("Datum"), validators=[DataRequired()], default=local_today)
 
 
-class JoiningForm(FlaskForm):
+class JoiningForm(AppForm):
     """Lock or unlock joining; the button says which."""
 
     locked = HiddenField(validators=[AnyOf(["0", "1"])])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """A button that only needs the CSRF check (open, close, delete)."""
 
 
@@ -111,7 +135,7 @@ class _RoundSettings:
     )
 
 
-class NewRoundForm(_RoundSettings, FlaskForm):
+class NewRoundForm(_RoundSettings, AppForm):
     #: "list-<id>" for a ready-made ballot, or "own"; choices are filled in by the view
     source = RadioField(_l("Waar komen de onderdelen vandaan?"), validators=[DataRequired()])
     title = StringField(
@@ -139,12 +163,12 @@ class ItemRowForm(Form):
     catalogue_item_id = HiddenField(filters=[lambda v: v or None])
 
 
-class EditRoundForm(_RoundSettings, FlaskForm):
+class EditRoundForm(_RoundSettings, AppForm):
     title = StringField(_l("Titel van de ronde"), validators=[DataRequired(), Length(max=200)])
     items = FieldList(FormField(ItemRowForm), max_entries=60)
 
 
-class RoundSettingsForm(FlaskForm):
+class RoundSettingsForm(AppForm):
     """What may still change once a round has opened."""
 
     title = StringField(_l("Titel van de ronde"), validators=[DataRequired(), Length(max=200)])
@@ -164,7 +188,7 @@ def _int_or_none(value: object) -> int | None:
     return int(str(value))
 
 
-class JoinForm(FlaskForm):
+class JoinForm(AppForm):
     """Joining a session: no account, just who you are here for."""
 
     # one text box with a <datalist> of partners: a partner's name picks the partner
@@ -192,7 +216,7 @@ class JoinForm(FlaskForm):
     )
 
 
-class BallotForm(FlaskForm):
+class BallotForm(AppForm):
     """A ballot, posted two ways.
 
     With JavaScript the sorted list posts ``ranking=<item id>`` once per item,
@@ -237,7 +261,7 @@ class BallotForm(FlaskForm):
 # --- kerngroep: the coalition agenda --------------------------------------------------------
 
 
-class AgendaEntryForm(FlaskForm):
+class AgendaEntryForm(AppForm):
     """Adopt an outcome item into an agenda, or edit an entry. Choices are set by the view."""
 
     coalition_id = SelectField(_l("Coalitie"), coerce=int, validators=[DataRequired()])
@@ -256,16 +280,16 @@ class AgendaEntryForm(FlaskForm):
     note = TextAreaField(_l("Notitie"), validators=[Optional(), Length(max=4000)])
 
 
-class AgendaMoveForm(FlaskForm):
+class AgendaMoveForm(AppForm):
     direction = HiddenField(validators=[AnyOf(["up", "down"])])
 
 
-class CoalitionForm(FlaskForm):
+class CoalitionForm(AppForm):
     name = StringField(_l("Naam van de coalitie"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Korte omschrijving"), validators=[Optional(), Length(max=2000)])
 
 
-class BallotImportForm(FlaskForm):
+class BallotImportForm(AppForm):
     """A file of paper ballots (CSV) or another tool's ballots (PrefLib) for an open round."""
 
     file = FileField(

@@ -42,6 +42,19 @@ def phone_etag(state_version: int) -> str:
     return f"p{state_version}"
 
 
+def phone_poll_seconds(base: float, joined: int, polls_per_second: float) -> float:
+    """How often a phone asks: every ``base`` seconds, less often in a very large hall.
+
+    The phones of a session together ask at most ``polls_per_second`` times a
+    second (PHONE_POLLS_PER_SECOND): 1,000 phones every 2 s, 2,000 every 4 s.
+    What a phone waits for (a round opening or closing) can take that long to
+    show; its own ballot, and the big screen, never wait for it.
+    """
+    if polls_per_second <= 0:
+        return base
+    return round(max(base, joined / polls_per_second), 1)
+
+
 def screen_etag(versions: PollVersions, *, fragment: bool) -> str:
     """The big screen: page and polled fragment are two representations of one URL."""
     return ("F-" if fragment else "P-") + versions.etag

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +30,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..extensions import db, db_session
+from ..extensions import db_session
 from ..forms import BallotForm, JoinForm
 from ..models import (
     Ballot,
@@ -42,14 +43,15 @@ from ..models import (
     RoundItem,
     RoundState,
 )
-from ..polling import phone_etag
+from ..polling import phone_etag, phone_poll_seconds
 from ..services.ballots import ballot_of, cast_ballot
 from ..services.codes import normalise_join_code
 from ..services.errors import ServiceError
 from ..services.participants import join_session, participant_for_token
 from ..services.rounds import current_round
-from ..services.sessions import find_by_code
+from ..services.sessions import find_by_code, participant_count
 from . import MAX_DATABASE_ID
+from .unit_of_work import unit_of_work
 
 bp = Blueprint("participate", __name__)
 
@@ -87,7 +89,7 @@ def _participant(ranking_session: RankingSession) -> Participant | None:
 
 def _pillar_choices() -> list[tuple[Any, str]]:
     english = str(get_locale() or "nl").startswith("en")
-    pillars = db.session.scalars(select(Pillar).order_by(Pillar.position)).all()
+    pillars = db_session().scalars(select(Pillar).order_by(Pillar.position)).all()
     return [("", _("Kies je bloedgroep"))] + [
         (p.id, p.name_en if english else p.name_nl) for p in pillars
     ]
@@ -147,6 +149,11 @@ class PhoneRound:
         assert self.round is not None
         return list(range(1, self.round.ballot_length + 1))
 
+    @cached_property
+    def place_labels(self) -> list[tuple[int, str]]:
+        """The no-JavaScript selects' options, translated once for every item's select."""
+        return [(place, _("plaats %(n)s", n=place)) for place in self.places]
+
     @property
     def ballot_titles(self) -> list[str]:
         if self.ballot is None or self.round is None:
@@ -167,13 +174,15 @@ def _phone_round(
     error: str | None = None,
     submitted: list[int] | None = None,
     places: dict[int, int] | None = None,
+    ballot: Ballot | None = None,
 ) -> PhoneRound:
+    """What the phone shows; ``ballot`` when the caller has just stored it (no reload)."""
     if round_ is None:
         round_ = current_round(ranking_session)
     view = PhoneRound(ranking_session, participant, round_, error=error)
     if round_ is None:
         return view
-    view.ballot = ballot_of(db_session(), round_, participant)
+    view.ballot = ballot if ballot is not None else ballot_of(db_session(), round_, participant)
     by_id = {item.id: item for item in round_.items}
     if submitted is not None:
         order = [i for i in dict.fromkeys(submitted) if i in by_id]
@@ -199,15 +208,22 @@ def _phone_round(
 def _render_round(view: PhoneRound, status: int = 200) -> Response:
     template = "participate/_round.html" if _is_htmx() else "participate/vote.html"
     response = make_response(
-        render_template(template, view=view, poll_seconds=_poll_seconds()), status
+        render_template(template, view=view, poll_seconds=_poll_seconds(view.ranking_session)),
+        status,
     )
     response.headers["Vary"] = "HX-Request"
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _poll_seconds() -> float:
-    return float(current_app.config.get("POLL_SECONDS", 2))
+def _poll_seconds(ranking_session: RankingSession) -> float:
+    """Every POLL_SECONDS, less often in a hall so large that its phones would swamp the server."""
+    config = current_app.config
+    return phone_poll_seconds(
+        float(config["POLL_SECONDS"]),
+        participant_count(db_session(), ranking_session.id),
+        float(config["PHONE_POLLS_PER_SECOND"]),
+    )
 
 
 def _canonical(code: str) -> str | None:
@@ -251,7 +267,7 @@ def join(code: str) -> Response | tuple[str, int] | str:
         )
         status = 403
     elif form.validate_on_submit():
-        try:
+        with unit_of_work() as work:
             _participant_, token = join_session(
                 db_session(),
                 ranking_session,
@@ -260,19 +276,18 @@ def join(code: str) -> Response | tuple[str, int] | str:
                 pillar_id=form.pillar.data,
                 display_name=form.display_name.data,
             )
-        except ServiceError as refused:
-            db.session.rollback()
-            error, status = refused.message, refused.status
-        else:
-            db.session.commit()
+        if work.ok:
             _remember(ranking_session, token)
             return redirect(url_for("participate.vote", code=code))
+        error, status = work.error, work.status
     elif form.is_submitted():
         status = 422
         csrf = getattr(form, "csrf_token", None)
         if csrf is not None and csrf.errors:
             error = _("Je formulier was verlopen. Probeer het nog een keer.")
-    organisations = db.session.scalars(select(Organisation.name).order_by(Organisation.name)).all()
+    organisations = (
+        db_session().scalars(select(Organisation.name).order_by(Organisation.name)).all()
+    )
     return render_template(
         "participate/join.html",
         ranking_session=ranking_session,
@@ -306,7 +321,7 @@ def ballot(code: str) -> Response | tuple[str, int]:
     form = BallotForm()
     round_id = form.round_id.data
     round_ = (
-        db.session.scalar(
+        db_session().scalar(
             select(Round).where(Round.id == round_id, Round.session_id == ranking_session.id)
         )
         # a tampered number beyond any id would crash SQLite's integer binding
@@ -324,17 +339,7 @@ def ballot(code: str) -> Response | tuple[str, int]:
     places = _submitted_places(item_ids)
     try:
         order = form.chosen_order(item_ids, request.form)
-        # say so before complaining about the ballot itself: nothing on the phone can fix that
-        if round_.state is RoundState.CLOSED:
-            raise ServiceError(
-                _("Deze ronde is gesloten. Je kunt je stem niet meer insturen of aanpassen."),
-                status=409,
-            )
-        if round_.state is RoundState.DRAFT:
-            raise ServiceError(_("Deze ronde is nog niet geopend."), status=409)
-        cast_ballot(db_session(), round_, participant, order)
     except ValueError as invalid:
-        db.session.rollback()
         view = _phone_round(
             ranking_session,
             participant,
@@ -344,24 +349,34 @@ def ballot(code: str) -> Response | tuple[str, int]:
             places=places,
         )
         return _render_round(view, 422)
-    except ServiceError as refused:
-        db.session.rollback()
-        if refused.status == 409:
+    stored: Ballot | None = None
+    # the phone is shown what was just stored, from what the request already loaded
+    with unit_of_work(keep_loaded=True) as work:
+        # say so before complaining about the ballot itself: nothing on the phone can fix that
+        if round_.state is RoundState.CLOSED:
+            raise ServiceError(
+                _("Deze ronde is gesloten. Je kunt je stem niet meer insturen of aanpassen."),
+                status=409,
+            )
+        if round_.state is RoundState.DRAFT:
+            raise ServiceError(_("Deze ronde is nog niet geopend."), status=409)
+        stored = cast_ballot(db_session(), round_, participant, order)
+    if work.refused is not None:
+        if work.status == 409:
             # the round closed: show what the room sees now, with the reason on top
-            view = _phone_round(ranking_session, participant, error=refused.message)
+            view = _phone_round(ranking_session, participant, error=work.error)
         else:
             view = _phone_round(
                 ranking_session,
                 participant,
                 round_,
-                error=refused.message,
+                error=work.error,
                 submitted=order,
                 places=places,
             )
-        return _render_round(view, refused.status)
-    db.session.commit()
+        return _render_round(view, work.status)
     if _is_htmx():
-        return _render_round(_phone_round(ranking_session, participant, round_))
+        return _render_round(_phone_round(ranking_session, participant, round_, ballot=stored))
     return redirect(url_for("participate.vote", code=ranking_session.join_code) + "#bevestiging")
 
 
@@ -384,18 +399,14 @@ def status(code: str) -> Response | tuple[str, int]:
     fragment when the round opened or closed.
     """
     normal = normalise_join_code(code)
-    row = db.session.execute(
-        select(RankingSession.id, RankingSession.state_version).where(
-            RankingSession.join_code == normal
-        )
-    ).one_or_none()
-    if row is None:
+    ranking_session = db_session().scalar(
+        select(RankingSession).where(RankingSession.join_code == normal)
+    )
+    if ranking_session is None:
         return _unknown_code(code)
-    etag = phone_etag(row.state_version)
+    etag = phone_etag(ranking_session.state_version)
     if request.if_none_match.contains(etag):
         return _no_body(304, etag)
-    ranking_session = db.session.get(RankingSession, row.id)
-    assert ranking_session is not None
     participant = _participant(ranking_session)
     if participant is None:
         response = make_response("", 204)
@@ -405,7 +416,11 @@ def status(code: str) -> Response | tuple[str, int]:
     if request.args.get("seen") == view.key:
         return _no_body(204, etag)
     response = make_response(
-        render_template("participate/_round.html", view=view, poll_seconds=_poll_seconds())
+        render_template(
+            "participate/_round.html",
+            view=view,
+            poll_seconds=_poll_seconds(ranking_session),
+        )
     )
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-store"

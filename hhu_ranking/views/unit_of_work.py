@@ -50,13 +50,18 @@ class Work:
 
 
 @contextmanager
-def unit_of_work(*, refusal: Literal["keep", "raise"] = "keep") -> Iterator[Work]:
+def unit_of_work(
+    *, refusal: Literal["keep", "raise"] = "keep", keep_loaded: bool = False
+) -> Iterator[Work]:
     """Commit what the block did, or roll all of it back.
 
     ``refusal="keep"`` (the default) catches a ``ServiceError`` into the
     returned ``Work``; ``"raise"`` re-raises it after the rollback, for the
     app's error handler (or the blueprint's, as the API's) to render. Any other
-    exception rolls back and propagates.
+    exception rolls back and propagates. ``keep_loaded`` commits without
+    expiring what the block loaded, for a view that shows it right after (a
+    phone's ballot: reloading the round, its items and the ballot would double
+    the queries of the busiest write in a festival hall).
     """
     session = db.session
     work = Work()
@@ -71,7 +76,12 @@ def unit_of_work(*, refusal: Literal["keep", "raise"] = "keep") -> Iterator[Work
         session.rollback()
         raise
     else:
-        session.commit()
+        actual = session()
+        actual.expire_on_commit = not keep_loaded
+        try:
+            actual.commit()
+        finally:
+            actual.expire_on_commit = True
 
 
 def as_http_error(refused: ServiceError) -> HTTPException:
