@@ -17,12 +17,9 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_etags
-
-from .models import RankingSession
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -33,6 +30,11 @@ if TYPE_CHECKING:
 _PHONE_STATUS = re.compile(r"/j/([A-Z0-9]{6})/status")
 _SCREEN = re.compile(r"/scherm/([A-Z0-9]{6})")
 
+#: by the driver's parameter style: psycopg's ``%s``, sqlite3's ``?``
+_PHONE_SQL = {
+    False: "SELECT state_version FROM ranking_session WHERE join_code = %s",
+    True: "SELECT state_version FROM ranking_session WHERE join_code = ?",
+}
 PHONE_HEADERS = [("Cache-Control", "no-store")]
 SCREEN_HEADERS = [("Vary", "HX-Request"), ("Cache-Control", "no-cache")]
 
@@ -66,6 +68,13 @@ class ConditionalPolls:
     def __init__(self, app: WSGIApplication, engine: Engine) -> None:
         self.app = app
         self.engine = engine
+        # the phone's question as the driver's own SQL: a thousand a second, each worth saving
+        # SQLAlchemy's statement and connection layers for (a tenth of a millisecond apiece)
+        self._phone_sql = _PHONE_SQL[engine.dialect.paramstyle == "qmark"]
+        dbapi = engine.dialect.dbapi
+        self._database_errors: tuple[type[BaseException], ...] = (SQLAlchemyError,) + (
+            (dbapi.Error,) if dbapi is not None else ()
+        )
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         tags = environ.get("HTTP_IF_NONE_MATCH")
@@ -83,8 +92,8 @@ class ConditionalPolls:
         """The current tag and headers when the client already has it, else None."""
         try:
             if phone := _PHONE_STATUS.fullmatch(path):
-                code = phone.group(1)
-                etag = self._current(lambda conn: _phone_tag(conn, code))
+                version = self._phone_version(phone.group(1))
+                etag = None if version is None else phone_etag(version)
                 headers = PHONE_HEADERS
             elif screen := _SCREEN.fullmatch(path):
                 code = screen.group(1)
@@ -93,7 +102,7 @@ class ConditionalPolls:
                 headers = SCREEN_HEADERS
             else:
                 return None
-        except SQLAlchemyError:
+        except self._database_errors:
             return None  # the view answers (and its error handling explains)
         if etag is None or not parse_etags(tags).contains(etag):
             return None
@@ -103,12 +112,18 @@ class ConditionalPolls:
         with self.engine.connect() as conn:
             return read(conn)
 
-
-def _phone_tag(conn: Any, code: str) -> str | None:
-    version = conn.execute(
-        select(RankingSession.state_version).where(RankingSession.join_code == code)
-    ).scalar_one_or_none()
-    return None if version is None else phone_etag(version)
+    def _phone_version(self, code: str) -> int | None:
+        connection = self.engine.raw_connection()  # from the app's pool, returned on close
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self._phone_sql, (code,))
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+        return None if row is None else int(row[0])
 
 
 def _screen_tag(conn: Any, code: str, fragment: bool) -> str | None:
