@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, literal, select
+from sqlalchemy import bindparam, exists, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -108,7 +108,10 @@ def cast_ballot(
     return ballot
 
 
+_BALLOT_OF = select(Ballot).where(
+    Ballot.round_id == bindparam("round_id"), Ballot.participant_id == bindparam("participant_id")
+)
+
+
 def ballot_of(db: Session, round_: Round, participant: Participant) -> Ballot | None:
-    return db.scalar(
-        select(Ballot).where(Ballot.round_id == round_.id, Ballot.participant_id == participant.id)
-    )
+    return db.scalar(_BALLOT_OF, {"round_id": round_.id, "participant_id": participant.id})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..models import Organisation, Participant, Pillar, RankingSession
@@ -64,14 +64,18 @@ def join_session(
     return participant, token
 
 
+#: built once: every phone request after joining looks its participant up
+_PARTICIPANT_BY_TOKEN = select(Participant).where(
+    Participant.token_hash == bindparam("token_hash"),
+    Participant.session_id == bindparam("session_id"),
+)
+
+
 def participant_for_token(
     db: Session, ranking_session: RankingSession, token: str | None
 ) -> Participant | None:
     if not token:
         return None
     return db.scalar(
-        select(Participant).where(
-            Participant.token_hash == token_digest(token),
-            Participant.session_id == ranking_session.id,
-        )
+        _PARTICIPANT_BY_TOKEN, {"token_hash": token_digest(token), "session_id": ranking_session.id}
     )

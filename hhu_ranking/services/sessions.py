@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,11 +47,21 @@ def create_session(
     raise ServiceError(_l("Kon geen unieke code maken; probeer het opnieuw."), status=500)
 
 
+#: built once: every phone request looks its session up (statement building costs as much
+#: as the query itself)
+_SESSION_BY_CODE = select(RankingSession).where(RankingSession.join_code == bindparam("code"))
+_PARTICIPANT_COUNT = (
+    select(func.count())
+    .select_from(Participant)
+    .where(Participant.session_id == bindparam("session_id"))
+)
+
+
 def find_by_code(db: Session, raw_code: str) -> RankingSession | None:
     code = normalise_join_code(raw_code)
     if not code:
         return None
-    return db.scalar(select(RankingSession).where(RankingSession.join_code == code))
+    return db.scalar(_SESSION_BY_CODE, {"code": code})
 
 
 def copy_session(
@@ -132,11 +142,4 @@ def sessions_by_date(db: Session, today: date) -> tuple[list[RankingSession], li
 
 
 def participant_count(db: Session, session_id: int) -> int:
-    return (
-        db.scalar(
-            select(func.count())
-            .select_from(Participant)
-            .where(Participant.session_id == session_id)
-        )
-        or 0
-    )
+    return db.scalar(_PARTICIPANT_COUNT, {"session_id": session_id}) or 0

@@ -399,9 +399,7 @@ def status(code: str) -> Response | tuple[str, int]:
     fragment when the round opened or closed.
     """
     normal = normalise_join_code(code)
-    ranking_session = db_session().scalar(
-        select(RankingSession).where(RankingSession.join_code == normal)
-    )
+    ranking_session = find_by_code(db_session(), normal)
     if ranking_session is None:
         return _unknown_code(code)
     etag = phone_etag(ranking_session.state_version)
@@ -412,9 +410,10 @@ def status(code: str) -> Response | tuple[str, int]:
         response = make_response("", 204)
         response.headers["HX-Redirect"] = url_for("participate.join", code=normal)
         return response
-    view = _phone_round(ranking_session, participant)
-    if request.args.get("seen") == view.key:
+    round_ = current_round(ranking_session)
+    if request.args.get("seen") == round_key(round_):
         return _no_body(204, etag)
+    view = _phone_round(ranking_session, participant, round_)
     response = make_response(
         render_template(
             "participate/_round.html",
