@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from werkzeug.wrappers import Response
 
 from ..extensions import db
@@ -53,11 +55,33 @@ def _explain(error: HTTPException) -> tuple[str, str]:
         )
     if code == 413:
         return _("Te groot"), _("Wat je stuurde is te groot.")
+    if code == 503:
+        return _("Het is even heel druk"), _(
+            "Je verzoek is nog niet verwerkt. Probeer het over een paar tellen opnieuw."
+        )
     if code < 500:
         return _("Dat ging niet goed"), custom or _(
             "Je verzoek kon niet worden gelezen. Ga terug en probeer het nog een keer."
         )
     return _("Er ging iets mis"), _("Er ging bij ons iets mis. Probeer het zo nog een keer.")
+
+
+#: how long a client waits before it asks again when the database is busy (seconds)
+BUSY_RETRY_AFTER = 2
+
+
+@bp.app_errorhandler(OperationalError)
+@bp.app_errorhandler(PoolTimeoutError)
+def database_busy(error: Exception) -> HTTPException | Response:
+    """A locked SQLite, a full pool or a lost database connection is a moment, not a bug.
+
+    Nothing was stored (the unit of work rolled back), so the phone may send its ballot
+    again: 503 with Retry-After, which the pages retry by themselves (static/js/poll.js).
+    """
+    db.session.rollback()
+    current_app.logger.warning("database busy, answered 503: %s", error)
+    unavailable = ServiceUnavailable(retry_after=BUSY_RETRY_AFTER)
+    return error_page(unavailable)  # werkzeug's response carries the Retry-After
 
 
 @bp.app_errorhandler(HTTPException)

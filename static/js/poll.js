@@ -6,6 +6,11 @@
  * would swap a 304's empty body (it matches "[23].."), so we stop that here.
  * A 204 means "nothing for you to show, but here is the new version": the
  * element keeps its content and learns the new ETag.
+ *
+ * A ballot that did not arrive (no connection, or the server answered 502/503/504
+ * because it was too busy) is sent again by itself, after the server's
+ * Retry-After or a growing pause, and the phone says plainly meanwhile that the
+ * vote has not been received yet. Only the server's "ontvangen" ends it.
  */
 (function () {
   "use strict";
@@ -21,9 +26,31 @@
     }
   });
 
+  var RETRY_STATUSES = { 0: true, 502: true, 503: true, 504: true };
+
+  function retryBallot(form, xhr) {
+    var attempt = (parseInt(form.dataset.sendAttempt, 10) || 0) + 1;
+    form.dataset.sendAttempt = String(attempt);
+    var note = form.querySelector("[data-send-status]");
+    if (note) {
+      note.textContent = form.dataset.msgRetry || "";
+      note.hidden = false;
+    }
+    var after = parseFloat(xhr && xhr.getResponseHeader("Retry-After"));
+    var seconds = isNaN(after) ? Math.min(10, attempt * 1.5) : after;
+    // a little spread, so that a hall of phones does not come back in one wave
+    window.setTimeout(function () {
+      if (form.isConnected) htmx.trigger(form, "submit");
+    }, seconds * (800 + Math.random() * 400));
+  }
+
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
     var elt = event.detail.elt;
+    if (elt && elt.matches && elt.matches("form.ballot") && elt.isConnected) {
+      if (!xhr || RETRY_STATUSES[xhr.status]) retryBallot(elt, xhr);
+      return;
+    }
     if (!xhr || !elt || !elt.isConnected || xhr.status !== 204) return;
     var tag = xhr.getResponseHeader("ETag");
     if (tag) elt.setAttribute("hx-headers", JSON.stringify({ "If-None-Match": tag }));
