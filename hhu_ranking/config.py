@@ -61,6 +61,8 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "RATELIMIT_HEADERS_ENABLED": True,
         "POLL_SECONDS": float(env.get("POLL_SECONDS", "2")),
         "KEMENY_TIME_LIMIT": float(env.get("KEMENY_TIME_LIMIT", "10")),
+        # days after a session's date until ``flask purge`` removes its personal data
+        "RETENTION_DAYS": int(env.get("RETENTION_DAYS", "30")),
     }
     if overrides:
         config.update(overrides)

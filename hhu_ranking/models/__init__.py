@@ -26,6 +26,7 @@ from .sessions import (
     RoundResult,
     RoundState,
 )
+from .site import SiteText
 from .users import Role, User
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "RoundItem",
     "RoundResult",
     "RoundState",
+    "SiteText",
     "Tier",
     "User",
     "utcnow",

@@ -60,6 +60,10 @@ class Outcome(Base):
     ballot_revisions: Mapped[str] = mapped_column(Text)
     #: the computed result as canonical JSON (items, methods, agreement)
     result: Mapped[str] = mapped_column(Text)
+    #: JSON list of participant ids whose ballots were withdrawn on request (services.privacy),
+    #: which is why this version was frozen; "[]" for an ordinary close. Earlier versions
+    #: still count those ballots, and verification expects them gone from the ballot table.
+    withdrawn: Mapped[str] = mapped_column(Text, default="[]")
 
     round: Mapped[Round] = relationship()
 
