@@ -16,7 +16,9 @@ c. the live ``ballot`` table agrees with the snapshot: for the latest outcome
    tampering); for older outcomes and re-opened rounds, every live ballot
    whose ``revision`` is still the one recorded at freezing must be unchanged
    (a revised ballot bumps its revision; a row edited behind the app's back
-   does not). A ballot missing from the table is reported too.
+   does not). A ballot missing from the table is reported too, unless a later
+   version of the round records it as withdrawn on request (``Outcome.withdrawn``,
+   see ``services.privacy``): that version is then checked without it.
 
 So a ballot row changed by SQL after close is caught by (c); a snapshot
 changed without its digest by (a); a snapshot and digest changed together by
@@ -77,8 +79,14 @@ class Finding:
         )
 
 
-def verify_outcome(db: Session, outcome: Outcome, *, latest: bool) -> Finding | None:
-    """Check one outcome (a, b and c in the module docstring). None when all is well."""
+def verify_outcome(
+    db: Session, outcome: Outcome, *, latest: bool, withdrawn_later: frozenset[int] = frozenset()
+) -> Finding | None:
+    """Check one outcome (a, b and c in the module docstring). None when all is well.
+
+    ``withdrawn_later``: participants whose ballots a later version of the round records as
+    withdrawn on request; their ballots are expected to be gone from the ballot table.
+    """
     problems: list[LazyString] = []
     drift_problem = False
     round_ = outcome.round
@@ -138,7 +146,11 @@ def verify_outcome(db: Session, outcome: Outcome, *, latest: bool) -> Finding | 
 
     problems.extend(
         _compare_live_ballots(
-            db, outcome, snapshot, exact=latest and round_.state is RoundState.CLOSED
+            db,
+            outcome,
+            snapshot,
+            exact=latest and round_.state is RoundState.CLOSED,
+            withdrawn_later=withdrawn_later,
         )
     )
     if not problems:
@@ -154,12 +166,25 @@ def verify_outcome(db: Session, outcome: Outcome, *, latest: bool) -> Finding | 
     )
 
 
+def _withdrawn(outcome: Outcome) -> frozenset[int]:
+    """The participants whose withdrawal on request this version records."""
+    try:
+        return frozenset(int(p) for p in json.loads(outcome.withdrawn or "[]"))
+    except (ValueError, TypeError):
+        return frozenset()
+
+
 def _participants(ids: list[int]) -> str:
     return ", ".join(map(str, ids))
 
 
 def _compare_live_ballots(
-    db: Session, outcome: Outcome, snapshot: list[dict[str, Any]], *, exact: bool
+    db: Session,
+    outcome: Outcome,
+    snapshot: list[dict[str, Any]],
+    *,
+    exact: bool,
+    withdrawn_later: frozenset[int] = frozenset(),
 ) -> list[LazyString]:
     frozen = {int(b["participant_id"]): [int(i) for i in b["ranking"]] for b in snapshot}
     revisions = {int(k): int(v) for k, v in json.loads(outcome.ballot_revisions).items()}
@@ -171,7 +196,7 @@ def _compare_live_ballots(
         and [int(i) for i in live[pid].ranking] != ranking
         and (exact or live[pid].revision == revisions.get(pid))
     )
-    missing = sorted(pid for pid in frozen if pid not in live)
+    missing = sorted(pid for pid in frozen if pid not in live and pid not in withdrawn_later)
     problems = []
     if changed:
         problems.append(
@@ -208,8 +233,17 @@ def verify_all(db: Session) -> tuple[int, list[Finding]]:
     for outcome in outcomes:
         newest[outcome.round_id] = outcome.id
     findings = []
-    for outcome in outcomes:
-        finding = verify_outcome(db, outcome, latest=newest[outcome.round_id] == outcome.id)
+    # walk each round's versions newest first, gathering who a later version withdrew
+    withdrawn_later: dict[int, frozenset[int]] = {}
+    pending: list[tuple[Outcome, frozenset[int]]] = []
+    for outcome in reversed(outcomes):
+        later = withdrawn_later.get(outcome.round_id, frozenset())
+        pending.append((outcome, later))
+        withdrawn_later[outcome.round_id] = later | _withdrawn(outcome)
+    for outcome, later in reversed(pending):
+        finding = verify_outcome(
+            db, outcome, latest=newest[outcome.round_id] == outcome.id, withdrawn_later=later
+        )
         if finding is not None:
             findings.append(finding)
     return len(outcomes), findings
