@@ -74,6 +74,11 @@ class Outcome(Base):
         return parsed
 
     @cached_property
+    def withdrawn_ids(self) -> list[int]:
+        """The parsed ``withdrawn``: participants whose ballots left the round on request."""
+        return [int(p) for p in json.loads(self.withdrawn or "[]")]
+
+    @cached_property
     def ballots(self) -> list[dict[str, Any]]:
         """The parsed ``canonical_ballots``."""
         parsed: list[dict[str, Any]] = json.loads(self.canonical_ballots)

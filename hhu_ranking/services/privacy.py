@@ -50,12 +50,12 @@ PRIVACY_KEY = "privacy"
 PRIVACY_MAX = 20_000
 #: what a purged participant's ``token_hash`` starts with: never a hex SHA-256, so no token
 #: (and no cookie) can match it again
-PURGED_TOKEN_PREFIX = "purged-"
+PURGED_HASH_PREFIX = "purged-"
 
 
 def unusable_token_hash() -> str:
     """A unique value for ``Participant.token_hash`` that no token's digest can equal."""
-    return PURGED_TOKEN_PREFIX + secrets.token_hex(28)
+    return PURGED_HASH_PREFIX + secrets.token_hex(28)
 
 
 # -- the privacy statement -----------------------------------------------------------------
@@ -114,9 +114,7 @@ def save_privacy_text(db: Session, body: str, user: User | None) -> SiteText:
     if not body:
         raise ServiceError(_l("De privacytekst mag niet leeg zijn."))
     if len(body) > PRIVACY_MAX:
-        raise ServiceError(
-            _l("De privacytekst mag hoogstens %(n)s tekens hebben.", n=PRIVACY_MAX)
-        )
+        raise ServiceError(_l("De privacytekst mag hoogstens %(n)s tekens hebben.", n=PRIVACY_MAX))
     stored = db.get(SiteText, PRIVACY_KEY)
     if stored is None:
         stored = SiteText(key=PRIVACY_KEY, body=body)
