@@ -14,7 +14,7 @@ from .catalogue import (
     Tier,
 )
 from .imports import BallotImport
-from .outcomes import Outcome, OutcomeImmutableError
+from .outcomes import BallotWithdrawal, Outcome, OutcomeImmutableError
 from .sessions import (
     Ballot,
     BallotMode,
@@ -32,6 +32,7 @@ from .users import Role, User
 __all__ = [
     "ApiToken",
     "BallotImport",
+    "BallotWithdrawal",
     "AgendaChange",
     "AgendaEntry",
     "AgendaStatus",

@@ -85,6 +85,26 @@ class Outcome(Base):
         return parsed
 
 
+class BallotWithdrawal(Base):
+    """A ballot taken out of a round on the voter's request (the right to erasure).
+
+    The participant is gone, so ``participant_id`` is a plain number: the one the
+    earlier outcomes' canonical ballots still carry. Verification expects those
+    ballots to be missing from the ballot table (``services.verification``).
+    """
+
+    __tablename__ = "ballot_withdrawal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    #: the deleted participant's former id (no foreign key: the row is gone)
+    participant_id: Mapped[int]
+    withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: the outcome version frozen without the ballot (None: the round was open, and its
+    #: next close freezes one)
+    outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcome.id", ondelete="CASCADE"))
+
+
 @event.listens_for(Outcome, "before_update")
 def _refuse_update(_mapper: Mapper[Any], _connection: Connection, target: Outcome) -> None:
     raise OutcomeImmutableError(f"outcome {target.id} is frozen and cannot be changed")

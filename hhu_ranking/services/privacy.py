@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import (
     Ballot,
+    BallotWithdrawal,
     Organisation,
     Outcome,
     Participant,
@@ -349,6 +350,16 @@ def delete_participant(db: Session, participant: Participant) -> Deletion:
     participant_id = participant.id
     db.delete(participant)
     db.flush()
+    for round_id in open_rounds:
+        # the round's next close freezes a version without the ballot
+        db.add(BallotWithdrawal(round_id=round_id, participant_id=participant_id))
     for round_ in closed:
-        new_outcomes.append(freeze_outcome(db, round_, withdrawn=[participant_id]).id)
+        outcome = freeze_outcome(db, round_, withdrawn=[participant_id])
+        db.add(
+            BallotWithdrawal(
+                round_id=round_.id, participant_id=participant_id, outcome_id=outcome.id
+            )
+        )
+        new_outcomes.append(outcome.id)
+    db.flush()
     return Deletion(open_rounds, new_outcomes)

@@ -16,9 +16,9 @@ c. the live ``ballot`` table agrees with the snapshot: for the latest outcome
    tampering); for older outcomes and re-opened rounds, every live ballot
    whose ``revision`` is still the one recorded at freezing must be unchanged
    (a revised ballot bumps its revision; a row edited behind the app's back
-   does not). A ballot missing from the table is reported too, unless a later
-   version of the round records it as withdrawn on request (``Outcome.withdrawn``,
-   see ``services.privacy``): that version is then checked without it.
+   does not). A ballot missing from the table is reported too, unless it was
+   withdrawn from the round on request (a ``BallotWithdrawal``, see
+   ``services.privacy``); the version frozen after that is checked without it.
 
 So a ballot row changed by SQL after close is caught by (c); a snapshot
 changed without its digest by (a); a snapshot and digest changed together by
@@ -39,7 +39,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Outcome, RoundState
+from ..models import BallotWithdrawal, Outcome, RoundState
 from .outcomes import (
     aggregation_version,
     canonical_ballots,
@@ -80,13 +80,16 @@ class Finding:
 
 
 def verify_outcome(
-    db: Session, outcome: Outcome, *, latest: bool, withdrawn_later: frozenset[int] = frozenset()
+    db: Session, outcome: Outcome, *, latest: bool, withdrawn: frozenset[int] | None = None
 ) -> Finding | None:
     """Check one outcome (a, b and c in the module docstring). None when all is well.
 
-    ``withdrawn_later``: participants whose ballots a later version of the round records as
-    withdrawn on request; their ballots are expected to be gone from the ballot table.
+    ``withdrawn``: participants whose ballots were withdrawn from the round on request
+    (``BallotWithdrawal``; read from the table when not given): their ballots are
+    expected to be gone from the ballot table.
     """
+    if withdrawn is None:
+        withdrawn = withdrawals(db).get(outcome.round_id, frozenset())
     problems: list[LazyString] = []
     drift_problem = False
     round_ = outcome.round
@@ -150,7 +153,7 @@ def verify_outcome(
             outcome,
             snapshot,
             exact=latest and round_.state is RoundState.CLOSED,
-            withdrawn_later=withdrawn_later,
+            withdrawn=withdrawn,
         )
     )
     if not problems:
@@ -166,12 +169,14 @@ def verify_outcome(
     )
 
 
-def _withdrawn(outcome: Outcome) -> frozenset[int]:
-    """The participants whose withdrawal on request this version records."""
-    try:
-        return frozenset(int(p) for p in json.loads(outcome.withdrawn or "[]"))
-    except (ValueError, TypeError):
-        return frozenset()
+def withdrawals(db: Session) -> dict[int, frozenset[int]]:
+    """Round id -> the participants whose ballots were withdrawn from it on request."""
+    found: dict[int, set[int]] = {}
+    for round_id, participant_id in db.execute(
+        select(BallotWithdrawal.round_id, BallotWithdrawal.participant_id)
+    ):
+        found.setdefault(round_id, set()).add(participant_id)
+    return {round_id: frozenset(ids) for round_id, ids in found.items()}
 
 
 def _participants(ids: list[int]) -> str:
@@ -184,7 +189,7 @@ def _compare_live_ballots(
     snapshot: list[dict[str, Any]],
     *,
     exact: bool,
-    withdrawn_later: frozenset[int] = frozenset(),
+    withdrawn: frozenset[int] = frozenset(),
 ) -> list[LazyString]:
     frozen = {int(b["participant_id"]): [int(i) for i in b["ranking"]] for b in snapshot}
     revisions = {int(k): int(v) for k, v in json.loads(outcome.ballot_revisions).items()}
@@ -196,7 +201,7 @@ def _compare_live_ballots(
         and [int(i) for i in live[pid].ranking] != ranking
         and (exact or live[pid].revision == revisions.get(pid))
     )
-    missing = sorted(pid for pid in frozen if pid not in live and pid not in withdrawn_later)
+    missing = sorted(pid for pid in frozen if pid not in live and pid not in withdrawn)
     problems = []
     if changed:
         problems.append(
@@ -233,16 +238,13 @@ def verify_all(db: Session) -> tuple[int, list[Finding]]:
     for outcome in outcomes:
         newest[outcome.round_id] = outcome.id
     findings = []
-    # walk each round's versions newest first, gathering who a later version withdrew
-    withdrawn_later: dict[int, frozenset[int]] = {}
-    pending: list[tuple[Outcome, frozenset[int]]] = []
-    for outcome in reversed(outcomes):
-        later = withdrawn_later.get(outcome.round_id, frozenset())
-        pending.append((outcome, later))
-        withdrawn_later[outcome.round_id] = later | _withdrawn(outcome)
-    for outcome, later in reversed(pending):
+    withdrawn = withdrawals(db)
+    for outcome in outcomes:
         finding = verify_outcome(
-            db, outcome, latest=newest[outcome.round_id] == outcome.id, withdrawn_later=later
+            db,
+            outcome,
+            latest=newest[outcome.round_id] == outcome.id,
+            withdrawn=withdrawn.get(outcome.round_id, frozenset()),
         )
         if finding is not None:
             findings.append(finding)

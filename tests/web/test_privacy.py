@@ -350,3 +350,20 @@ def test_a_phone_keeps_voting_after_another_participant_is_deleted(
     login()
     assert client.post(f"/beheer/deelnemers/{umc.id}/verwijderen").status_code == 302
     assert vote(phone, ids["code"], ids["round_id"], ids["item_ids"]).status_code in (200, 302)
+
+
+def test_deleting_in_a_reopened_round_keeps_earlier_outcomes_verifiable(app, client, login, runner):
+    from factories import close_round, open_round
+
+    voted = voted_session(app, names=NAMES)
+    open_round(app, voted["round_id"])  # re-opened: version 1 counted everyone
+    gone = _participants(app, voted["session_id"])[0]
+    login()
+    assert client.post(f"/beheer/deelnemers/{gone.id}/verwijderen").status_code == 302
+    verified = runner.invoke(args=["verify-outcomes"])
+    assert verified.exit_code == 0, verified.output
+    second = close_round(app, voted["round_id"])
+    with app.app_context():
+        assert db.session.get(Outcome, second).ballot_count == 3
+    verified = runner.invoke(args=["verify-outcomes"])
+    assert verified.exit_code == 0, verified.output
