@@ -367,3 +367,13 @@ def test_deleting_in_a_reopened_round_keeps_earlier_outcomes_verifiable(app, cli
         assert db.session.get(Outcome, second).ballot_count == 3
     verified = runner.invoke(args=["verify-outcomes"])
     assert verified.exit_code == 0, verified.output
+
+
+def test_purge_uses_the_session_date_and_today(app, runner):
+    """A session 9 days ago is purged with 9 retention days, not with 10."""
+    voted = voted_session(app, names=NAMES)
+    app.config["RETENTION_DAYS"] = 10
+    assert runner.invoke(args=["purge"]).output.startswith("0 sessies")
+    app.config["RETENTION_DAYS"] = 9
+    assert "opgeschoond: sessie" in runner.invoke(args=["purge"]).output
+    assert {p.display_name for p in _participants(app, voted["session_id"])} == {None}
