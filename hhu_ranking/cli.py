@@ -1,4 +1,5 @@
-"""Flask commands: seed, create-user, setup (migrate + seed + first account)."""
+"""Flask commands: seed, create-user, setup (migrate + seed + first account), verify-outcomes,
+purge."""
 
 from __future__ import annotations
 
@@ -87,3 +88,58 @@ def register_cli(app: Flask) -> None:
                 )
             )
         click.echo(_("%(checked)d uitkomsten gecontroleerd: alles klopt.", checked=checked))
+
+    @app.cli.command("purge")
+    @click.option("--dry-run", is_flag=True, help="Only print what would be removed.")
+    def purge_command(dry_run: bool) -> None:
+        """Remove names, tokens and links to a person from sessions past RETENTION_DAYS.
+
+        Safe to run daily from cron: a purged session is not touched again.
+        """
+        from .i18n import local_today
+        from .services.privacy import purge, purge_cutoff
+
+        days = int(app.config["RETENTION_DAYS"])
+        today = local_today()
+        try:
+            items = purge(db_session(), today=today, retention_days=days, dry_run=dry_run)
+        except ServiceError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from error
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        for item in items:
+            click.echo(
+                _(
+                    "%(prefix)s sessie %(id)d ‘%(title)s’ (%(date)s): %(participants)d "
+                    "deelnemers, %(names)d namen",
+                    prefix=_("zou opschonen:") if dry_run else _("opgeschoond:"),
+                    id=item.session_id,
+                    title=item.title,
+                    date=item.held_on.isoformat(),
+                    participants=item.participants,
+                    names=item.names,
+                )
+            )
+        cutoff = purge_cutoff(today, days).isoformat()
+        if dry_run:
+            click.echo(
+                _(
+                    "Proefdraai: %(n)d sessies van %(cutoff)s of eerder zouden worden "
+                    "opgeschoond (RETENTION_DAYS=%(days)d). Er is niets veranderd.",
+                    n=len(items),
+                    cutoff=cutoff,
+                    days=days,
+                )
+            )
+        else:
+            click.echo(
+                _(
+                    "%(n)d sessies van %(cutoff)s of eerder opgeschoond (RETENTION_DAYS=%(days)d).",
+                    n=len(items),
+                    cutoff=cutoff,
+                    days=days,
+                )
+            )

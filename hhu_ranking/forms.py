@@ -91,6 +91,13 @@ class SessionForm(AppForm):
     coalition = SelectField(
         _l("Coalitie (niet verplicht)"), coerce=_optional_int, validate_choice=True
     )
+    ask_names = BooleanField(
+        _l("Vraag deelnemers om hun naam"),
+        description=_l(
+            "Alleen aanzetten als je namen echt nodig hebt, bijvoorbeeld voor een ronde op "
+            "naam. Zonder dit vinkje vraagt de app geen naam."
+        ),
+    )
 
 
 class CopySessionForm(AppForm):
@@ -108,6 +115,23 @@ class JoiningForm(AppForm):
 
 class ActionForm(AppForm):
     """A button that only needs the CSRF check (open, close, delete)."""
+
+
+class AskNamesForm(FlaskForm):
+    """Turn asking names on or off for a session; the button says which."""
+
+    ask = HiddenField(validators=[AnyOf(["0", "1"])])
+
+
+class PrivacyTextForm(FlaskForm):
+    body = TextAreaField(
+        _l("Privacytekst"),
+        validators=[DataRequired(), Length(max=20_000)],
+        description=_l(
+            "Gewone tekst: een lege regel begint een nieuwe alinea. Opmaak (HTML) wordt "
+            "niet uitgevoerd maar als tekst getoond."
+        ),
+    )
 
 
 class _RoundSettings:

@@ -189,6 +189,7 @@ def make_session(app: Any) -> Callable[..., Any]:
         mode: BallotMode = BallotMode.FULL,
         top_k: int | None = None,
         results_live: bool = True,
+        ask_names: bool = False,
     ) -> dict[str, Any]:
         with app.app_context():
             ranking_session = create_session(
@@ -196,6 +197,7 @@ def make_session(app: Any) -> Callable[..., Any]:
                 title="Netwerkbijeenkomst",
                 held_on=SESSION_DAY,
                 kind=MeetingKind.NETWORK,
+                ask_names=ask_names,
             )
             round_ = add_round(
                 db.session,

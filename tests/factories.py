@@ -59,8 +59,11 @@ def add_participant(
     """Join ``ranking_session`` through the service (in an app context, not committed).
 
     Without an organisation the participant is from the first partner; without a pillar,
-    from the first pillar. Returns the participant and its cookie token.
+    from the first pillar. Given a name, the session is set to ask for names first (the
+    service refuses a name otherwise). Returns the participant and its cookie token.
     """
+    if display_name:
+        ranking_session.ask_names = True
     if organisation_id is None and organisation_other is None:
         organisation_id = (
             db.session.scalars(select(Organisation).order_by(Organisation.id)).first().id

@@ -14,7 +14,7 @@ from .catalogue import (
     Tier,
 )
 from .imports import BallotImport
-from .outcomes import Outcome, OutcomeImmutableError
+from .outcomes import BallotWithdrawal, Outcome, OutcomeImmutableError
 from .sessions import (
     Ballot,
     BallotMode,
@@ -26,11 +26,13 @@ from .sessions import (
     RoundResult,
     RoundState,
 )
+from .site import SiteText
 from .users import Role, User
 
 __all__ = [
     "ApiToken",
     "BallotImport",
+    "BallotWithdrawal",
     "AgendaChange",
     "AgendaEntry",
     "AgendaStatus",
@@ -54,6 +56,7 @@ __all__ = [
     "RoundItem",
     "RoundResult",
     "RoundState",
+    "SiteText",
     "Tier",
     "User",
     "utcnow",

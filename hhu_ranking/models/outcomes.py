@@ -60,6 +60,10 @@ class Outcome(Base):
     ballot_revisions: Mapped[str] = mapped_column(Text)
     #: the computed result as canonical JSON (items, methods, agreement)
     result: Mapped[str] = mapped_column(Text)
+    #: JSON list of participant ids whose ballots were withdrawn on request (services.privacy),
+    #: which is why this version was frozen; "[]" for an ordinary close. Earlier versions
+    #: still count those ballots, and verification expects them gone from the ballot table.
+    withdrawn: Mapped[str] = mapped_column(Text, default="[]")
 
     round: Mapped[Round] = relationship()
 
@@ -70,10 +74,35 @@ class Outcome(Base):
         return parsed
 
     @cached_property
+    def withdrawn_ids(self) -> list[int]:
+        """The parsed ``withdrawn``: participants whose ballots left the round on request."""
+        return [int(p) for p in json.loads(self.withdrawn or "[]")]
+
+    @cached_property
     def ballots(self) -> list[dict[str, Any]]:
         """The parsed ``canonical_ballots``."""
         parsed: list[dict[str, Any]] = json.loads(self.canonical_ballots)
         return parsed
+
+
+class BallotWithdrawal(Base):
+    """A ballot taken out of a round on the voter's request (the right to erasure).
+
+    The participant is gone, so ``participant_id`` is a plain number: the one the
+    earlier outcomes' canonical ballots still carry. Verification expects those
+    ballots to be missing from the ballot table (``services.verification``).
+    """
+
+    __tablename__ = "ballot_withdrawal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    #: the deleted participant's former id (no foreign key: the row is gone)
+    participant_id: Mapped[int]
+    withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: the outcome version frozen without the ballot (None: the round was open, and its
+    #: next close freezes one)
+    outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcome.id", ondelete="CASCADE"))
 
 
 @event.listens_for(Outcome, "before_update")

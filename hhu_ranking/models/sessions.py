@@ -77,6 +77,10 @@ class RankingSession(TimestampMixin, Base):
     #: Joins and ballots never touch this row (a hall of phones would queue on it); the
     #: projector learns of them from counts and ``Ballot.seq`` (services.screen).
     state_version: Mapped[int] = mapped_column(default=1)
+    #: when False (the default) the join form asks no name and the service refuses one
+    ask_names: Mapped[bool] = mapped_column(default=False)
+    #: when ``flask purge`` removed the participants' names, tokens and links (services.privacy)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     coalition: Mapped[Coalition | None] = relationship()
     created_by: Mapped[User | None] = relationship()

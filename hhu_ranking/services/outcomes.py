@@ -251,8 +251,13 @@ def live_ballots(db: Session, round_id: int) -> list[Ballot]:
 # -- freezing ------------------------------------------------------------------------------
 
 
-def freeze_outcome(db: Session, round_: Round) -> Outcome:
-    """Store the outcome of a round that has just closed (called by ``rounds.close_round``)."""
+def freeze_outcome(db: Session, round_: Round, *, withdrawn: Sequence[int] = ()) -> Outcome:
+    """Store the outcome of a round that has just closed (called by ``rounds.close_round``).
+
+    ``withdrawn``: the participants whose ballots were just withdrawn on request from the
+    closed round (``services.privacy``); the new version is frozen now, without them, and
+    records who left.
+    """
     if round_.state is not RoundState.CLOSED:
         raise ValueError("only a closed round has an outcome")
     ballots = live_ballots(db, round_.id)
@@ -275,7 +280,7 @@ def freeze_outcome(db: Session, round_: Round) -> Outcome:
     outcome = Outcome(
         round_id=round_.id,
         version_number=version,
-        frozen_at=round_.closed_at or utcnow(),
+        frozen_at=utcnow() if withdrawn else (round_.closed_at or utcnow()),
         ballot_count=len(ballots),
         weighting=WEIGHTING_EQUAL,
         primary_method=PRIMARY_METHOD,
@@ -284,6 +289,7 @@ def freeze_outcome(db: Session, round_: Round) -> Outcome:
         canonical_ballots=text,
         ballot_revisions=canonical_json({str(b.participant_id): b.revision for b in ballots}),
         result=canonical_json(result),
+        withdrawn=canonical_json(sorted(int(p) for p in withdrawn)),
     )
     db.add(outcome)
     db.flush()

@@ -48,6 +48,9 @@ def join_session(
     if pillar_id is None or db.get(Pillar, pillar_id) is None:
         raise ServiceError(_l("Kies je bloedgroep (pijler)."))
     name = " ".join((display_name or "").split()) or None
+    if name is not None and not ranking_session.ask_names:
+        # collect little: a name only when the facilitator asked for names (services.privacy)
+        raise ServiceError(_l("In deze sessie vragen we geen namen. Laat je naam weg."))
     if name is not None and len(name) > NAME_MAX:
         raise ServiceError(_l("Je naam mag hoogstens %(n)s tekens hebben.", n=NAME_MAX))
     token = new_participant_token()

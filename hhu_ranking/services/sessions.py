@@ -23,6 +23,7 @@ def create_session(
     coalition_id: int | None = None,
     created_by: User | None = None,
     copied_from_id: int | None = None,
+    ask_names: bool = False,
 ) -> RankingSession:
     title = title.strip()
     if not title:
@@ -36,6 +37,7 @@ def create_session(
             join_code=new_join_code(),
             created_by=created_by,
             copied_from_id=copied_from_id,
+            ask_names=ask_names,
         )
         try:
             with db.begin_nested():
@@ -81,6 +83,7 @@ def copy_session(
         coalition_id=source.coalition_id,
         created_by=created_by,
         copied_from_id=source.id,
+        ask_names=source.ask_names,
     )
     for round_ in source.rounds:
         new_round = Round(

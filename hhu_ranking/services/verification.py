@@ -16,7 +16,9 @@ c. the live ``ballot`` table agrees with the snapshot: for the latest outcome
    tampering); for older outcomes and re-opened rounds, every live ballot
    whose ``revision`` is still the one recorded at freezing must be unchanged
    (a revised ballot bumps its revision; a row edited behind the app's back
-   does not). A ballot missing from the table is reported too.
+   does not). A ballot missing from the table is reported too, unless it was
+   withdrawn from the round on request (a ``BallotWithdrawal``, see
+   ``services.privacy``); the version frozen after that is checked without it.
 
 So a ballot row changed by SQL after close is caught by (c); a snapshot
 changed without its digest by (a); a snapshot and digest changed together by
@@ -37,7 +39,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Outcome, RoundState
+from ..models import BallotWithdrawal, Outcome, RoundState
 from .outcomes import (
     aggregation_version,
     canonical_ballots,
@@ -77,8 +79,17 @@ class Finding:
         )
 
 
-def verify_outcome(db: Session, outcome: Outcome, *, latest: bool) -> Finding | None:
-    """Check one outcome (a, b and c in the module docstring). None when all is well."""
+def verify_outcome(
+    db: Session, outcome: Outcome, *, latest: bool, withdrawn: frozenset[int] | None = None
+) -> Finding | None:
+    """Check one outcome (a, b and c in the module docstring). None when all is well.
+
+    ``withdrawn``: participants whose ballots were withdrawn from the round on request
+    (``BallotWithdrawal``; read from the table when not given): their ballots are
+    expected to be gone from the ballot table.
+    """
+    if withdrawn is None:
+        withdrawn = withdrawals(db).get(outcome.round_id, frozenset())
     problems: list[LazyString] = []
     drift_problem = False
     round_ = outcome.round
@@ -138,7 +149,11 @@ def verify_outcome(db: Session, outcome: Outcome, *, latest: bool) -> Finding | 
 
     problems.extend(
         _compare_live_ballots(
-            db, outcome, snapshot, exact=latest and round_.state is RoundState.CLOSED
+            db,
+            outcome,
+            snapshot,
+            exact=latest and round_.state is RoundState.CLOSED,
+            withdrawn=withdrawn,
         )
     )
     if not problems:
@@ -154,12 +169,27 @@ def verify_outcome(db: Session, outcome: Outcome, *, latest: bool) -> Finding | 
     )
 
 
+def withdrawals(db: Session) -> dict[int, frozenset[int]]:
+    """Round id -> the participants whose ballots were withdrawn from it on request."""
+    found: dict[int, set[int]] = {}
+    for round_id, participant_id in db.execute(
+        select(BallotWithdrawal.round_id, BallotWithdrawal.participant_id)
+    ):
+        found.setdefault(round_id, set()).add(participant_id)
+    return {round_id: frozenset(ids) for round_id, ids in found.items()}
+
+
 def _participants(ids: list[int]) -> str:
     return ", ".join(map(str, ids))
 
 
 def _compare_live_ballots(
-    db: Session, outcome: Outcome, snapshot: list[dict[str, Any]], *, exact: bool
+    db: Session,
+    outcome: Outcome,
+    snapshot: list[dict[str, Any]],
+    *,
+    exact: bool,
+    withdrawn: frozenset[int] = frozenset(),
 ) -> list[LazyString]:
     frozen = {int(b["participant_id"]): [int(i) for i in b["ranking"]] for b in snapshot}
     revisions = {int(k): int(v) for k, v in json.loads(outcome.ballot_revisions).items()}
@@ -171,7 +201,7 @@ def _compare_live_ballots(
         and [int(i) for i in live[pid].ranking] != ranking
         and (exact or live[pid].revision == revisions.get(pid))
     )
-    missing = sorted(pid for pid in frozen if pid not in live)
+    missing = sorted(pid for pid in frozen if pid not in live and pid not in withdrawn)
     problems = []
     if changed:
         problems.append(
@@ -208,8 +238,14 @@ def verify_all(db: Session) -> tuple[int, list[Finding]]:
     for outcome in outcomes:
         newest[outcome.round_id] = outcome.id
     findings = []
+    withdrawn = withdrawals(db)
     for outcome in outcomes:
-        finding = verify_outcome(db, outcome, latest=newest[outcome.round_id] == outcome.id)
+        finding = verify_outcome(
+            db,
+            outcome,
+            latest=newest[outcome.round_id] == outcome.id,
+            withdrawn=withdrawn.get(outcome.round_id, frozenset()),
+        )
         if finding is not None:
             findings.append(finding)
     return len(outcomes), findings

@@ -51,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
         main,
         outcomes,
         participate,
+        privacy,
         screen,
     )
     from .unit_of_work import init_unit_of_work
@@ -65,5 +66,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(privacy.bp)
     init_unit_of_work(app)
     init_labels(app)

@@ -174,6 +174,7 @@ def new_session() -> str | Response:
                 kind=MeetingKind(form.kind.data),
                 coalition_id=form.coalition.data,
                 created_by=_user(),
+                ask_names=form.ask_names.data,
             )
         error = work.error
         if work.ok:

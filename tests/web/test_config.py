@@ -34,3 +34,10 @@ def test_default_database_is_sqlite_under_instance(tmp_path, monkeypatch):
 def test_normalise_keeps_explicit_drivers():
     assert normalise_database_url("postgresql+psycopg://x/y") == "postgresql+psycopg://x/y"
     assert normalise_database_url("sqlite:///a.db") == "sqlite:///a.db"
+
+
+def test_retention_days_default_to_30_and_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("RETENTION_DAYS", raising=False)
+    assert build_config(tmp_path)["RETENTION_DAYS"] == 30
+    monkeypatch.setenv("RETENTION_DAYS", "14")
+    assert build_config(tmp_path)["RETENTION_DAYS"] == 14

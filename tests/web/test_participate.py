@@ -60,7 +60,7 @@ def test_pillars_are_english_when_the_locale_is_english(client, make_session):
 
 
 def test_joining_stores_the_participant_and_a_signed_cookie(app, client, make_session):
-    ids = make_session()
+    ids = make_session(ask_names=True)
     response = join(client, app, ids["code"], name="Fatima")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/j/{ids['code']}/stem")

@@ -142,7 +142,7 @@ def test_page_and_fragment_have_different_tags(client, make_session):
 
 
 def test_counts_and_the_organisations_that_voted(app, client, make_session):
-    ids = make_session()
+    ids = make_session(ask_names=True)
     umc = _phone(app, ids["code"], "UMC Utrecht", name="Geheime Naam")
     other = _phone(app, ids["code"], "Buurtteam Overvecht")
     _phone(app, ids["code"], "Gemeente Zeist")  # joined, did not vote
