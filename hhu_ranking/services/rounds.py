@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -179,14 +180,25 @@ def open_round(db: Session, round_: Round) -> None:
     )
     if other_open is not None:
         raise ServiceError(_l("Sluit eerst de ronde ‘%(title)s’.", title=other_open), status=409)
-    opened = rows_matched(
-        db,
-        update(Round)
-        .where(Round.id == round_.id, Round.state != RoundState.OPEN)
-        .values(
-            state=RoundState.OPEN, version=Round.version + 1, opened_at=utcnow(), closed_at=None
-        ),
-    )
+    try:
+        # the check above reads; two facilitators clicking at once both pass it, and the
+        # database's one-open-round index (uq_round_one_open_per_session) refuses the second
+        with db.begin_nested():
+            opened = rows_matched(
+                db,
+                update(Round)
+                .where(Round.id == round_.id, Round.state != RoundState.OPEN)
+                .values(
+                    state=RoundState.OPEN,
+                    version=Round.version + 1,
+                    opened_at=utcnow(),
+                    closed_at=None,
+                ),
+            )
+    except IntegrityError as clash:
+        raise ServiceError(
+            _l("Er is net een andere ronde geopend. Sluit die eerst."), status=409
+        ) from clash
     if opened != 1:
         raise ServiceError(_l("Deze ronde is al open."), status=409)
     bump_state(db, round_.session_id)
