@@ -38,13 +38,31 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _pool_options(env: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    """Connections per worker process: one per gunicorn thread, plus a few for the short
+    claim and store transactions of the live results (services.results), so a host holds
+    at most WEB_CONCURRENCY x (GUNICORN_THREADS + DB_POOL_OVERFLOW) connections.
+
+    No pre-ping: it cost every request a round trip. A connection the database dropped
+    fails its request with a 503 and Retry-After (the pages retry), and SQLAlchemy then
+    replaces the pool's connections.
+    """
+    threads = int(env.get("GUNICORN_THREADS", "8"))
+    return {
+        "pool_size": int(env.get("DB_POOL_SIZE", str(threads))),
+        "max_overflow": int(env.get("DB_POOL_OVERFLOW", "4")),
+        "pool_timeout": float(env.get("DB_POOL_TIMEOUT", "10")),
+        "pool_recycle": 1800,
+    }
+
+
 def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the app configuration for this environment."""
     env = os.environ
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'hhu_ranking.db'}"
     config: dict[str, Any] = {
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _pool_options(env),
         "SECRET_KEY": env.get("SECRET_KEY"),
         "WTF_CSRF_TIME_LIMIT": None,  # a session can run all day on one page
         "SESSION_COOKIE_HTTPONLY": True,
@@ -74,5 +92,8 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         config["SECRET_KEY"] = _instance_secret(instance_path)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite needs a longer wait for the writer lock under concurrent ballots
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "connect_args": {"timeout": 15},
+        }
     return config

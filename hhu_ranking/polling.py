@@ -71,6 +71,7 @@ class ConditionalPolls:
         # the phone's question as the driver's own SQL: a thousand a second, each worth saving
         # SQLAlchemy's statement and connection layers for (a tenth of a millisecond apiece)
         self._phone_sql = _PHONE_SQL[engine.dialect.paramstyle == "qmark"]
+        self._postgresql = engine.dialect.name == "postgresql"
         dbapi = engine.dialect.dbapi
         self._database_errors: tuple[type[BaseException], ...] = (SQLAlchemyError,) + (
             (dbapi.Error,) if dbapi is not None else ()
@@ -114,7 +115,12 @@ class ConditionalPolls:
 
     def _phone_version(self, code: str) -> int | None:
         connection = self.engine.raw_connection()  # from the app's pool, returned on close
+        driver = connection.driver_connection
+        # one statement, no transaction: psycopg would otherwise add a BEGIN and a ROLLBACK
+        autocommit = self._postgresql
         try:
+            if autocommit:
+                driver.autocommit = True  # type: ignore[union-attr]
             cursor = connection.cursor()
             try:
                 cursor.execute(self._phone_sql, (code,))
@@ -122,6 +128,8 @@ class ConditionalPolls:
             finally:
                 cursor.close()
         finally:
+            if autocommit:
+                driver.autocommit = False  # type: ignore[union-attr]
             connection.close()
         return None if row is None else int(row[0])
 
