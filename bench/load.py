@@ -474,6 +474,20 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu() -> float:
+    """CPU seconds of the local PostgreSQL server's processes so far (it shares the cores)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.find("(") + 1 : text.rfind(")")]
+        if name == "postgres":
+            total += process_cpu(int(stat.parent.name))
+    return total
+
+
 class Server:
     """One gunicorn, as ``scripts/start.sh`` runs it."""
 
@@ -736,6 +750,7 @@ def main(argv: list[str] | None = None) -> int:
             server.wait_ready()
             server.warm_up(["/", f"/j/{code}", f"/scherm/{code}"])
         cpu_before = sum(server.cpu_seconds() for server in servers)
+        db_cpu_before = database_cpu() if args.db == "postgresql" else 0.0
         #: CPU of server processes that the chaos killed, counted up to their end
         cpu_killed: list[float] = []
         chaos_log: list[str] = []
@@ -783,6 +798,7 @@ def main(argv: list[str] | None = None) -> int:
         ended = time.monotonic()
         client_cpu = time.process_time() - client_cpu_before
         cpu_after = sum(server.cpu_seconds() for server in servers) + sum(cpu_killed)
+        db_cpu = database_cpu() - db_cpu_before if args.db == "postgresql" else 0.0
         for server in servers:
             server.stop()
         by_hash, counted, duplicated = stored_ballots(database_url, round_id)
@@ -821,7 +837,7 @@ def main(argv: list[str] | None = None) -> int:
         f"p50_poll_ms={fmt(pct(stats.poll_ms, 50))} p50_submit_ms={fmt(pct(stats.submit_ms, 50))} "
         f"close_p95_ms={fmt(figures['close_p95_ms'])} close_samples={len(stats.close_ms)} "
         f"projector_lag_max_ms={fmt(max(lags, default=float('nan')))} "
-        f"server_cpu_s={server_cpu:.1f} client_cpu_s={client_cpu:.1f} "
+        f"server_cpu_s={server_cpu:.1f} postgres_cpu_s={db_cpu:.1f} client_cpu_s={client_cpu:.1f} "
         f"phone_minutes={phone_minutes:.0f}"
     )
     cpu_per = server_cpu / (phone_minutes / 1000) if phone_minutes else float("nan")

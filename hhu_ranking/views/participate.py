@@ -131,6 +131,11 @@ class PhoneRound:
     #: the order the phone shows: the submitted one after an error, else the stored ballot
     chosen: list[RankRow] | None = None
     rest: list[RankRow] | None = None
+    #: False for the closed round as a status poll shows it: the phone's own ballot is then
+    #: fetched a few seconds later (``my_ballot``), not by the whole hall at once
+    personal: bool = True
+    #: over how many seconds the phones of the hall spread that fetch
+    spread_seconds: float = 0.0
 
     @property
     def key(self) -> str:
@@ -413,15 +418,40 @@ def status(code: str) -> Response | tuple[str, int]:
     round_ = current_round(ranking_session)
     if request.args.get("seen") == round_key(round_):
         return _no_body(204, etag)
+    if round_ is not None and round_.state is RoundState.CLOSED:
+        # the moment of truth: the whole hall asks within a poll or two; the shared part now,
+        # each phone's own ballot a few seconds later
+        poll = _poll_seconds(ranking_session)
+        view = PhoneRound(ranking_session, participant, round_, personal=False)
+        view.spread_seconds = max(2.0, 3 * poll)
+        return _fragment(view, etag, poll)
     view = _phone_round(ranking_session, participant, round_)
+    return _fragment(view, etag, _poll_seconds(ranking_session))
+
+
+def _fragment(view: PhoneRound, etag: str, poll_seconds: float) -> Response:
     response = make_response(
-        render_template(
-            "participate/_round.html",
-            view=view,
-            poll_seconds=_poll_seconds(ranking_session),
-        )
+        render_template("participate/_round.html", view=view, poll_seconds=poll_seconds)
     )
     response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/j/<code>/mijn-stem/<int:round_id>")
+def my_ballot(code: str, round_id: int) -> Response | tuple[str, int]:
+    """The phone's own ballot in a closed round, fetched a little after the close."""
+    ranking_session = find_by_code(db_session(), code)
+    if ranking_session is None:
+        return _unknown_code(code)
+    participant = _participant(ranking_session)
+    round_ = db_session().scalar(
+        select(Round).where(Round.id == round_id, Round.session_id == ranking_session.id)
+    )
+    if participant is None or round_ is None or round_.state is not RoundState.CLOSED:
+        return make_response("", 204)  # nothing of its own to show here
+    view = _phone_round(ranking_session, participant, round_)
+    response = make_response(render_template("participate/_my_ballot.html", view=view))
     response.headers["Cache-Control"] = "no-store"
     return response
 

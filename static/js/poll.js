@@ -26,6 +26,18 @@
     }
   });
 
+  // a phone's own part of a closed round is fetched at a random moment within a few
+  // seconds, not by every phone of the hall in the same second as the close itself
+  htmx.onLoad(function (content) {
+    var spread = content.querySelectorAll ? content.querySelectorAll("[data-spread-seconds]") : [];
+    Array.prototype.forEach.call(spread, function (elt) {
+      var seconds = parseFloat(elt.dataset.spreadSeconds) || 0;
+      window.setTimeout(function () {
+        if (elt.isConnected) htmx.trigger(elt, "spread");
+      }, Math.random() * seconds * 1000);
+    });
+  });
+
   var RETRY_STATUSES = { 0: true, 502: true, 503: true, 504: true };
 
   function retryBallot(form, xhr) {

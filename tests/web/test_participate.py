@@ -316,3 +316,51 @@ def test_status_fragment_carries_its_etag_for_the_next_poll(app, client, make_se
     with app.app_context():
         version = db.session.get(RankingSession, ids["session_id"]).state_version
     assert f'hx-headers=\'{{"If-None-Match": "\\"p{version}\\""}}\'' in page
+
+
+def test_at_the_close_the_hall_gets_the_shared_view_and_each_ballot_follows(
+    app, client, make_session
+):
+    """The moment of truth: a status poll after the close answers with the round's closed
+    card only; the phone's own ballot comes from a second request, spread over seconds."""
+    ids = make_session()
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    a, b, c = ids["item_ids"]
+    vote(client, ids["code"], ids["round_id"], [c, a, b])
+    seen = f"{ids['round_id']}-open"
+    before = client.get(f"/j/{ids['code']}/status?seen={seen}", headers={"HX-Request": "true"})
+    close_round(app, ids["round_id"])
+
+    polled = client.get(
+        f"/j/{ids['code']}/status?seen={seen}",
+        headers={"HX-Request": "true", "If-None-Match": before.headers["ETag"]},
+    )
+    assert polled.status_code == 200
+    page = parse_html(polled.get_data(as_text=True))
+    assert "Deze ronde is gesloten" in page.select_one(".phone-card.closed").get_text()
+    assert page.select(".confirm-list") == []  # no ballot of its own yet
+    loader = page.select_one("#my-ballot")
+    assert loader["hx-trigger"] == "spread" and float(loader["data-spread-seconds"]) >= 2
+
+    mine = client.get(loader["hx-get"], headers={"HX-Request": "true"})
+    assert mine.status_code == 200
+    assert texts(mine.get_data(as_text=True), ".confirm-list li") == [
+        "Regiobreed",
+        "Mensgericht",
+        "Missiegedreven",
+    ]
+    # a reload (no JavaScript) shows everything at once
+    full = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
+    assert texts(full, "#my-ballot .confirm-list li")[0] == "Regiobreed"
+
+
+def test_someone_elses_ballot_cannot_be_fetched(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    vote(client, ids["code"], ids["round_id"], ids["item_ids"])
+    close_round(app, ids["round_id"])
+    stranger = app.test_client()
+    answer = stranger.get(f"/j/{ids['code']}/mijn-stem/{ids['round_id']}")
+    assert answer.status_code == 204 and answer.get_data() == b""
