@@ -239,6 +239,7 @@ def session_token(cookie: str, session_id: int) -> str | None:
 
 
 VOTED = re.compile(r'data-count="voted"><strong>(\d+)</strong>')
+SPREAD = re.compile(r'hx-get="([^"]+)"[^>]*data-spread-seconds="([0-9.]+)"')
 
 
 # --- the phones and the projectors ---------------------------------------------------------------
@@ -262,6 +263,8 @@ class Phone:
     saw_close: bool = False
     #: ballots acknowledged so far (one, or two for a phone that revises)
     acks: int = 0
+    #: the fetch of its own ballot after the close, as poll.js spreads it
+    later: asyncio.Task[None] | None = None
 
     @property
     def done_voting(self) -> bool:
@@ -358,6 +361,15 @@ class Phone:
             if status == 200:
                 if "Deze ronde is gesloten" in answer:
                     self.saw_close = True
+                    spread = re.search(
+                        r'hx-get="([^"]+)"[^>]*data-spread-seconds="([0-9.]+)"', answer
+                    )
+                    if spread:  # poll.js fetches the phone's own ballot a little later
+                        self.later = asyncio.create_task(
+                            self._fetch_later(
+                                html.unescape(spread.group(1)), float(spread.group(2)), hx
+                            )
+                        )
                 poll_url, poll_tag, interval = self._poll_of(answer)
             elif status == 204 and answer_headers.get("ETag"):
                 poll_tag = answer_headers["ETag"]
@@ -366,6 +378,16 @@ class Phone:
             next_poll = fired + interval
             while next_poll <= time.monotonic():
                 next_poll += interval
+
+    async def _fetch_later(self, url: str, seconds: float, headers: dict[str, str]) -> None:
+        assert self.browser is not None
+        await asyncio.sleep(self.rng.random() * seconds)
+        try:
+            status, _, _ = await self.browser.request("GET", url, headers=headers)
+        except Gone:
+            return
+        if status != 200:
+            self.browser.room.stats.error(f"phone {self.index}: own ballot {status}")
 
     @staticmethod
     def _poll_of(fragment: str) -> tuple[str, str, float]:
@@ -695,10 +717,16 @@ async def run_room(
         await asyncio.sleep(2.0)
         stats.close_at = time.monotonic()
         await loop.run_in_executor(None, close)  # type: ignore[arg-type]
-        # every phone polls at least twice more, every screen shows the closed round
-        await asyncio.sleep(args.poll_seconds * 2 + 2)
+        # until every phone and screen has seen the closed round (or half a minute)
+        settle = time.monotonic() + 30
+        while time.monotonic() < settle and not all(
+            x.saw_close for x in [*phones, *projectors] if getattr(x, "left_at", None) is None
+        ):
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(1.0)
         room.stop.set()
         await asyncio.gather(*tasks)
+        await asyncio.gather(*(p.later for p in phones if p.later is not None))
         return stats, phones, projectors, t0
 
 

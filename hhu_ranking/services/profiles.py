@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ..aggregation.profile import Ballot as ProfileBallot
 from ..aggregation.profile import Profile
-from ..models import Ballot, Round
+from ..models import Round
 
 
 def profile_of(items: Sequence[tuple[int, str]], rankings: Iterable[Sequence[int]]) -> Profile:
@@ -38,6 +38,16 @@ def document_profile(
     )
 
 
+class RankedBallot(Protocol):
+    """A ballot row, or just its columns (a ``Row`` of participant_id and ranking)."""
+
+    @property
+    def participant_id(self) -> int: ...
+
+    @property
+    def ranking(self) -> Sequence[int]: ...
+
+
 @dataclass(frozen=True)
 class RoundProfile:
     """A round's ballots as a Profile, with the item id behind each alternative index."""
@@ -47,7 +57,7 @@ class RoundProfile:
     participant_ids: tuple[int, ...]
 
 
-def round_profile(round_: Round, ballots: list[Ballot]) -> RoundProfile:
+def round_profile(round_: Round, ballots: Sequence[RankedBallot]) -> RoundProfile:
     """Alternatives follow the round's item order; ballots go by participant id."""
     ordered = sorted(ballots, key=lambda b: b.participant_id)
     profile = profile_of(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from ..models import Ballot, Round, RoundResult, utcnow
 from .dml import rows_matched
 from .outcomes import kemeny_time_limit
-from .profiles import round_profile
+from .profiles import RankedBallot, round_profile
 
 CLAIM_TIMEOUT = timedelta(seconds=30)
 #: how long a viewer waits for another worker's computation before showing the previous result
@@ -48,7 +49,7 @@ def _version(round_: Round, seq_sum: int) -> int:
     return (round_.version << ROUND_VERSION_SHIFT) + seq_sum
 
 
-def compute_payload(round_: Round, ballots: list[Ballot]) -> dict[str, Any]:
+def compute_payload(round_: Round, ballots: Sequence[RankedBallot]) -> dict[str, Any]:
     """Everything the big screen shows about a round's result, JSON-ready."""
     from ..aggregation.report import analyse
 
@@ -145,7 +146,12 @@ def compute_and_store(
     request); without, in ``db``'s transaction (closing a round stores the final
     result together with its outcome, so the first screen after the close finds it).
     """
-    ballots = list(db.scalars(select(Ballot).where(Ballot.round_id == round_.id)))
+    # plain rows, not ORM objects: a screen polls this once a second with thousands of ballots
+    ballots = db.execute(
+        select(Ballot.participant_id, Ballot.ranking, Ballot.seq).where(
+            Ballot.round_id == round_.id
+        )
+    ).all()
     version = _version(round_, sum(b.seq for b in ballots))
     payload = compute_payload(round_, ballots)
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
