@@ -112,7 +112,9 @@ def post_worker_init(worker):
         start = time.time()
         payload = original(round_, ballots)
         end = time.time()
-        fields = (os.getpid(), round_.id, round_.version, len(ballots), start, end)
+        # the version the cache keys on: the round's and its ballots' seq sum
+        version = results._version(round_, sum(b.seq for b in ballots))
+        fields = (os.getpid(), round_.id, version, len(ballots), start, end)
         line = " ".join(str(f) for f in fields) + "\\n"
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
