@@ -55,7 +55,8 @@ def join_session(
         raise ServiceError(_l("Je naam mag hoogstens %(n)s tekens hebben.", n=NAME_MAX))
     token = new_participant_token()
     participant = Participant(
-        session=ranking_session,
+        # by id: through the relationship the session's participants collection takes part
+        session_id=ranking_session.id,
         token_hash=token_digest(token),
         organisation_id=organisation_id,
         organisation_other=other,

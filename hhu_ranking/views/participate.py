@@ -272,7 +272,7 @@ def join(code: str) -> Response | tuple[str, int] | str:
         )
         status = 403
     elif form.validate_on_submit():
-        with unit_of_work() as work:
+        with unit_of_work(keep_loaded=True) as work:
             _participant_, token = join_session(
                 db_session(),
                 ranking_session,
