@@ -59,6 +59,13 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # every body: a ballot is a few hundred bytes, the round editor's 60 items a few kB;
+        # the ballot import alone may send more (IMPORT_MAX_CONTENT_LENGTH)
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+        "IMPORT_MAX_CONTENT_LENGTH": 1_100_000,
+        # a multipart text field, and the fields of any form (the editor has about 190)
+        "MAX_FORM_MEMORY_SIZE": 200_000,
+        "MAX_FORM_PARTS": 500,
         "POLL_SECONDS": float(env.get("POLL_SECONDS", "2")),
         "KEMENY_TIME_LIMIT": float(env.get("KEMENY_TIME_LIMIT", "10")),
     }

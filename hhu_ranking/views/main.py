@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -10,6 +10,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from ..errors import LARGE_BODY_ENDPOINTS
 from ..extensions import db
 
 bp = Blueprint("main", __name__)
@@ -52,7 +53,21 @@ def _explain(error: HTTPException) -> tuple[str, str]:
             "Er is intussen iets veranderd. Laad de pagina opnieuw."
         )
     if code == 413:
-        return _("Te groot"), _("Wat je stuurde is te groot.")
+        if request.endpoint in LARGE_BODY_ENDPOINTS:
+            limit = current_app.config["IMPORT_MAX_CONTENT_LENGTH"] // 1000
+            return _("Te groot"), _(
+                "Dit bestand is te groot: een bestand mag hoogstens %(n)d kB zijn. "
+                "Splits het in kleinere bestanden.",
+                n=limit,
+            )
+        return _("Te groot"), _(
+            "Wat je stuurde is groter dan deze pagina aanneemt. Maak het korter en "
+            "probeer het nog een keer."
+        )
+    if code == 503:
+        return _("Even geduld"), custom or _(
+            "Het is nu erg druk. Probeer het over een paar seconden nog een keer."
+        )
     if code < 500:
         return _("Dat ging niet goed"), custom or _(
             "Je verzoek kon niet worden gelezen. Ga terug en probeer het nog een keer."
