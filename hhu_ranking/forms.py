@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -30,6 +32,23 @@ from wtforms.widgets import HiddenInput
 from .i18n import local_today
 from .labels import AGENDA_STATUS_LABELS, BALLOT_MODE_LABELS, MEETING_KIND_LABELS
 from .models import BallotMode, MeetingKind
+from .numbers import MAX_PLACE_DIGITS, ascii_int, ascii_int_or_none
+
+
+class AsciiIntegerField(IntegerField):
+    """An IntegerField that reads ASCII digits only, up to a database integer."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        raw = str(valuelist[0]).strip()
+        negative = raw.startswith("-")
+        try:
+            number = ascii_int(raw[1:] if negative else raw)
+        except ValueError as error:
+            self.data = None
+            raise ValueError(_("Vul een heel getal in, met de cijfers 0 tot 9.")) from error
+        self.data = -number if negative else number
 
 
 class LoginForm(FlaskForm):
@@ -48,7 +67,7 @@ class LoginForm(FlaskForm):
 def _optional_int(value: object) -> int | None:
     if value in (None, "", "None"):
         return None
-    return int(str(value))
+    return ascii_int(value)
 
 
 class SessionForm(FlaskForm):
@@ -92,7 +111,7 @@ class _RoundSettings:
         choices=[SelectChoice(m.value, label) for m, label in BALLOT_MODE_LABELS.items()],
         default=BallotMode.FULL.value,
     )
-    top_k = IntegerField(
+    top_k = AsciiIntegerField(
         _l("Hoe groot is de top?"),
         validators=[Optional()],
         description=_l("Alleen bij een top-k: bijvoorbeeld 3 voor een top 3."),
@@ -158,10 +177,10 @@ class RoundSettingsForm(FlaskForm):
 
 
 def _int_or_none(value: object) -> int | None:
-    """Coerce a select's value; the empty placeholder option becomes None."""
+    """Coerce a select's value; the empty placeholder and anything not an id become None."""
     if value in (None, ""):
         return None
-    return int(str(value))
+    return ascii_int_or_none(value)
 
 
 class JoinForm(FlaskForm):
@@ -202,20 +221,19 @@ class BallotForm(FlaskForm):
     the round is the ballot service's decision.
     """
 
-    round_id = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
-    ranking = SelectMultipleField(coerce=int, validate_choice=False)
+    round_id = AsciiIntegerField(widget=HiddenInput(), validators=[DataRequired()])
+    ranking = SelectMultipleField(coerce=ascii_int, validate_choice=False)
 
     def chosen_order(self, item_ids: list[int], formdata: Mapping[str, str]) -> list[int]:
         """Item ids best first; raises ValueError with a Dutch message on double places."""
         if self.ranking.data:
             return list(self.ranking.data)
-        from flask_babel import gettext as _
 
         places: dict[int, int] = {}
         for item_id in item_ids:
             raw = formdata.get(f"pos-{item_id}", "").strip()
             try:
-                place = int(raw) if raw else 0
+                place = ascii_int(raw, max_digits=MAX_PLACE_DIGITS) if raw else 0
             except ValueError as error:
                 raise ValueError(_("Kies voor elk onderdeel een plaats uit de lijst.")) from error
             if place > 0:
@@ -240,9 +258,11 @@ class BallotForm(FlaskForm):
 class AgendaEntryForm(FlaskForm):
     """Adopt an outcome item into an agenda, or edit an entry. Choices are set by the view."""
 
-    coalition_id = SelectField(_l("Coalitie"), coerce=int, validators=[DataRequired()])
-    phase_id = SelectField(_l("Fase"), coerce=int, validators=[DataRequired()])
-    year = IntegerField(_l("Jaar"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+    coalition_id = SelectField(_l("Coalitie"), coerce=ascii_int, validators=[DataRequired()])
+    phase_id = SelectField(_l("Fase"), coerce=ascii_int, validators=[DataRequired()])
+    year = AsciiIntegerField(
+        _l("Jaar"), validators=[DataRequired(), NumberRange(min=2000, max=2100)]
+    )
     owner = StringField(
         _l("Trekker"),
         validators=[Optional(), Length(max=120)],

@@ -48,6 +48,7 @@ from ..models import (
     RoundState,
     User,
 )
+from ..numbers import ascii_int_or_none
 from ..services import rounds as round_service
 from ..services import sessions as session_service
 from ..services.rounds import ItemSpec
@@ -324,9 +325,9 @@ def _apply_row_action(rows: list[dict[str, Any]], action: str) -> list[dict[str,
     verb, _sep, raw_index = action.partition("-")
     if verb == "add":
         return [*rows, _blank()]
-    if not raw_index.isdigit() or int(raw_index) >= len(rows):
+    index = ascii_int_or_none(raw_index, max_digits=3)
+    if index is None or index >= len(rows):
         return rows
-    index = int(raw_index)
     rows = list(rows)
     if verb == "remove":
         del rows[index]
@@ -340,22 +341,22 @@ def _apply_row_action(rows: list[dict[str, Any]], action: str) -> list[dict[str,
 def _item_specs(rows: list[dict[str, Any]]) -> list[ItemSpec]:
     specs = []
     for row in rows:
-        raw_id = str(row.get("catalogue_item_id") or "")
         specs.append(
             ItemSpec(
                 (row.get("title") or "").strip(),
                 (row.get("explanation") or "").strip(),
-                int(raw_id) if raw_id.isdigit() else None,
+                ascii_int_or_none(row.get("catalogue_item_id") or ""),
             )
         )
     return specs
 
 
 @bp.route("/rondes/<int:round_id>/bewerken", methods=["GET", "POST"])
-def edit_round(round_id: int) -> str | Response:
+def edit_round(round_id: int) -> str | Response | tuple[str, int]:
     """A draft's items, order and settings; an opened round's remaining settings."""
     round_ = _round_or_404(round_id)
     error = notice = None
+    status = 200
     form = EditRoundForm()
     if request.method == "GET":
         form = EditRoundForm(
@@ -388,10 +389,12 @@ def edit_round(round_id: int) -> str | Response:
                     results_live=form.results_live.data,
                     anonymous=form.anonymous.data,
                 )
-            error = work.error
+            error, status = work.error, work.status
             if work.ok:
                 flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
                 return _back_to_session(round_)
+    else:
+        status = 422  # the form's own messages say what to change
     if round_.state is not RoundState.DRAFT:
         return render_template(
             "facilitator/round_edit.html",
@@ -399,7 +402,7 @@ def edit_round(round_id: int) -> str | Response:
             form=None,
             settings_form=RoundSettingsForm(formdata=None, obj=round_),
             error=error,
-        )
+        ), status
     return render_template(
         "facilitator/round_edit.html",
         round=round_,
@@ -407,7 +410,7 @@ def edit_round(round_id: int) -> str | Response:
         settings_form=None,
         error=error,
         notice=notice,
-    )
+    ), status
 
 
 @bp.post("/rondes/<int:round_id>/instellingen")
