@@ -26,7 +26,7 @@ from .sessions import (
     RoundResult,
     RoundState,
 )
-from .users import Role, User
+from .users import LoginFailure, Role, User
 
 __all__ = [
     "ApiToken",
@@ -34,6 +34,7 @@ __all__ = [
     "AgendaChange",
     "AgendaEntry",
     "AgendaStatus",
+    "LoginFailure",
     "Outcome",
     "OutcomeImmutableError",
     "Ballot",
