@@ -95,6 +95,15 @@ class CopySessionForm(FlaskForm):
     held_on = DateField(_l("Datum"), validators=[DataRequired()], default=local_today)
 
 
+class CoFacilitatorForm(FlaskForm):
+    """Add an account that may run this session too."""
+
+    email = EmailField(
+        _l("E-mailadres van een andere gespreksleider"),
+        validators=[DataRequired(), Length(max=254)],
+    )
+
+
 class JoiningForm(FlaskForm):
     """Lock or unlock joining; the button says which."""
 

@@ -1,5 +1,6 @@
 """Models, split by domain noun. Importing this package registers every table."""
 
+from .access import SessionFacilitator
 from .agenda import AgendaChange, AgendaEntry, AgendaStatus
 from .api import ApiToken
 from .base import Base, utcnow
@@ -52,6 +53,7 @@ __all__ = [
     "RankingSession",
     "Role",
     "Round",
+    "SessionFacilitator",
     "RoundItem",
     "RoundResult",
     "RoundState",

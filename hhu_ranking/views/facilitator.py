@@ -30,6 +30,7 @@ from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 
 from ..extensions import db, db_session
 from ..forms import (
     ActionForm,
+    CoFacilitatorForm,
     CopySessionForm,
     EditRoundForm,
     JoiningForm,
@@ -49,11 +50,13 @@ from ..models import (
     User,
 )
 from ..numbers import ascii_int_or_none
+from ..services import access
 from ..services import rounds as round_service
 from ..services import sessions as session_service
 from ..services.rounds import ItemSpec
 from ..services.screen import activity_versions
 from ..urls import absolute_url
+from .access import may_run_or_403
 from .unit_of_work import unit_of_work
 
 bp = Blueprint("facilitator", __name__, url_prefix="/beheer")
@@ -81,11 +84,13 @@ def _user() -> User | None:
 
 
 def _session_or_404(session_id: int) -> RankingSession:
-    return db.get_or_404(RankingSession, session_id)
+    return may_run_or_403(db.get_or_404(RankingSession, session_id))
 
 
 def _round_or_404(round_id: int) -> Round:
-    return db.get_or_404(Round, round_id)
+    round_ = db.get_or_404(Round, round_id)
+    may_run_or_403(round_.session)
+    return round_
 
 
 def _links(ranking_session: RankingSession) -> dict[str, str]:
@@ -193,7 +198,30 @@ def show_session(session_id: int) -> str:
         links=_links(ranking_session),
         rounds=rounds,
         ballots=round_service.ballot_counts(db_session(), [r.id for r in rounds]),
+        co_facilitators=access.co_facilitators(db_session(), ranking_session),
+        co_facilitator_form=CoFacilitatorForm(formdata=None),
     )
+
+
+@bp.post("/sessies/<int:session_id>/gespreksleiders")
+def add_co_facilitator(session_id: int) -> Response:
+    """The creator (or a co-facilitator, or an admin) lets another account run the session."""
+    ranking_session = _session_or_404(session_id)
+    form = CoFacilitatorForm()
+    user = _user()
+    assert user is not None
+    if not form.validate_on_submit():
+        flash(_("Geef het e-mailadres van een account."), "error")
+    else:
+        with unit_of_work() as work:
+            added = access.add_co_facilitator(
+                db_session(), ranking_session, form.email.data or "", added_by=user
+            )
+        if work.ok:
+            flash(_("%(name)s kan deze sessie nu ook beheren.", name=added.name), "success")
+        else:
+            flash(work.error or "", "error")
+    return redirect(url_for(".show_session", session_id=ranking_session.id))
 
 
 @bp.get("/sessies/<int:session_id>/stand")

@@ -579,7 +579,7 @@ def test_live_numbers_answer_304_until_someone_votes(facilitator, make_session, 
     facilitator.post(f"/beheer/rondes/{ids['round_id']}/openen")
     url = f"/beheer/sessies/{ids['session_id']}/stand"
     first = facilitator.get(url, headers=HTMX)
-    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-cache"
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-cache, private"
     assert "Open ronde:" in _text(first)
     etag = first.headers["ETag"]
     assert facilitator.get(url, headers={**HTMX, "If-None-Match": etag}).status_code == 304
