@@ -33,6 +33,7 @@ from .i18n import local_today
 from .labels import AGENDA_STATUS_LABELS, BALLOT_MODE_LABELS, MEETING_KIND_LABELS
 from .models import BallotMode, MeetingKind
 from .numbers import MAX_PLACE_DIGITS, ascii_int, ascii_int_or_none
+from .services.text import clean_optional
 
 
 class AsciiIntegerField(IntegerField):
@@ -75,6 +76,7 @@ class SessionForm(FlaskForm):
         _l("Titel"),
         validators=[DataRequired(), Length(max=200)],
         description=_l("Bijvoorbeeld: Netwerkbijeenkomst november"),
+        filters=[clean_optional],
     )
     held_on = DateField(_l("Datum"), validators=[DataRequired()], default=local_today)
     kind = SelectField(
@@ -90,7 +92,9 @@ class SessionForm(FlaskForm):
 
 class CopySessionForm(FlaskForm):
     title = StringField(
-        _l("Titel van de nieuwe sessie"), validators=[DataRequired(), Length(max=200)]
+        _l("Titel van de nieuwe sessie"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[clean_optional],
     )
     held_on = DateField(_l("Datum"), validators=[DataRequired()], default=local_today)
 
@@ -148,6 +152,7 @@ class NewRoundForm(_RoundSettings, FlaskForm):
         description=_l(
             "Leeg laten bij een kant-en-klare lijst: dan krijgt de ronde de naam van de lijst."
         ),
+        filters=[clean_optional],
     )
     items_text = TextAreaField(
         _l("Eigen onderdelen"),
@@ -156,26 +161,39 @@ class NewRoundForm(_RoundSettings, FlaskForm):
             "Eén onderdeel per regel (2 tot 30). Wil je een korte toelichting? "
             "Zet die achter een streep: Mensgericht | de gebruiker staat centraal"
         ),
+        filters=[clean_optional],
     )
 
 
 class ItemRowForm(Form):
-    title = StringField(_l("Onderdeel"), validators=[Optional(), Length(max=200)])
+    title = StringField(
+        _l("Onderdeel"), validators=[Optional(), Length(max=200)], filters=[clean_optional]
+    )
     explanation = StringField(
-        _l("Toelichting (niet verplicht)"), validators=[Optional(), Length(max=300)]
+        _l("Toelichting (niet verplicht)"),
+        validators=[Optional(), Length(max=300)],
+        filters=[clean_optional],
     )
     catalogue_item_id = HiddenField(filters=[lambda v: v or None])
 
 
 class EditRoundForm(_RoundSettings, FlaskForm):
-    title = StringField(_l("Titel van de ronde"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(
+        _l("Titel van de ronde"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[clean_optional],
+    )
     items = FieldList(FormField(ItemRowForm), max_entries=60)
 
 
 class RoundSettingsForm(FlaskForm):
     """What may still change once a round has opened."""
 
-    title = StringField(_l("Titel van de ronde"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(
+        _l("Titel van de ronde"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[clean_optional],
+    )
     results_live = BooleanField(_l("Laat de uitslag live zien op het grote scherm"))
     anonymous = BooleanField(
         _l("Anoniem"), description=_l("Namen van deelnemers komen nooit in een export.")
@@ -201,7 +219,7 @@ class JoinForm(FlaskForm):
     organisation = StringField(
         _l("Organisatie"),
         validators=[DataRequired(_l("Kies je organisatie, of typ de naam."))],
-        filters=[lambda v: " ".join(v.split()) if v else v],
+        filters=[clean_optional, lambda v: " ".join(v.split()) if v else v],
         description=_l(
             "Begin te typen en kies uit de lijst. Staat je organisatie er niet bij? "
             "Typ dan de naam."
@@ -216,7 +234,7 @@ class JoinForm(FlaskForm):
     display_name = StringField(
         _l("Je naam (niet verplicht)"),
         validators=[Optional(), Length(max=120)],
-        filters=[lambda v: v.strip() if v else v],
+        filters=[clean_optional, lambda v: v.strip() if v else v],
     )
 
 
@@ -276,13 +294,16 @@ class AgendaEntryForm(FlaskForm):
         _l("Trekker"),
         validators=[Optional(), Length(max=120)],
         description=_l("Wie neemt dit mee? Een naam of organisatie."),
+        filters=[clean_optional],
     )
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice(s.value, label) for s, label in AGENDA_STATUS_LABELS.items()],
         validators=[DataRequired()],
     )
-    note = TextAreaField(_l("Notitie"), validators=[Optional(), Length(max=4000)])
+    note = TextAreaField(
+        _l("Notitie"), validators=[Optional(), Length(max=4000)], filters=[clean_optional]
+    )
 
 
 class AgendaMoveForm(FlaskForm):
@@ -290,8 +311,16 @@ class AgendaMoveForm(FlaskForm):
 
 
 class CoalitionForm(FlaskForm):
-    name = StringField(_l("Naam van de coalitie"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Korte omschrijving"), validators=[Optional(), Length(max=2000)])
+    name = StringField(
+        _l("Naam van de coalitie"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[clean_optional],
+    )
+    description = TextAreaField(
+        _l("Korte omschrijving"),
+        validators=[Optional(), Length(max=2000)],
+        filters=[clean_optional],
+    )
 
 
 class BallotImportForm(FlaskForm):

@@ -63,6 +63,7 @@ from ..models import (
 from .ballots import cast_ballot, validate_ranking
 from .codes import new_participant_token, token_digest
 from .errors import ServiceError
+from .text import clean_line, text_key
 
 #: the largest file accepted (a few thousand ballots fit easily)
 MAX_BYTES = 1_000_000
@@ -123,7 +124,7 @@ class _Reading:
 
 
 def _key(title: str) -> str:
-    return " ".join(title.split()).casefold()
+    return text_key(title)
 
 
 def _item_lookup(round_: Round) -> dict[str, int]:
@@ -179,7 +180,7 @@ def _delimiter(text: str) -> str:
 def _organisation(
     db: Session, reading: _Reading, line: int, text: str, ballot: ParsedBallot
 ) -> None:
-    name = " ".join(text.split())
+    name = clean_line(text)
     if not name:
         ballot.organisation_other = PAPER_ORGANISATION
         return
