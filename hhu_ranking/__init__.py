@@ -50,9 +50,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from .auth import init_auth
     from .cli import register_cli
+    from .errors import init_errors
+    from .headers import init_headers
     from .views import register_blueprints
 
     init_auth(app)
+    init_errors(app)
+    init_headers(app)
     register_blueprints(app)
     register_cli(app)
     return app

@@ -9,24 +9,88 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
+import tempfile
+import warnings
+from contextlib import suppress
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+#: a kept key shorter than this is a damaged file, not a key (ours are 64 characters)
+_MIN_KEY_LENGTH = 32
+
+
+class SecretKeyError(RuntimeError):
+    """The app cannot get a signing key that every worker shares and that survives a restart."""
+
+
+def _read_key(path: Path) -> str | None:
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        return None
+    return key if len(key) >= _MIN_KEY_LENGTH else None
+
 
 def _instance_secret(instance_path: Path) -> str:
+    """The key kept in ``instance/secret_key``, made once, atomically.
+
+    The key is written to a temporary file beside it and linked into place: a process
+    starting at the same moment finds either no file or the whole key, never an empty
+    one. When two start at once, ``os.link`` lets exactly one win and the other reads the
+    winner's key. A file left empty or cut short (by an older version, or a full disk) is
+    replaced the same way.
+    """
     path = instance_path / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
+    if (key := _read_key(path)) is not None:
+        return key
     instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    # O_EXCL: when two workers start at once, the first one's key wins
+    fd, partial = tempfile.mkstemp(prefix=".secret_key.", dir=instance_path)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(partial, path)
+        except FileExistsError:
+            if (kept := _read_key(path)) is not None:
+                return kept
+            os.replace(partial, path)  # a damaged key: the new one takes its place
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(partial)
+    return _read_key(path) or key
+
+
+def _under_gunicorn() -> bool:
+    return "gunicorn.arbiter" in sys.modules or "gunicorn" in os.environ.get("SERVER_SOFTWARE", "")
+
+
+def _secret_key(instance_path: Path) -> str:
+    """The signing key: ``SECRET_KEY``, else the kept one; refused when it cannot be kept.
+
+    Under gunicorn a key only this process knows would sign cookies no other worker (and
+    no restart) accepts: the app refuses to start instead. Elsewhere (a shell, a test)
+    it makes do with a key for this process and says so.
+    """
+    try:
+        return _instance_secret(instance_path)
+    except OSError as error:
+        if _under_gunicorn():
+            raise SecretKeyError(
+                f"no SECRET_KEY in the environment and none can be kept in {instance_path}"
+                f" ({error}); set SECRET_KEY or make that directory writable"
+            ) from error
+        warnings.warn(
+            f"SECRET_KEY not set and {instance_path} not writable ({error}): "
+            "using a key for this process only",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return secrets.token_urlsafe(48)
 
 
 def normalise_database_url(url: str) -> str:
@@ -68,6 +132,11 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        # "Ingelogd blijven": a month, not Flask-Login's year; logging out ends it everywhere
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
         # a cookie is sent again only when its content changes, not re-signed on every poll
         "SESSION_REFRESH_EACH_REQUEST": False,
         "BABEL_DEFAULT_LOCALE": "nl",
@@ -77,6 +146,13 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # every body: a ballot is a few hundred bytes, the round editor's 60 items a few kB;
+        # the ballot import alone may send more (IMPORT_MAX_CONTENT_LENGTH)
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+        "IMPORT_MAX_CONTENT_LENGTH": 1_100_000,
+        # a multipart text field, and the fields of any form (the editor has about 190)
+        "MAX_FORM_MEMORY_SIZE": 200_000,
+        "MAX_FORM_PARTS": 500,
         "POLL_SECONDS": float(env.get("POLL_SECONDS", "2")),
         # all phones of a session together poll at most this often (a festival hall)
         "PHONE_POLLS_PER_SECOND": float(env.get("PHONE_POLLS_PER_SECOND", "500")),
@@ -89,7 +165,7 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         if "DATABASE_URL" in overrides:
             config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(overrides["DATABASE_URL"])
     if not config["SECRET_KEY"]:
-        config["SECRET_KEY"] = _instance_secret(instance_path)
+        config["SECRET_KEY"] = _secret_key(instance_path)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite needs a longer wait for the writer lock under concurrent ballots
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {

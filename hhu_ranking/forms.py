@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from babel import support
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -35,6 +37,24 @@ from wtforms.widgets import HiddenInput
 from .i18n import local_today
 from .labels import AGENDA_STATUS_LABELS, BALLOT_MODE_LABELS, MEETING_KIND_LABELS
 from .models import BallotMode, MeetingKind
+from .numbers import MAX_PLACE_DIGITS, ascii_int, ascii_int_or_none
+from .services.text import clean_optional
+
+
+class AsciiIntegerField(IntegerField):
+    """An IntegerField that reads ASCII digits only, up to a database integer."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        raw = str(valuelist[0]).strip()
+        negative = raw.startswith("-")
+        try:
+            number = ascii_int(raw[1:] if negative else raw)
+        except ValueError as error:
+            self.data = None
+            raise ValueError(_("Vul een heel getal in, met de cijfers 0 tot 9.")) from error
+        self.data = -number if negative else number
 
 
 @lru_cache(maxsize=8)
@@ -72,7 +92,7 @@ class LoginForm(AppForm):
 def _optional_int(value: object) -> int | None:
     if value in (None, "", "None"):
         return None
-    return int(str(value))
+    return ascii_int(value)
 
 
 class SessionForm(AppForm):
@@ -80,6 +100,7 @@ class SessionForm(AppForm):
         _l("Titel"),
         validators=[DataRequired(), Length(max=200)],
         description=_l("Bijvoorbeeld: Netwerkbijeenkomst november"),
+        filters=[clean_optional],
     )
     held_on = DateField(_l("Datum"), validators=[DataRequired()], default=local_today)
     kind = SelectField(
@@ -102,9 +123,20 @@ class SessionForm(AppForm):
 
 class CopySessionForm(AppForm):
     title = StringField(
-        _l("Titel van de nieuwe sessie"), validators=[DataRequired(), Length(max=200)]
+        _l("Titel van de nieuwe sessie"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[clean_optional],
     )
     held_on = DateField(_l("Datum"), validators=[DataRequired()], default=local_today)
+
+
+class CoFacilitatorForm(AppForm):
+    """Add an account that may run this session too."""
+
+    email = EmailField(
+        _l("E-mailadres van een andere gespreksleider"),
+        validators=[DataRequired(), Length(max=254)],
+    )
 
 
 class JoiningForm(AppForm):
@@ -117,13 +149,13 @@ class ActionForm(AppForm):
     """A button that only needs the CSRF check (open, close, delete)."""
 
 
-class AskNamesForm(FlaskForm):
+class AskNamesForm(AppForm):
     """Turn asking names on or off for a session; the button says which."""
 
     ask = HiddenField(validators=[AnyOf(["0", "1"])])
 
 
-class PrivacyTextForm(FlaskForm):
+class PrivacyTextForm(AppForm):
     body = TextAreaField(
         _l("Privacytekst"),
         validators=[DataRequired(), Length(max=20_000)],
@@ -140,7 +172,7 @@ class _RoundSettings:
         choices=[SelectChoice(m.value, label) for m, label in BALLOT_MODE_LABELS.items()],
         default=BallotMode.FULL.value,
     )
-    top_k = IntegerField(
+    top_k = AsciiIntegerField(
         _l("Hoe groot is de top?"),
         validators=[Optional()],
         description=_l("Alleen bij een top-k: bijvoorbeeld 3 voor een top 3."),
@@ -168,6 +200,7 @@ class NewRoundForm(_RoundSettings, AppForm):
         description=_l(
             "Leeg laten bij een kant-en-klare lijst: dan krijgt de ronde de naam van de lijst."
         ),
+        filters=[clean_optional],
     )
     items_text = TextAreaField(
         _l("Eigen onderdelen"),
@@ -176,26 +209,39 @@ class NewRoundForm(_RoundSettings, AppForm):
             "Eén onderdeel per regel (2 tot 30). Wil je een korte toelichting? "
             "Zet die achter een streep: Mensgericht | de gebruiker staat centraal"
         ),
+        filters=[clean_optional],
     )
 
 
 class ItemRowForm(Form):
-    title = StringField(_l("Onderdeel"), validators=[Optional(), Length(max=200)])
+    title = StringField(
+        _l("Onderdeel"), validators=[Optional(), Length(max=200)], filters=[clean_optional]
+    )
     explanation = StringField(
-        _l("Toelichting (niet verplicht)"), validators=[Optional(), Length(max=300)]
+        _l("Toelichting (niet verplicht)"),
+        validators=[Optional(), Length(max=300)],
+        filters=[clean_optional],
     )
     catalogue_item_id = HiddenField(filters=[lambda v: v or None])
 
 
 class EditRoundForm(_RoundSettings, AppForm):
-    title = StringField(_l("Titel van de ronde"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(
+        _l("Titel van de ronde"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[clean_optional],
+    )
     items = FieldList(FormField(ItemRowForm), max_entries=60)
 
 
 class RoundSettingsForm(AppForm):
     """What may still change once a round has opened."""
 
-    title = StringField(_l("Titel van de ronde"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(
+        _l("Titel van de ronde"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[clean_optional],
+    )
     results_live = BooleanField(_l("Laat de uitslag live zien op het grote scherm"))
     anonymous = BooleanField(
         _l("Anoniem"), description=_l("Namen van deelnemers komen nooit in een export.")
@@ -206,10 +252,10 @@ class RoundSettingsForm(AppForm):
 
 
 def _int_or_none(value: object) -> int | None:
-    """Coerce a select's value; the empty placeholder option becomes None."""
+    """Coerce a select's value; the empty placeholder and anything not an id become None."""
     if value in (None, ""):
         return None
-    return int(str(value))
+    return ascii_int_or_none(value)
 
 
 class JoinForm(AppForm):
@@ -221,7 +267,7 @@ class JoinForm(AppForm):
     organisation = StringField(
         _l("Organisatie"),
         validators=[DataRequired(_l("Kies je organisatie, of typ de naam."))],
-        filters=[lambda v: " ".join(v.split()) if v else v],
+        filters=[clean_optional, lambda v: " ".join(v.split()) if v else v],
         description=_l(
             "Begin te typen en kies uit de lijst. Staat je organisatie er niet bij? "
             "Typ dan de naam."
@@ -236,7 +282,7 @@ class JoinForm(AppForm):
     display_name = StringField(
         _l("Je naam (niet verplicht)"),
         validators=[Optional(), Length(max=120)],
-        filters=[lambda v: v.strip() if v else v],
+        filters=[clean_optional, lambda v: v.strip() if v else v],
     )
 
 
@@ -250,20 +296,19 @@ class BallotForm(AppForm):
     the round is the ballot service's decision.
     """
 
-    round_id = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
-    ranking = SelectMultipleField(coerce=int, validate_choice=False)
+    round_id = AsciiIntegerField(widget=HiddenInput(), validators=[DataRequired()])
+    ranking = SelectMultipleField(coerce=ascii_int, validate_choice=False)
 
     def chosen_order(self, item_ids: list[int], formdata: Mapping[str, str]) -> list[int]:
         """Item ids best first; raises ValueError with a Dutch message on double places."""
         if self.ranking.data:
             return list(self.ranking.data)
-        from flask_babel import gettext as _
 
         places: dict[int, int] = {}
         for item_id in item_ids:
             raw = formdata.get(f"pos-{item_id}", "").strip()
             try:
-                place = int(raw) if raw else 0
+                place = ascii_int(raw, max_digits=MAX_PLACE_DIGITS) if raw else 0
             except ValueError as error:
                 raise ValueError(_("Kies voor elk onderdeel een plaats uit de lijst.")) from error
             if place > 0:
@@ -288,20 +333,25 @@ class BallotForm(AppForm):
 class AgendaEntryForm(AppForm):
     """Adopt an outcome item into an agenda, or edit an entry. Choices are set by the view."""
 
-    coalition_id = SelectField(_l("Coalitie"), coerce=int, validators=[DataRequired()])
-    phase_id = SelectField(_l("Fase"), coerce=int, validators=[DataRequired()])
-    year = IntegerField(_l("Jaar"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+    coalition_id = SelectField(_l("Coalitie"), coerce=ascii_int, validators=[DataRequired()])
+    phase_id = SelectField(_l("Fase"), coerce=ascii_int, validators=[DataRequired()])
+    year = AsciiIntegerField(
+        _l("Jaar"), validators=[DataRequired(), NumberRange(min=2000, max=2100)]
+    )
     owner = StringField(
         _l("Trekker"),
         validators=[Optional(), Length(max=120)],
         description=_l("Wie neemt dit mee? Een naam of organisatie."),
+        filters=[clean_optional],
     )
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice(s.value, label) for s, label in AGENDA_STATUS_LABELS.items()],
         validators=[DataRequired()],
     )
-    note = TextAreaField(_l("Notitie"), validators=[Optional(), Length(max=4000)])
+    note = TextAreaField(
+        _l("Notitie"), validators=[Optional(), Length(max=4000)], filters=[clean_optional]
+    )
 
 
 class AgendaMoveForm(AppForm):
@@ -309,8 +359,16 @@ class AgendaMoveForm(AppForm):
 
 
 class CoalitionForm(AppForm):
-    name = StringField(_l("Naam van de coalitie"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Korte omschrijving"), validators=[Optional(), Length(max=2000)])
+    name = StringField(
+        _l("Naam van de coalitie"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[clean_optional],
+    )
+    description = TextAreaField(
+        _l("Korte omschrijving"),
+        validators=[Optional(), Length(max=2000)],
+        filters=[clean_optional],
+    )
 
 
 class BallotImportForm(AppForm):

@@ -48,6 +48,13 @@ def _worker_database_url(worker: str) -> str:
     return f"{base}/{name}"
 
 
+def reset_postgres_schema(engine: Any) -> None:
+    """An empty public schema, whatever an earlier run (of any branch) left in this database."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+
+
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "hhu_ranking" / "translations"
 
 
@@ -89,9 +96,7 @@ def _postgres_schema(database_url: str | None) -> Iterator[None]:
 
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test"})
     with app.app_context():
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        reset_postgres_schema(db.engine)
         from flask_migrate import upgrade
 
         upgrade()

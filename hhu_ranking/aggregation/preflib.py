@@ -125,9 +125,11 @@ _TEXT_KEYS: dict[str, str] = {
     "MODIFICATION DATE": "modification_date",
 }
 _COUNT_KEYS = ("NUMBER ALTERNATIVES", "NUMBER VOTERS", "NUMBER UNIQUE ORDERS")
-_NAME_KEY = re.compile(r"ALTERNATIVE NAME\s+(\d+)")
-_TOKEN = re.compile(r"\s*(?:(\d+)|([{},])|(\S))")
-_COUNT = re.compile(r"\s*(\d+)\s*")
+_NAME_KEY = re.compile(r"ALTERNATIVE NAME\s+([0-9]{1,9})")
+_TOKEN = re.compile(r"\s*(?:([0-9]+)|([{},])|(\S))")
+_COUNT = re.compile(r"\s*([0-9]+)\s*")
+#: more digits than any real count: int() of a longer string is slow, a float of it overflows
+MAX_COUNT_DIGITS = 9
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
@@ -149,7 +151,9 @@ def _parse_order(text: str, n: int, line: int) -> tuple[tuple[int, ...], ...]:
             raise PrefLibError(f"unexpected character {other!r} in the order", line)
         if number is not None:
             if not expect_item:
-                raise PrefLibError(f"missing comma before {number}", line)
+                raise PrefLibError(f"missing comma before {number[:12]}", line)
+            if len(number.lstrip("0")) > MAX_COUNT_DIGITS:
+                raise PrefLibError(f"alternative {number[:12]}… is not between 1 and {n}", line)
             alternative = int(number)
             if not 1 <= alternative <= n:
                 raise PrefLibError(f"alternative {alternative} is not between 1 and {n}", line)
@@ -245,8 +249,10 @@ def parse_preflib(text: str, *, data_type: str | None = None) -> PrefLibData:
         if key in _TEXT_KEYS:
             meta[_TEXT_KEYS[key]] = value
         elif key in _COUNT_KEYS:
-            if not re.fullmatch(r"\d+", value):
+            if not re.fullmatch(r"[0-9]+", value):
                 raise PrefLibError(f"'{key}' must be a whole number, not {value!r}", number)
+            if len(value.lstrip("0")) > MAX_COUNT_DIGITS:
+                raise PrefLibError(f"'{key}' is too large", number)
             counts[key] = (int(value), number)
         elif name_match:
             names[int(name_match.group(1))] = (value, number)
@@ -295,6 +301,10 @@ def parse_preflib(text: str, *, data_type: str | None = None) -> PrefLibData:
         count_match = _COUNT.fullmatch(count_text)
         if count_match is None:
             raise PrefLibError(f"the count {count_text.strip()!r} is not a whole number", number)
+        if len(count_match.group(1).lstrip("0")) > MAX_COUNT_DIGITS:
+            raise PrefLibError(
+                f"the count is too large (at most {MAX_COUNT_DIGITS} digits)", number
+            )
         count = int(count_match.group(1))
         if count < 1:
             raise PrefLibError("the count must be at least 1", number)

@@ -1,5 +1,6 @@
 """Models, split by domain noun. Importing this package registers every table."""
 
+from .access import SessionFacilitator
 from .agenda import AgendaChange, AgendaEntry, AgendaStatus
 from .api import ApiToken
 from .base import Base, utcnow
@@ -27,7 +28,7 @@ from .sessions import (
     RoundState,
 )
 from .site import SiteText
-from .users import Role, User
+from .users import LoginFailure, Role, User
 
 __all__ = [
     "ApiToken",
@@ -36,6 +37,7 @@ __all__ = [
     "AgendaChange",
     "AgendaEntry",
     "AgendaStatus",
+    "LoginFailure",
     "Outcome",
     "OutcomeImmutableError",
     "Ballot",
@@ -53,6 +55,7 @@ __all__ = [
     "RankingSession",
     "Role",
     "Round",
+    "SessionFacilitator",
     "RoundItem",
     "RoundResult",
     "RoundState",

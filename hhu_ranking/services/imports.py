@@ -63,21 +63,25 @@ from ..models import (
 from .ballots import cast_ballot, validate_ranking
 from .codes import new_participant_token, token_digest
 from .errors import ServiceError
+from .text import clean_line, text_key
 
 #: the largest file accepted (a few thousand ballots fit easily)
 MAX_BYTES = 1_000_000
+#: the most ballots one file may hold (PrefLib counts included): more would hold the
+#: database's write lock long enough to stall voting in other sessions
+MAX_BALLOTS = 5000
 #: report at most this many problems; a file with more is probably the wrong file
 MAX_PROBLEMS = 50
 #: the organisation of an imported ballot that names none
 PAPER_ORGANISATION = "Papieren stembiljet"
 ORGANISATION_MAX = 200
 
-_RANK_HEADER = re.compile(r"(?:plaats|rank|place|positie|position)\s*(\d+)", re.IGNORECASE)
+_RANK_HEADER = re.compile(r"(?:plaats|rank|place|positie|position)\s*([0-9]{1,4})", re.IGNORECASE)
 _ORGANISATION_HEADERS = {"organisatie", "organisation", "organization"}
 _PILLAR_HEADERS = {"pijler", "pillar", "bloedgroep"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-_ALTERNATIVE_NAME = re.compile(r"#\s*ALTERNATIVE\s+NAME\s+(\d+)\s*:", re.IGNORECASE)
+_ALTERNATIVE_NAME = re.compile(r"#\s*ALTERNATIVE\s+NAME\s+([0-9]{1,9})\s*:", re.IGNORECASE)
 _COUNT_HEADER = re.compile(r"#\s*NUMBER\s+(VOTERS|UNIQUE\s+ORDERS)\s*:", re.IGNORECASE)
 
 
@@ -120,7 +124,7 @@ class _Reading:
 
 
 def _key(title: str) -> str:
-    return " ".join(title.split()).casefold()
+    return text_key(title)
 
 
 def _item_lookup(round_: Round) -> dict[str, int]:
@@ -145,13 +149,23 @@ def _check_ranking(reading: _Reading, round_: Round, line: int, ranking: list[in
 
 
 def _decode(data: bytes, *, fallback: bool) -> str:
+    """The file as text: UTF-8, or for CSV (``fallback``) Windows-1252 as Excel saves it."""
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        if fallback:
-            return data.decode("cp1252", errors="strict")
-        line = data[: error.start].count(b"\n") + 1
-        raise ImportRefused([Problem(line, _("Deze regel is geen UTF-8-tekst."))]) from error
+    except UnicodeDecodeError as utf8_error:
+        if not fallback:
+            line = data[: utf8_error.start].count(b"\n") + 1
+            raise ImportRefused([Problem(line, _("Deze regel is geen UTF-8-tekst."))]) from None
+    try:
+        return data.decode("cp1252", errors="strict")
+    except UnicodeDecodeError as cp1252_error:
+        # a byte such as 0x81 is neither: name the line that has it
+        line = data[: cp1252_error.start].count(b"\n") + 1
+        message = _(
+            "Deze regel is geen tekst in UTF-8 of Windows-1252. Sla het bestand op als "
+            "‘CSV UTF-8’ en probeer het opnieuw."
+        )
+        raise ImportRefused([Problem(line, message)]) from None
 
 
 # -- CSV -----------------------------------------------------------------------------------
@@ -166,7 +180,7 @@ def _delimiter(text: str) -> str:
 def _organisation(
     db: Session, reading: _Reading, line: int, text: str, ballot: ParsedBallot
 ) -> None:
-    name = " ".join(text.split())
+    name = clean_line(text)
     if not name:
         ballot.organisation_other = PAPER_ORGANISATION
         return
@@ -439,6 +453,19 @@ def read_file(db: Session, round_: Round, filename: str, data: bytes) -> list[Pa
         problems = problems[:MAX_PROBLEMS] + [
             Problem(
                 None, _("En misschien meer: na %(n)d fouten is het lezen gestopt.", n=MAX_PROBLEMS)
+            )
+        ]
+    total = sum(b.count for b in reading.ballots)
+    if not problems and total > MAX_BALLOTS:
+        problems = [
+            Problem(
+                None,
+                _(
+                    "Het bestand bevat %(count)d stemmen; één bestand mag er hoogstens "
+                    "%(max)d bevatten. Splits het in kleinere bestanden.",
+                    count=total,
+                    max=MAX_BALLOTS,
+                ),
             )
         ]
     if not problems and not reading.ballots:

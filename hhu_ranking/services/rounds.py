@@ -30,6 +30,7 @@ from .errors import ServiceError
 from .outcomes import freeze_outcome
 from .results import compute_and_store
 from .sessions import bump_state
+from .text import clean_line, text_key
 
 MIN_ITEMS = 2
 MAX_ITEMS = 30
@@ -46,9 +47,9 @@ class ItemSpec:
 
 def _check_items(items: Sequence[ItemSpec]) -> list[ItemSpec]:
     cleaned = [
-        ItemSpec(i.title.strip(), " ".join(i.explanation.split()), i.catalogue_item_id)
+        ItemSpec(clean_line(i.title), clean_line(i.explanation), i.catalogue_item_id)
         for i in items
-        if i.title.strip()
+        if clean_line(i.title)
     ]
     if not MIN_ITEMS <= len(cleaned) <= MAX_ITEMS:
         raise ServiceError(
@@ -59,7 +60,7 @@ def _check_items(items: Sequence[ItemSpec]) -> list[ItemSpec]:
                 n=len(cleaned),
             )
         )
-    titles = [i.title.casefold() for i in cleaned]
+    titles = [text_key(i.title) for i in cleaned]
     if len(set(titles)) != len(titles):
         raise ServiceError(_l("Twee onderdelen hebben dezelfde titel."))
     for item in cleaned:
@@ -93,7 +94,7 @@ def add_round(
     catalogue_list_id: int | None = None,
 ) -> Round:
     cleaned = _check_items(items)
-    title = title.strip()
+    title = clean_line(title)
     if not title:
         raise ServiceError(_l("Geef de ronde een titel."))
     top_k = _check_mode(mode, top_k, len(cleaned))
@@ -155,9 +156,9 @@ def update_settings(
         raise ServiceError(
             _l("Het soort stemming ligt vast zodra een ronde geopend is."), status=409
         )
-    if not title.strip():
+    if not clean_line(title):
         raise ServiceError(_l("Geef de ronde een titel."))
-    round_.title = title.strip()
+    round_.title = clean_line(title)
     round_.top_k = _check_mode(mode, top_k, len(round_.items))
     round_.mode = mode
     round_.results_live = results_live
@@ -267,7 +268,7 @@ def edit_draft_round(
     """
     _require_draft(round_)
     cleaned = _check_items(items)
-    title = title.strip()
+    title = clean_line(title)
     if not title:
         raise ServiceError(_l("Geef de ronde een titel."))
     # a posted link to the catalogue is only kept when it points at a real catalogue item

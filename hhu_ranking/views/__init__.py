@@ -10,9 +10,9 @@ from werkzeug.routing import IntegerConverter, Map
 
 from ..extensions import db
 from ..models import Coalition
+from ..numbers import MAX_DATABASE_ID
 
-#: the largest id a database integer column holds (SQLite and PostgreSQL bigint)
-MAX_DATABASE_ID = 2**63 - 1
+__all__ = ["MAX_DATABASE_ID", "coalition_or_404", "id_arg", "register_blueprints"]
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -24,6 +24,7 @@ from ..services import exports as export_service
 from ..services.errors import ServiceError
 from ..services.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 from . import coalition_or_404, id_arg
+from .access import may_export_or_403
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
@@ -58,13 +59,15 @@ def _round_outcome(round_id: int) -> Outcome:
     if version is None and request.args.get("versie"):
         abort(404)  # not a version number (or beyond what SQLite can even look up)
     try:
-        return export_service.round_outcome(db_session(), round_id, version)
+        outcome = export_service.round_outcome(db_session(), round_id, version)
     except ServiceError as exc:
         abort(exc.status, exc.message)
+    may_export_or_403(outcome.round.session)
+    return outcome
 
 
 def _session_outcomes(session_id: int) -> tuple[RankingSession, list[Outcome]]:
-    ranking_session = db.get_or_404(RankingSession, session_id)
+    ranking_session = may_export_or_403(db.get_or_404(RankingSession, session_id))
     outcomes = export_service.session_outcomes(db_session(), ranking_session)
     if not outcomes:
         abort(404, _("Deze sessie heeft nog geen uitslagen: die ontstaan als een ronde sluit."))

@@ -30,6 +30,7 @@ from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 
 from ..extensions import db, db_session
 from ..forms import (
     ActionForm,
+    CoFacilitatorForm,
     CopySessionForm,
     EditRoundForm,
     JoiningForm,
@@ -48,11 +49,14 @@ from ..models import (
     RoundState,
     User,
 )
+from ..numbers import ascii_int_or_none
+from ..services import access
 from ..services import rounds as round_service
 from ..services import sessions as session_service
 from ..services.rounds import ItemSpec
 from ..services.screen import activity_versions
 from ..urls import absolute_url
+from .access import may_run_or_403
 from .unit_of_work import unit_of_work
 
 bp = Blueprint("facilitator", __name__, url_prefix="/beheer")
@@ -80,11 +84,13 @@ def _user() -> User | None:
 
 
 def _session_or_404(session_id: int) -> RankingSession:
-    return db.get_or_404(RankingSession, session_id)
+    return may_run_or_403(db.get_or_404(RankingSession, session_id))
 
 
 def _round_or_404(round_id: int) -> Round:
-    return db.get_or_404(Round, round_id)
+    round_ = db.get_or_404(Round, round_id)
+    may_run_or_403(round_.session)
+    return round_
 
 
 def _links(ranking_session: RankingSession) -> dict[str, str]:
@@ -193,7 +199,30 @@ def show_session(session_id: int) -> str:
         links=_links(ranking_session),
         rounds=rounds,
         ballots=round_service.ballot_counts(db_session(), [r.id for r in rounds]),
+        co_facilitators=access.co_facilitators(db_session(), ranking_session),
+        co_facilitator_form=CoFacilitatorForm(formdata=None),
     )
+
+
+@bp.post("/sessies/<int:session_id>/gespreksleiders")
+def add_co_facilitator(session_id: int) -> Response:
+    """The creator (or a co-facilitator, or an admin) lets another account run the session."""
+    ranking_session = _session_or_404(session_id)
+    form = CoFacilitatorForm()
+    user = _user()
+    assert user is not None
+    if not form.validate_on_submit():
+        flash(_("Geef het e-mailadres van een account."), "error")
+    else:
+        with unit_of_work() as work:
+            added = access.add_co_facilitator(
+                db_session(), ranking_session, form.email.data or "", added_by=user
+            )
+        if work.ok:
+            flash(_("%(name)s kan deze sessie nu ook beheren.", name=added.name), "success")
+        else:
+            flash(work.error or "", "error")
+    return redirect(url_for(".show_session", session_id=ranking_session.id))
 
 
 @bp.get("/sessies/<int:session_id>/stand")
@@ -325,9 +354,9 @@ def _apply_row_action(rows: list[dict[str, Any]], action: str) -> list[dict[str,
     verb, _sep, raw_index = action.partition("-")
     if verb == "add":
         return [*rows, _blank()]
-    if not raw_index.isdigit() or int(raw_index) >= len(rows):
+    index = ascii_int_or_none(raw_index, max_digits=3)
+    if index is None or index >= len(rows):
         return rows
-    index = int(raw_index)
     rows = list(rows)
     if verb == "remove":
         del rows[index]
@@ -341,22 +370,22 @@ def _apply_row_action(rows: list[dict[str, Any]], action: str) -> list[dict[str,
 def _item_specs(rows: list[dict[str, Any]]) -> list[ItemSpec]:
     specs = []
     for row in rows:
-        raw_id = str(row.get("catalogue_item_id") or "")
         specs.append(
             ItemSpec(
                 (row.get("title") or "").strip(),
                 (row.get("explanation") or "").strip(),
-                int(raw_id) if raw_id.isdigit() else None,
+                ascii_int_or_none(row.get("catalogue_item_id") or ""),
             )
         )
     return specs
 
 
 @bp.route("/rondes/<int:round_id>/bewerken", methods=["GET", "POST"])
-def edit_round(round_id: int) -> str | Response:
+def edit_round(round_id: int) -> str | Response | tuple[str, int]:
     """A draft's items, order and settings; an opened round's remaining settings."""
     round_ = _round_or_404(round_id)
     error = notice = None
+    status = 200
     form = EditRoundForm()
     if request.method == "GET":
         form = EditRoundForm(
@@ -389,10 +418,12 @@ def edit_round(round_id: int) -> str | Response:
                     results_live=form.results_live.data,
                     anonymous=form.anonymous.data,
                 )
-            error = work.error
+            error, status = work.error, work.status
             if work.ok:
                 flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
                 return _back_to_session(round_)
+    else:
+        status = 422  # the form's own messages say what to change
     if round_.state is not RoundState.DRAFT:
         return render_template(
             "facilitator/round_edit.html",
@@ -400,7 +431,7 @@ def edit_round(round_id: int) -> str | Response:
             form=None,
             settings_form=RoundSettingsForm(formdata=None, obj=round_),
             error=error,
-        )
+        ), status
     return render_template(
         "facilitator/round_edit.html",
         round=round_,
@@ -408,7 +439,7 @@ def edit_round(round_id: int) -> str | Response:
         settings_form=None,
         error=error,
         notice=notice,
-    )
+    ), status
 
 
 @bp.post("/rondes/<int:round_id>/instellingen")

@@ -15,6 +15,7 @@ from ..extensions import db, db_session
 from ..forms import BallotImportForm
 from ..models import Round, User
 from ..services import imports as import_service
+from .access import may_run_or_403
 from .unit_of_work import unit_of_work
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
@@ -29,6 +30,7 @@ def _require_login() -> None:
 @bp.route("/ronde/<int:round_id>", methods=["GET", "POST"])
 def upload(round_id: int) -> str | Response | tuple[str, int]:
     round_ = db.get_or_404(Round, round_id)
+    may_run_or_403(round_.session)
     form = BallotImportForm()
     problems: list[import_service.Problem] = []
     error = None

@@ -7,11 +7,10 @@ from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from ..errors import LARGE_BODY_ENDPOINTS
 from ..extensions import db
 
 bp = Blueprint("main", __name__)
@@ -54,34 +53,26 @@ def _explain(error: HTTPException) -> tuple[str, str]:
             "Er is intussen iets veranderd. Laad de pagina opnieuw."
         )
     if code == 413:
-        return _("Te groot"), _("Wat je stuurde is te groot.")
+        if request.endpoint in LARGE_BODY_ENDPOINTS:
+            limit = current_app.config["IMPORT_MAX_CONTENT_LENGTH"] // 1000
+            return _("Te groot"), _(
+                "Dit bestand is te groot: een bestand mag hoogstens %(n)d kB zijn. "
+                "Splits het in kleinere bestanden.",
+                n=limit,
+            )
+        return _("Te groot"), _(
+            "Wat je stuurde is groter dan deze pagina aanneemt. Maak het korter en "
+            "probeer het nog een keer."
+        )
     if code == 503:
-        return _("Het is even heel druk"), _(
-            "Je verzoek is nog niet verwerkt. Probeer het over een paar tellen opnieuw."
+        return _("Even geduld"), custom or _(
+            "Het is nu erg druk. Probeer het over een paar seconden nog een keer."
         )
     if code < 500:
         return _("Dat ging niet goed"), custom or _(
             "Je verzoek kon niet worden gelezen. Ga terug en probeer het nog een keer."
         )
     return _("Er ging iets mis"), _("Er ging bij ons iets mis. Probeer het zo nog een keer.")
-
-
-#: how long a client waits before it asks again when the database is busy (seconds)
-BUSY_RETRY_AFTER = 2
-
-
-@bp.app_errorhandler(OperationalError)
-@bp.app_errorhandler(PoolTimeoutError)
-def database_busy(error: Exception) -> HTTPException | Response:
-    """A locked SQLite, a full pool or a lost database connection is a moment, not a bug.
-
-    Nothing was stored (the unit of work rolled back), so the phone may send its ballot
-    again: 503 with Retry-After, which the pages retry by themselves (static/js/poll.js).
-    """
-    db.session.rollback()
-    current_app.logger.warning("database busy, answered 503: %s", error)
-    unavailable = ServiceUnavailable(retry_after=BUSY_RETRY_AFTER)
-    return error_page(unavailable)  # werkzeug's response carries the Retry-After
 
 
 @bp.app_errorhandler(HTTPException)

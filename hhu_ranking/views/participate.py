@@ -43,6 +43,7 @@ from ..models import (
     RoundItem,
     RoundState,
 )
+from ..numbers import ascii_int_or_none
 from ..polling import phone_etag, phone_poll_seconds
 from ..services.ballots import ballot_of, cast_ballot
 from ..services.codes import normalise_join_code
@@ -388,9 +389,9 @@ def ballot(code: str) -> Response | tuple[str, int]:
 def _submitted_places(item_ids: list[int]) -> dict[int, int]:
     places: dict[int, int] = {}
     for item_id in item_ids:
-        raw = request.form.get(f"pos-{item_id}", "")
-        if raw.isdigit():
-            places[item_id] = int(raw)
+        place = ascii_int_or_none(request.form.get(f"pos-{item_id}", ""), max_digits=3)
+        if place is not None:
+            places[item_id] = place
     return places
 
 

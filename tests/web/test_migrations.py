@@ -7,6 +7,7 @@ import os
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from conftest import reset_postgres_schema
 from flask_migrate import downgrade, upgrade
 
 from hhu_ranking import create_app
@@ -19,17 +20,13 @@ def migrated_app(tmp_path, database_url):
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x"})
     with app.app_context():
         if database_url is not None:
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+            reset_postgres_schema(db.engine)
         upgrade()
     yield app
     with app.app_context():
         if database_url is not None:
             # leave the worker database as the other tests expect it
-            db.drop_all()
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+            reset_postgres_schema(db.engine)
             upgrade()
         db.engine.dispose()
 

@@ -11,7 +11,7 @@ The outcome column is added with a plain ``ADD COLUMN`` (no table copy on
 SQLite), so the trigger that keeps outcomes immutable stays in place.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 20:00:00
 
 """
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
