@@ -9,7 +9,7 @@ import io
 import logging
 
 import pytest
-from clock import SESSION_DAY
+from clock import SESSION_DAY, days_from_today
 from factories import KERNGROEP, parse_html, run_round
 
 from hhu_ranking.extensions import db
