@@ -63,9 +63,7 @@ screen_lag_p50_ms=.. screen_lag_p95_ms=.. screen_lag_max_ms=.. ... ok=yes
 from __future__ import annotations
 
 import argparse
-import html
 import http.client
-import json
 import os
 import platform
 import random
@@ -86,6 +84,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+
+from pages import VOTED, attr, body_csrf, hx_headers, interval_of
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_LAG_MS = 2000.0
@@ -181,30 +181,6 @@ class Browser:
             self.conn = None
 
 
-def _attr(pattern: str, text: str, what: str) -> str:
-    match = re.search(pattern, text)
-    if match is None:
-        raise RuntimeError(f"no {what} in the page")
-    return html.unescape(match.group(1))
-
-
-def _hx_headers(element: str) -> dict[str, str]:
-    """The ``hx-headers`` of the first element in a fragment, as htmx reads it."""
-    match = re.search(r"<(?:section|div) [^>]*?hx-headers='([^']*)'", element)
-    return dict(json.loads(html.unescape(match.group(1)))) if match else {}
-
-
-def _body_csrf(page: str) -> str:
-    """``X-CSRFToken`` from the body's hx-headers, which htmx adds to every request."""
-    found = json.loads(html.unescape(_attr(r"<body [^>]*hx-headers='([^']*)'", page, "body")))
-    return str(found["X-CSRFToken"])
-
-
-def _interval(fragment: str) -> float:
-    return float(_attr(r'hx-trigger="every ([0-9.]+)s"', fragment, "poll interval"))
-
-
-VOTED = re.compile(r'data-count="voted"><strong>(\d+)</strong>')
 BAR_SCORE = re.compile(r'<span class="bar-score">([^<]*)</span>')
 
 
@@ -278,7 +254,7 @@ class Phone:
         status, _, page = browser.request("GET", f"/j/{code}")
         if status != 200:
             raise RuntimeError(f"join page {status}")
-        csrf = _attr(r'name="csrf_token" type="hidden" value="([^"]+)"', page, "csrf_token")
+        csrf = attr(r'name="csrf_token" type="hidden" value="([^"]+)"', page, "csrf_token")
         pillars = re.findall(r'<option value="(\d+)"', page)
         form = {
             "csrf_token": csrf,
@@ -295,10 +271,10 @@ class Phone:
         status, _, page = browser.request("GET", page_url)
         if status != 200:
             raise RuntimeError(f"ballot page {status}")
-        body_csrf = _body_csrf(page)
+        csrf_header = body_csrf(page)
         fragment = page[page.index('<div id="phone-round"') :]
-        ballot_csrf = _attr(r'name="csrf_token" value="([^"]+)"', fragment, "ballot csrf_token")
-        round_id = _attr(r'name="round_id" value="(\d+)"', fragment, "round_id")
+        ballot_csrf = attr(r'name="csrf_token" value="([^"]+)"', fragment, "ballot csrf_token")
+        round_id = attr(r'name="round_id" value="(\d+)"', fragment, "round_id")
         items = re.findall(r'data-item-id="(\d+)"', fragment)
         voted = False
         poll_url, poll_tag, interval = self._poll_of(fragment)
@@ -317,7 +293,7 @@ class Phone:
                     "HX-Request": "true",
                     "HX-Current-URL": f"http://127.0.0.1:{shared.port}{page_url}",
                     "HX-Target": "phone-round",
-                    "X-CSRFToken": body_csrf,
+                    "X-CSRFToken": csrf_header,
                 }
                 sent = time.monotonic()
                 status, _, answer = browser.request("POST", page_url, body=body, headers=headers)
@@ -340,7 +316,7 @@ class Phone:
                 "HX-Current-URL": f"http://127.0.0.1:{shared.port}{page_url}",
                 "HX-Target": "phone-round",
                 "HX-Trigger": "phone-round",
-                "X-CSRFToken": body_csrf,
+                "X-CSRFToken": csrf_header,
                 "If-None-Match": poll_tag,
             }
             status, response_headers, answer = browser.request("GET", poll_url, headers=headers)
@@ -360,8 +336,8 @@ class Phone:
     @staticmethod
     def _poll_of(fragment: str) -> tuple[str, str, float]:
         """The phone-round element's poll: its URL, its If-None-Match and its interval."""
-        url = _attr(r'hx-get="([^"]+)"', fragment, "status url")
-        return url, _hx_headers(fragment)["If-None-Match"], _interval(fragment)
+        url = attr(r'hx-get="([^"]+)"', fragment, "status url")
+        return url, hx_headers(fragment)["If-None-Match"], interval_of(fragment)
 
 
 @dataclass
@@ -393,10 +369,10 @@ class Viewer:
         status, page_headers, page = browser.request("GET", url)
         if status != 200:
             raise RuntimeError(f"screen page {status}")
-        body_csrf = _body_csrf(page)
+        csrf_header = body_csrf(page)
         fragment = page[page.index('<section id="screen-live"') :]
         self._observe(time.monotonic(), fragment, fresh=bool(page_headers.get("ETag")))
-        interval = _interval(fragment)
+        interval = interval_of(fragment)
         fired = time.monotonic()
         next_poll = fired + interval
         while _sleep_until(shared, next_poll):
@@ -406,8 +382,8 @@ class Viewer:
                 "HX-Current-URL": f"http://127.0.0.1:{shared.port}{url}",
                 "HX-Target": "screen-live",
                 "HX-Trigger": "screen-live",
-                "X-CSRFToken": body_csrf,
-                **_hx_headers(fragment),
+                "X-CSRFToken": csrf_header,
+                **hx_headers(fragment),
             }
             status, response_headers, answer = browser.request("GET", url, headers=headers)
             done = time.monotonic()
@@ -428,7 +404,7 @@ class Viewer:
             fragment = answer
             self._observe(done, fragment, fresh=fresh)
             # outerHTML swap: the new element starts its own timer
-            interval = _interval(fragment)
+            interval = interval_of(fragment)
             next_poll = done + interval
 
     def _observe(self, moment: float, fragment: str, *, fresh: bool) -> None:

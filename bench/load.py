@@ -76,6 +76,7 @@ from datetime import date
 from pathlib import Path
 
 import aiohttp
+from pages import VOTED, attr, body_csrf, hx_headers, interval_of
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE_LIST = "waarden"
@@ -206,27 +207,6 @@ class Browser:
             return status, answer, text
 
 
-def attr(pattern: str, text: str, what: str) -> str:
-    match = re.search(pattern, text)
-    if match is None:
-        raise RuntimeError(f"no {what} in the page")
-    return html.unescape(match.group(1))
-
-
-def hx_headers(fragment: str) -> dict[str, str]:
-    match = re.search(r"<(?:section|div) [^>]*?hx-headers='([^']*)'", fragment)
-    return dict(json.loads(html.unescape(match.group(1)))) if match else {}
-
-
-def body_csrf(page: str) -> str:
-    found = json.loads(html.unescape(attr(r"<body [^>]*hx-headers='([^']*)'", page, "body")))
-    return str(found["X-CSRFToken"])
-
-
-def interval_of(fragment: str) -> float:
-    return float(attr(r'hx-trigger="every ([0-9.]+)s"', fragment, "poll interval"))
-
-
 def session_token(cookie: str, session_id: int) -> str | None:
     """The participant token in Flask's session cookie (its payload is signed, not secret)."""
     payload = cookie.split(".")[1] if cookie.startswith(".") else cookie.split(".")[0]
@@ -238,7 +218,6 @@ def session_token(cookie: str, session_id: int) -> str | None:
     return token if isinstance(token, str) else None
 
 
-VOTED = re.compile(r'data-count="voted"><strong>(\d+)</strong>')
 SPREAD = re.compile(r'hx-get="([^"]+)"[^>]*data-spread-seconds="([0-9.]+)"')
 
 

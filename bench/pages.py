@@ -1,0 +1,34 @@
+"""What the benchmarks read out of the app's pages, as htmx and a browser would."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+VOTED = re.compile(r'data-count="voted"><strong>(\d+)</strong>')
+
+
+def attr(pattern: str, text: str, what: str) -> str:
+    """The first group of ``pattern`` in ``text``, unescaped; an error naming ``what``."""
+    match = re.search(pattern, text)
+    if match is None:
+        raise RuntimeError(f"no {what} in the page")
+    return html.unescape(match.group(1))
+
+
+def hx_headers(fragment: str) -> dict[str, str]:
+    """The ``hx-headers`` of the first element in a fragment, as htmx reads it."""
+    match = re.search(r"<(?:section|div) [^>]*?hx-headers='([^']*)'", fragment)
+    return dict(json.loads(html.unescape(match.group(1)))) if match else {}
+
+
+def body_csrf(page: str) -> str:
+    """``X-CSRFToken`` from the body's hx-headers, which htmx adds to every request."""
+    found = json.loads(html.unescape(attr(r"<body [^>]*hx-headers='([^']*)'", page, "body")))
+    return str(found["X-CSRFToken"])
+
+
+def interval_of(fragment: str) -> float:
+    """The polling interval of a fragment's ``hx-trigger="every Ns"``."""
+    return float(attr(r'hx-trigger="every ([0-9.]+)s"', fragment, "poll interval"))
