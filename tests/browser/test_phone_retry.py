@@ -1,0 +1,78 @@
+"""A ballot that does not arrive (the venue Wi-Fi drops it, or the server is too busy) is
+sent again by the page itself, which says meanwhile that the vote is not received yet."""
+
+from __future__ import annotations
+
+import pytest
+from clock import days_from_today
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touch": True}
+
+
+def _open_round(live_server) -> tuple[str, int]:
+    from hhu_ranking.extensions import db
+    from hhu_ranking.models import MeetingKind
+    from hhu_ranking.services import rounds
+    from hhu_ranking.services.sessions import create_session
+
+    with live_server.app.app_context():
+        ranking_session = create_session(
+            db.session,
+            title="Kennisfestival",
+            held_on=days_from_today(0),
+            kind=MeetingKind.FESTIVAL,
+        )
+        round_ = rounds.add_round(
+            db.session,
+            ranking_session,
+            title="Waarden",
+            items=[rounds.ItemSpec(t) for t in ("Mensgericht", "Regiobreed", "Zelfsturend")],
+        )
+        rounds.open_round(db.session, round_)
+        db.session.commit()
+        return ranking_session.join_code, round_.id
+
+
+@pytest.mark.parametrize("failure", ["network", "busy"])
+def test_a_ballot_that_did_not_arrive_is_sent_again_until_received(chromium, live_server, failure):
+    from playwright.sync_api import expect
+
+    from hhu_ranking.extensions import db
+    from hhu_ranking.models import Ballot
+
+    code, round_id = _open_round(live_server)
+    context = chromium.new_context(**PHONE)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/j/{code}")
+        page.locator("input[name=organisation]").fill("Bewonersgroep Overvecht")
+        page.locator("select[name=pillar]").select_option(index=1)
+        page.locator("main form button[type=submit]").click()
+        expect(page.locator("#round-title")).to_have_text("Waarden")
+
+        attempts: list[str] = []
+
+        def flaky(route):
+            attempts.append(route.request.method)
+            if len(attempts) == 1:
+                if failure == "network":
+                    route.abort("connectionreset")
+                else:
+                    route.fulfill(status=503, headers={"Retry-After": "1"}, body="druk")
+                return
+            route.continue_()
+
+        page.route(f"**/j/{code}/stem", flaky)
+        page.get_by_role("button", name="Verstuur mijn stem").click()
+        note = page.locator("[data-send-status]")
+        expect(note).to_contain_text("Je stem is nog niet ontvangen")
+        # the page sends it again by itself: no second tap
+        expect(page.locator("#bevestiging")).to_contain_text("Je stem is ontvangen", timeout=15000)
+        assert attempts == ["POST", "POST"]
+    finally:
+        context.close()
+    with live_server.app.app_context():
+        stored = db.session.query(Ballot).filter_by(round_id=round_id).all()
+        assert len(stored) == 1 and stored[0].revision == 1
