@@ -19,6 +19,7 @@ from ..extensions import db, db_session
 from ..forms import ActionForm, AskNamesForm, PrivacyTextForm
 from ..models import Participant, RankingSession, User
 from ..services import privacy as privacy_service
+from .access import may_run_or_403
 from .unit_of_work import unit_of_work
 
 bp = Blueprint("privacy", __name__)
@@ -74,7 +75,7 @@ def edit_statement() -> str | Response | tuple[str, int]:
 @bp.get("/beheer/sessies/<int:session_id>/privacy")
 @login_required
 def requests(session_id: int) -> str:
-    ranking_session = db.get_or_404(RankingSession, session_id)
+    ranking_session = may_run_or_403(db.get_or_404(RankingSession, session_id))
     query = request.args.get("q", "")[:200]
     found = privacy_service.find_participants(db_session(), ranking_session, query)
     return render_template(
@@ -89,7 +90,7 @@ def requests(session_id: int) -> str:
 @bp.post("/beheer/sessies/<int:session_id>/namen")
 @login_required
 def set_ask_names(session_id: int) -> Response:
-    ranking_session = db.get_or_404(RankingSession, session_id)
+    ranking_session = may_run_or_403(db.get_or_404(RankingSession, session_id))
     form = AskNamesForm()
     if not form.validate_on_submit():
         abort(400)
@@ -109,6 +110,7 @@ def set_ask_names(session_id: int) -> Response:
 @login_required
 def export_participant(participant_id: int) -> Response:
     participant = db.get_or_404(Participant, participant_id)
+    may_run_or_403(participant.session)  # only who runs the session answers its requests
     record = privacy_service.participant_record(db_session(), participant)
     response = current_app.response_class(
         json.dumps(record, ensure_ascii=False, indent=2) + "\n",
@@ -125,6 +127,7 @@ def export_participant(participant_id: int) -> Response:
 @login_required
 def delete_participant(participant_id: int) -> Response:
     participant = db.get_or_404(Participant, participant_id)
+    may_run_or_403(participant.session)  # only who runs the session answers its requests
     session_id = participant.session_id
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -11,9 +11,10 @@ import logging
 import pytest
 from clock import SESSION_DAY, days_from_today
 from factories import KERNGROEP, parse_html, run_round
+from sqlalchemy import select
 
 from hhu_ranking.extensions import db
-from hhu_ranking.models import BallotMode, MeetingKind, Role, User
+from hhu_ranking.models import BallotMode, MeetingKind, Participant, Role, User
 from hhu_ranking.services.rounds import ItemSpec, add_round
 from hhu_ranking.services.sessions import create_session
 
@@ -53,6 +54,10 @@ def owned(app, make_user):
         db.session.commit()
         ids = {"session_id": ranking_session.id, "draft": rounds[0].id, "closed": rounds[1].id}
     run_round(app, ids["closed"], [[0, 1, 2], [2, 1, 0], [1, 0, 2]])
+    with app.app_context():
+        ids["participant"] = db.session.scalars(
+            select(Participant.id).where(Participant.session_id == ids["session_id"])
+        ).first()
     return ids
 
 
@@ -68,7 +73,13 @@ def _client_as(app, make_user, email, role=Role.FACILITATOR, name="Ander"):
 def _facilitator_routes(ids):
     s, draft, closed = ids["session_id"], ids["draft"], ids["closed"]
     csv = b"plaats 1,plaats 2,plaats 3\nMensgericht,Missiegedreven,Regiobreed\n"
+    person = ids["participant"]
     return [
+        # a participant's data on request (issue 12) is the session's facilitators' business
+        ("get", f"/beheer/sessies/{s}/privacy", None),
+        ("post", f"/beheer/sessies/{s}/namen", {"ask": "1"}),
+        ("get", f"/beheer/deelnemers/{person}.json", None),
+        ("post", f"/beheer/deelnemers/{person}/verwijderen", None),
         ("get", f"/beheer/sessies/{s}", None),
         ("get", f"/beheer/sessies/{s}/stand", None),
         ("post", f"/beheer/sessies/{s}/deelname", {"locked": "1"}),
