@@ -15,10 +15,11 @@ status, on the rolled-back (expired, so freshly loaded) objects.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from flask import Flask, current_app
 from flask.typing import ResponseReturnValue
@@ -26,6 +27,9 @@ from werkzeug.exceptions import BadRequest, HTTPException, default_exceptions
 
 from ..extensions import db
 from ..services.errors import ServiceError
+
+#: the writers of this process on SQLite (re-entrant: a unit of work may call another)
+_SQLITE_WRITER = threading.RLock()
 
 
 @dataclass
@@ -65,6 +69,16 @@ def unit_of_work(
     """
     session = db.session
     work = Work()
+    # SQLite has one writer at a time; its threads wait in a queue here rather than in
+    # SQLite's busy handler, which sleeps up to 100 ms at a time whatever the lock does
+    writer = _SQLITE_WRITER if db.engine.dialect.name == "sqlite" else nullcontext()
+    with writer:
+        yield from _transaction(session, work, refusal=refusal, keep_loaded=keep_loaded)
+
+
+def _transaction(
+    session: Any, work: Work, *, refusal: Literal["keep", "raise"], keep_loaded: bool
+) -> Iterator[Work]:
     try:
         yield work
     except ServiceError as refused:
