@@ -244,7 +244,7 @@ class BallotForm(AppForm):
     """A ballot, posted two ways.
 
     With JavaScript the sorted list posts ``ranking=<item id>`` once per item,
-    best first. Without it, each item has a select ``pos-<item id>`` with its
+    best first. Without it, each item has a number field ``pos-<item id>`` with its
     place (or 0 for "niet gekozen" in a top-k round); :meth:`chosen_order`
     turns either into item ids, best first. Whether that is a valid ballot for
     the round is the ballot service's decision.
@@ -265,7 +265,7 @@ class BallotForm(AppForm):
             try:
                 place = int(raw) if raw else 0
             except ValueError as error:
-                raise ValueError(_("Kies voor elk onderdeel een plaats uit de lijst.")) from error
+                raise ValueError(_("Vul bij elk onderdeel een getal in.")) from error
             if place > 0:
                 places[item_id] = place
         seen: dict[int, int] = {}

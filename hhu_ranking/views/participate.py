@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -115,7 +114,7 @@ def _local_time(moment: datetime) -> str:
 @dataclass
 class RankRow:
     item: RoundItem
-    #: the place shown in the no-JavaScript select (0 = not chosen, top-k only)
+    #: the place in the no-JavaScript number field (0 = not chosen, top-k only)
     place: int
 
 
@@ -131,6 +130,9 @@ class PhoneRound:
     #: the order the phone shows: the submitted one after an error, else the stored ballot
     chosen: list[RankRow] | None = None
     rest: list[RankRow] | None = None
+    #: the ballot was stored by this very request: the phone scrolls to and focuses the
+    #: confirmation (without JavaScript the redirect's #bevestiging does the same)
+    just_received: bool = False
 
     @property
     def key(self) -> str:
@@ -143,16 +145,6 @@ class PhoneRound:
             and self.round.mode is BallotMode.TOP_K
             and (self.round.ballot_length < len(self.round.items))
         )
-
-    @property
-    def places(self) -> list[int]:
-        assert self.round is not None
-        return list(range(1, self.round.ballot_length + 1))
-
-    @cached_property
-    def place_labels(self) -> list[tuple[int, str]]:
-        """The no-JavaScript selects' options, translated once for every item's select."""
-        return [(place, _("plaats %(n)s", n=place)) for place in self.places]
 
     @property
     def ballot_titles(self) -> list[str]:
@@ -376,7 +368,9 @@ def ballot(code: str) -> Response | tuple[str, int]:
             )
         return _render_round(view, work.status)
     if _is_htmx():
-        return _render_round(_phone_round(ranking_session, participant, round_, ballot=stored))
+        view = _phone_round(ranking_session, participant, round_, ballot=stored)
+        view.just_received = True
+        return _render_round(view)
     return redirect(url_for("participate.vote", code=ranking_session.join_code) + "#bevestiging")
 
 
