@@ -89,7 +89,13 @@ def init_static(app: Flask) -> None:
             if isinstance(filename, str) and filename in versions:
                 values["filename"] = versions[filename]
 
-    served = WhiteNoise(app.wsgi_app, max_age=None, immutable_file_test=lambda path, url: True)
+    served = WhiteNoise(
+        app.wsgi_app,
+        max_age=None,
+        immutable_file_test=lambda path, url: True,
+        # same origin only: no CDN, and every header is bytes on slow venue Wi-Fi
+        allow_all_origins=False,
+    )
     prefix = (app.static_url_path or "/static").strip("/") + "/"
     # only the versioned names of today's files: an old cached copy is never offered
     stat_cache = {

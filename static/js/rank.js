@@ -243,7 +243,7 @@
       tapToggle.addEventListener("click", function () { setTapMode(!tapMode); });
     }
 
-    if (window.Sortable) {
+    withSortable(function () {
       var options = {
         handle: ".rank-handle",
         draggable: ".rank-item",
@@ -260,8 +260,28 @@
       if (rest) options.group = "ballot-" + (form.querySelector('[name="round_id"]') || {}).value;
       window.Sortable.create(chosen, options);
       if (rest) window.Sortable.create(rest, options);
-    }
+    });
     sync(null);
+  }
+
+  // SortableJS is fetched only once the page works: the buttons need none of it, and on
+  // slow venue Wi-Fi its 14 KB would otherwise delay the first paint (see bench/pageweight.py)
+  var sortableSrc = document.currentScript && document.currentScript.dataset.sortable;
+  var waiting = [];
+  function withSortable(callback) {
+    if (window.Sortable) { callback(); return; }
+    if (!sortableSrc) return;
+    waiting.push(callback);
+    if (waiting.length > 1) return;
+    var script = document.createElement("script");
+    script.src = sortableSrc;
+    script.onload = function () {
+      var ready = waiting;
+      waiting = [];
+      ready.forEach(function (run) { run(); });
+    };
+    script.onerror = function () { waiting = []; };
+    document.head.appendChild(script);
   }
 
   function scan(root) {
