@@ -75,6 +75,20 @@ def _optional_int(value: object) -> int | None:
     return int(str(value))
 
 
+#: the facilitator's choice of join questions, in the words of the people who join
+JOIN_QUESTION_CHOICES = [
+    SelectChoice("partners", _l("Organisatie en bloedgroep: voor een bijeenkomst van partners")),
+    SelectChoice(
+        "festival",
+        _l(
+            "Festival: alleen ‘Waar kom je vandaan?’, met één tik voor inwoners en "
+            "bezoekers; geen bloedgroep"
+        ),
+    ),
+    SelectChoice("niets", _l("Niets: meteen stemmen")),
+]
+
+
 class SessionForm(AppForm):
     title = StringField(
         _l("Titel"),
@@ -91,6 +105,12 @@ class SessionForm(AppForm):
     coalition = SelectField(
         _l("Coalitie (niet verplicht)"), coerce=_optional_int, validate_choice=True
     )
+    join_questions = RadioField(
+        _l("Wat vraagt de telefoon bij het meedoen?"),
+        choices=JOIN_QUESTION_CHOICES,
+        default="partners",
+        validators=[DataRequired()],
+    )
     ask_names = BooleanField(
         _l("Vraag deelnemers om hun naam"),
         description=_l(
@@ -105,6 +125,16 @@ class CopySessionForm(AppForm):
         _l("Titel van de nieuwe sessie"), validators=[DataRequired(), Length(max=200)]
     )
     held_on = DateField(_l("Datum"), validators=[DataRequired()], default=local_today)
+
+
+class JoinQuestionsForm(AppForm):
+    """What phones that join from now on are asked (services.sessions.JOIN_PRESETS)."""
+
+    join_questions = RadioField(
+        _l("Wat vraagt de telefoon bij het meedoen?"),
+        choices=JOIN_QUESTION_CHOICES,
+        validators=[DataRequired()],
+    )
 
 
 class JoiningForm(AppForm):
@@ -233,6 +263,8 @@ class JoinForm(AppForm):
         validators=[DataRequired(_l("Kies je bloedgroep (pijler)."))],
         validate_choice=False,
     )
+    #: the one-tap buttons of a festival ("inwoner", "bezoeker"): services.participants
+    quick = StringField(validators=[Optional(), AnyOf(["inwoner", "bezoeker"])])
     display_name = StringField(
         _l("Je naam (niet verplicht)"),
         validators=[Optional(), Length(max=120)],

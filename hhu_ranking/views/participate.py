@@ -28,6 +28,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.validators import Optional
 
 from ..extensions import db_session
 from ..forms import BallotForm, JoinForm
@@ -249,7 +250,14 @@ def join(code: str) -> Response | tuple[str, int] | str:
     if _participant(ranking_session) is not None:
         return redirect(url_for("participate.vote", code=code))
     form = JoinForm()
-    form.pillar.choices = _pillar_choices()
+    # the session decides what is asked: one tap for a resident or visitor answers it all
+    quick = ranking_session.quick_roles and bool(form.quick.data)
+    if quick or not ranking_session.ask_organisation:
+        form.organisation.validators = [Optional()]
+    if quick or not ranking_session.ask_pillar:
+        form.pillar.validators = [Optional()]
+    if ranking_session.ask_pillar:
+        form.pillar.choices = _pillar_choices()
     error: str | None = None
     status = 200
     if ranking_session.joining_locked:
@@ -265,8 +273,9 @@ def join(code: str) -> Response | tuple[str, int] | str:
                 ranking_session,
                 organisation_id=None,
                 organisation_other=form.organisation.data,
-                pillar_id=form.pillar.data,
+                pillar_id=form.pillar.data if ranking_session.ask_pillar else None,
                 display_name=form.display_name.data,
+                quick_role=form.quick.data if quick else None,
             )
         if work.ok:
             _remember(ranking_session, token)
@@ -279,6 +288,8 @@ def join(code: str) -> Response | tuple[str, int] | str:
             error = _("Je formulier was verlopen. Probeer het nog een keer.")
     organisations = (
         db_session().scalars(select(Organisation.name).order_by(Organisation.name)).all()
+        if ranking_session.ask_organisation
+        else []
     )
     return render_template(
         "participate/join.html",
