@@ -104,6 +104,9 @@ def measure(browser: Any, base: str, code: str) -> dict[str, int]:
     page.locator("select[name=pillar]").select_option(index=1)
     page.locator("main form button[type=submit]").click()
     page.wait_for_selector("form.ballot.js-ready")
+    # SortableJS follows the page by itself: let it arrive before anything is counted
+    page.wait_for_function("window.Sortable !== undefined")
+    page.wait_for_load_state("networkidle")
 
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
