@@ -79,7 +79,12 @@ def init_static(app: Flask) -> None:
     assert app.static_folder is not None
     static_root = Path(app.static_folder)
     cache_root = Path(app.instance_path) / "static-cache"
-    versions = build_cache(static_root, cache_root)
+    try:
+        versions = build_cache(static_root, cache_root)
+    except OSError as error:
+        # a read-only instance folder: plain /static/ URLs through Flask, as before
+        app.logger.warning("static files not versioned: %s", error)
+        return
     app.extensions["static_versions"] = versions
 
     @app.url_defaults

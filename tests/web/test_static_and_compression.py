@@ -65,3 +65,16 @@ def test_polls_answered_with_nothing_are_never_compressed(app, client, make_sess
     )
     assert again.status_code == 304
     assert "Content-Encoding" not in again.headers
+
+
+def test_a_read_only_instance_folder_falls_back_to_plain_static_urls(monkeypatch, tmp_path):
+    from hhu_ranking import create_app, static_files
+
+    def refuse(static_root, cache_root):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(static_files, "build_cache", refuse)
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert _static_url(app, "js/poll.js") == "/static/js/poll.js"
+    with app.test_client() as client:
+        assert client.get("/static/js/poll.js", buffered=True).status_code == 200
