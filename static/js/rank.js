@@ -291,8 +291,14 @@
   }
 
   // a ballot just received: bring its confirmation into view and give it the focus
-  function showConfirmation() {
+  function showConfirmation(event) {
     var confirmation = document.querySelector("[data-just-received]");
+    var xhr = event && event.detail && event.detail.xhr;
+    if (!confirmation && xhr && (xhr.status === 409 || xhr.status === 422)) {
+      // a refused ballot: its reason is on top of the list, so bring that into view instead
+      confirmation = document.querySelector("#ballot-error");
+      if (confirmation) confirmation.tabIndex = -1;
+    }
     if (!confirmation) return;
     confirmation.removeAttribute("data-just-received");
     var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;

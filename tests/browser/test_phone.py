@@ -206,3 +206,27 @@ def test_without_javascript_a_phone_joins_ranks_and_sees_its_confirmation(
     assert ranking[0] == f"Onderdeel {count} met een wat langere titel"
     assert ranking[-1] == "Onderdeel 1 met een wat langere titel"
     context.close()
+
+
+def test_a_refused_ballot_brings_its_reason_into_view(chromium, live_server):
+    from playwright.sync_api import expect
+
+    from hhu_ranking.extensions import db
+    from hhu_ranking.models import Round
+    from hhu_ranking.services.rounds import close_round
+
+    code, round_id = open_session(live_server.app, 25)
+    context = chromium.new_context(**PHONE)
+    page = context.new_page()
+    join(page, live_server.url, code)
+    with live_server.app.app_context():
+        close_round(db.session, db.session.get(Round, round_id))
+        db.session.commit()
+    send = page.get_by_role("button", name="Verstuur mijn stem")
+    send.scroll_into_view_if_needed()
+    send.click()
+    error = page.locator("#ballot-error")
+    expect(error).to_contain_text("Deze ronde is gesloten")
+    expect(error).to_be_in_viewport()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'ballot-error'")
+    context.close()
