@@ -10,7 +10,9 @@ and before the poll middleware. The cache is keyed by content, so two workers
 starting together, or an edited file, can never serve a stale copy.
 
 Unversioned ``/static/...`` URLs still work through Flask's own static route
-(revalidated on every use, as before).
+(revalidated on every use, as before). Copies of files since changed stay in
+the cache folder (a worker of the previous release may still link them); it
+can be emptied whenever no worker runs.
 """
 
 from __future__ import annotations
