@@ -28,7 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import models  # noqa: F401  (registers the tables)
     from .db_events import configure_sqlite
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
     from .i18n import init_i18n
 
     db.init_app(app)
@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
     )
     csrf.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     init_i18n(app, babel)
@@ -44,6 +45,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         engine = db.engine
 
     from .polling import ConditionalPolls
+    from .static_files import init_static
+
+    # versioned, pre-compressed static files; inside the poll middleware, which stays first
+    init_static(app)
 
     # unchanged polls are answered before Flask: a festival hall sends a thousand a second
     app.wsgi_app = ConditionalPolls(app.wsgi_app, engine)  # type: ignore[method-assign]

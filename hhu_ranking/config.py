@@ -159,6 +159,25 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "KEMENY_TIME_LIMIT": float(env.get("KEMENY_TIME_LIMIT", "10")),
         # days after a session's date until ``flask purge`` removes its personal data
         "RETENTION_DAYS": int(env.get("RETENTION_DAYS", "30")),
+        # pages are compressed on the fly at a low level: at a festival the two cores matter
+        # more than the bytes. Tiny answers, 204s and 304s are left alone (Flask-Compress
+        # compresses only 2xx bodies of at least COMPRESS_MIN_SIZE bytes). Static files come
+        # pre-compressed at the highest level from static_files.py.
+        "COMPRESS_ALGORITHM": ["zstd", "br", "gzip"],
+        "COMPRESS_LEVEL": 4,
+        "COMPRESS_BR_LEVEL": 4,
+        "COMPRESS_ZSTD_LEVEL": 3,
+        "COMPRESS_MIN_SIZE": 500,
+        "COMPRESS_STREAMS": False,
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "text/csv",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "image/svg+xml",
+        ],
     }
     if overrides:
         config.update(overrides)

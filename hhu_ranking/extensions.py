@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,6 +19,8 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+#: gzip/brotli/zstd for pages at a low level (CPU matters more than bytes); see config.py
+compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 

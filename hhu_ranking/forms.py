@@ -95,6 +95,20 @@ def _optional_int(value: object) -> int | None:
     return ascii_int(value)
 
 
+#: the facilitator's choice of join questions, in the words of the people who join
+JOIN_QUESTION_CHOICES = [
+    SelectChoice("partners", _l("Organisatie en bloedgroep: voor een bijeenkomst van partners")),
+    SelectChoice(
+        "festival",
+        _l(
+            "Festival: alleen ‘Waar kom je vandaan?’, met één tik voor inwoners en "
+            "bezoekers; geen bloedgroep"
+        ),
+    ),
+    SelectChoice("niets", _l("Niets: meteen stemmen")),
+]
+
+
 class SessionForm(AppForm):
     title = StringField(
         _l("Titel"),
@@ -111,6 +125,12 @@ class SessionForm(AppForm):
     #: choices are the coalitions in the database, filled in by the view
     coalition = SelectField(
         _l("Coalitie (niet verplicht)"), coerce=_optional_int, validate_choice=True
+    )
+    join_questions = RadioField(
+        _l("Wat vraagt de telefoon bij het meedoen?"),
+        choices=JOIN_QUESTION_CHOICES,
+        default="partners",
+        validators=[DataRequired()],
     )
     ask_names = BooleanField(
         _l("Vraag deelnemers om hun naam"),
@@ -136,6 +156,16 @@ class CoFacilitatorForm(AppForm):
     email = EmailField(
         _l("E-mailadres van een andere gespreksleider"),
         validators=[DataRequired(), Length(max=254)],
+    )
+
+
+class JoinQuestionsForm(AppForm):
+    """What phones that join from now on are asked (services.sessions.JOIN_PRESETS)."""
+
+    join_questions = RadioField(
+        _l("Wat vraagt de telefoon bij het meedoen?"),
+        choices=JOIN_QUESTION_CHOICES,
+        validators=[DataRequired()],
     )
 
 
@@ -279,6 +309,8 @@ class JoinForm(AppForm):
         validators=[DataRequired(_l("Kies je bloedgroep (pijler)."))],
         validate_choice=False,
     )
+    #: the one-tap buttons of a festival ("inwoner", "bezoeker"): services.participants
+    quick = StringField(validators=[Optional(), AnyOf(["inwoner", "bezoeker"])])
     display_name = StringField(
         _l("Je naam (niet verplicht)"),
         validators=[Optional(), Length(max=120)],
@@ -290,7 +322,7 @@ class BallotForm(AppForm):
     """A ballot, posted two ways.
 
     With JavaScript the sorted list posts ``ranking=<item id>`` once per item,
-    best first. Without it, each item has a select ``pos-<item id>`` with its
+    best first. Without it, each item has a number field ``pos-<item id>`` with its
     place (or 0 for "niet gekozen" in a top-k round); :meth:`chosen_order`
     turns either into item ids, best first. Whether that is a valid ballot for
     the round is the ballot service's decision.
@@ -310,7 +342,7 @@ class BallotForm(AppForm):
             try:
                 place = ascii_int(raw, max_digits=MAX_PLACE_DIGITS) if raw else 0
             except ValueError as error:
-                raise ValueError(_("Kies voor elk onderdeel een plaats uit de lijst.")) from error
+                raise ValueError(_("Vul bij elk onderdeel een getal in.")) from error
             if place > 0:
                 places[item_id] = place
         seen: dict[int, int] = {}

@@ -79,6 +79,13 @@ class RankingSession(TimestampMixin, Base):
     state_version: Mapped[int] = mapped_column(default=1)
     #: when False (the default) the join form asks no name and the service refuses one
     ask_names: Mapped[bool] = mapped_column(default=False)
+    #: the join form asks the organisation; off, a phone joins without one
+    ask_organisation: Mapped[bool] = mapped_column(default=True)
+    #: the join form asks the pillar ("bloedgroep"); off for a festival, whose visitors
+    #: do not know the word
+    ask_pillar: Mapped[bool] = mapped_column(default=True)
+    #: the join page offers one tap for "inwoner" and "bezoeker" (services.participants)
+    quick_roles: Mapped[bool] = mapped_column(default=False)
     #: when ``flask purge`` removed the participants' names, tokens and links (services.privacy)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -14,6 +14,14 @@ NAME_MAX = 120
 ORGANISATION_MAX = 200
 
 
+#: one tap on the join page: (what the big screen counts them under, their pillar's key).
+#: Residents are the pillar "Participatie en gebruik" by its own definition.
+QUICK_ROLES: dict[str, tuple[str, str | None]] = {
+    "inwoner": ("Inwoner", "participatie"),
+    "bezoeker": ("Bezoeker", None),
+}
+
+
 def join_session(
     db: Session,
     ranking_session: RankingSession,
@@ -22,12 +30,27 @@ def join_session(
     organisation_other: str | None,
     pillar_id: int | None,
     display_name: str | None,
+    quick_role: str | None = None,
 ) -> tuple[Participant, str]:
-    """Register a phone. Returns the participant and the token for its cookie (shown once)."""
+    """Register a phone. Returns the participant and the token for its cookie (shown once).
+
+    What must be answered is the session's choice (``ask_organisation``,
+    ``ask_pillar``); with ``quick_roles`` a resident or visitor joins with one tap
+    (``quick_role``), counted under "Inwoner" or "Bezoeker" on the big screen.
+    """
     if ranking_session.joining_locked:
         raise ServiceError(_l("Deze sessie is gesloten voor nieuwe deelnemers."), status=403)
     other = " ".join((organisation_other or "").split()) or None
-    if organisation_id is not None:
+    role = QUICK_ROLES.get(quick_role or "") if ranking_session.quick_roles else None
+    if role is not None:
+        label, pillar_key = role
+        organisation_id, other = None, label
+        pillar_id = (
+            db.scalar(select(Pillar.id).where(Pillar.key == pillar_key)) if pillar_key else None
+        )
+    elif organisation_id is None and other is None and not ranking_session.ask_organisation:
+        pass  # the session does not ask for one
+    elif organisation_id is not None:
         if db.get(Organisation, organisation_id) is None:
             raise ServiceError(_l("Kies een organisatie uit de lijst."))
         other = None
@@ -45,7 +68,9 @@ def join_session(
         match = db.scalar(select(Organisation).where(Organisation.name.ilike(other)))
         if match is not None:
             organisation_id, other = match.id, None
-    if pillar_id is None or db.get(Pillar, pillar_id) is None:
+    if pillar_id is not None and db.get(Pillar, pillar_id) is None:
+        raise ServiceError(_l("Kies je bloedgroep (pijler)."))
+    if pillar_id is None and ranking_session.ask_pillar and role is None:
         raise ServiceError(_l("Kies je bloedgroep (pijler)."))
     name = " ".join((display_name or "").split()) or None
     if name is not None and not ranking_session.ask_names:

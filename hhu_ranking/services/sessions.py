@@ -13,6 +13,39 @@ from ..models import MeetingKind, Participant, RankingSession, Round, RoundItem,
 from .codes import new_join_code, normalise_join_code
 from .errors import ServiceError
 
+#: what a phone is asked on joining, by the facilitator's choice per session:
+#: (ask_organisation, ask_pillar, quick_roles). A festival asks only "Waar kom je vandaan?",
+#: with one tap for residents and visitors: enough for the breakdown by organisation.
+JOIN_PRESETS: dict[str, tuple[bool, bool, bool]] = {
+    "partners": (True, True, False),
+    "festival": (True, False, True),
+    "niets": (False, False, False),
+}
+
+
+def join_preset(ranking_session: RankingSession) -> str:
+    """The preset a session's join questions match (every combination is one of them)."""
+    current = (
+        ranking_session.ask_organisation,
+        ranking_session.ask_pillar,
+        ranking_session.quick_roles,
+    )
+    for name, questions in JOIN_PRESETS.items():
+        if questions == current:
+            return name
+    return "partners"
+
+
+def set_join_questions(db: Session, ranking_session: RankingSession, preset: str) -> None:
+    """Choose what phones that join from now on are asked; those already in keep their answers."""
+    if preset not in JOIN_PRESETS:
+        raise ServiceError(_l("Kies welke vragen een telefoon krijgt."))
+    (
+        ranking_session.ask_organisation,
+        ranking_session.ask_pillar,
+        ranking_session.quick_roles,
+    ) = JOIN_PRESETS[preset]
+
 
 def create_session(
     db: Session,
@@ -24,8 +57,12 @@ def create_session(
     created_by: User | None = None,
     copied_from_id: int | None = None,
     ask_names: bool = False,
+    join_questions: str = "partners",
 ) -> RankingSession:
     title = title.strip()
+    if join_questions not in JOIN_PRESETS:
+        raise ServiceError(_l("Kies welke vragen een telefoon krijgt."))
+    ask_organisation, ask_pillar, quick_roles = JOIN_PRESETS[join_questions]
     if not title:
         raise ServiceError(_l("Geef de sessie een titel."))
     for _ in range(10):
@@ -38,6 +75,9 @@ def create_session(
             created_by=created_by,
             copied_from_id=copied_from_id,
             ask_names=ask_names,
+            ask_organisation=ask_organisation,
+            ask_pillar=ask_pillar,
+            quick_roles=quick_roles,
         )
         try:
             with db.begin_nested():
@@ -84,6 +124,7 @@ def copy_session(
         created_by=created_by,
         copied_from_id=source.id,
         ask_names=source.ask_names,
+        join_questions=join_preset(source),
     )
     for round_ in source.rounds:
         new_round = Round(

@@ -34,6 +34,7 @@ from ..forms import (
     CopySessionForm,
     EditRoundForm,
     JoiningForm,
+    JoinQuestionsForm,
     NewRoundForm,
     RoundSettingsForm,
     SessionForm,
@@ -181,6 +182,7 @@ def new_session() -> str | Response:
                 coalition_id=form.coalition.data,
                 created_by=_user(),
                 ask_names=form.ask_names.data,
+                join_questions=form.join_questions.data or "partners",
             )
         error = work.error
         if work.ok:
@@ -201,6 +203,9 @@ def show_session(session_id: int) -> str:
         ballots=round_service.ballot_counts(db_session(), [r.id for r in rounds]),
         co_facilitators=access.co_facilitators(db_session(), ranking_session),
         co_facilitator_form=CoFacilitatorForm(formdata=None),
+        join_questions_form=JoinQuestionsForm(
+            join_questions=session_service.join_preset(ranking_session)
+        ),
     )
 
 
@@ -261,6 +266,20 @@ def set_joining(session_id: int) -> Response:
         return _fragment("facilitator/_joining.html", session=ranking_session, notice=message)
     flash(message, "success")
     return redirect(url_for(".show_session", session_id=ranking_session.id))
+
+
+@bp.post("/sessies/<int:session_id>/meedoen-vragen")
+def set_join_questions(session_id: int) -> Response:
+    ranking_session = _session_or_404(session_id)
+    form = JoinQuestionsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with unit_of_work(refusal="raise"):
+        session_service.set_join_questions(
+            db_session(), ranking_session, form.join_questions.data or ""
+        )
+    flash(_("Telefoons die nu meedoen, krijgen deze vragen."), "success")
+    return redirect(url_for(".show_session", session_id=ranking_session.id) + "#join-questions")
 
 
 @bp.route("/sessies/<int:session_id>/kopieren", methods=["GET", "POST"])

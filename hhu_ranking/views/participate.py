@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +28,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.validators import Optional
 
 from ..extensions import db_session
 from ..forms import BallotForm, JoinForm
@@ -116,7 +116,7 @@ def _local_time(moment: datetime) -> str:
 @dataclass
 class RankRow:
     item: RoundItem
-    #: the place shown in the no-JavaScript select (0 = not chosen, top-k only)
+    #: the place in the no-JavaScript number field (0 = not chosen, top-k only)
     place: int
 
 
@@ -137,6 +137,9 @@ class PhoneRound:
     personal: bool = True
     #: over how many seconds the phones of the hall spread that fetch
     spread_seconds: float = 0.0
+    #: the ballot was stored by this very request: the phone scrolls to and focuses the
+    #: confirmation (without JavaScript the redirect's #bevestiging does the same)
+    just_received: bool = False
 
     @property
     def key(self) -> str:
@@ -149,16 +152,6 @@ class PhoneRound:
             and self.round.mode is BallotMode.TOP_K
             and (self.round.ballot_length < len(self.round.items))
         )
-
-    @property
-    def places(self) -> list[int]:
-        assert self.round is not None
-        return list(range(1, self.round.ballot_length + 1))
-
-    @cached_property
-    def place_labels(self) -> list[tuple[int, str]]:
-        """The no-JavaScript selects' options, translated once for every item's select."""
-        return [(place, _("plaats %(n)s", n=place)) for place in self.places]
 
     @property
     def ballot_titles(self) -> list[str]:
@@ -263,7 +256,14 @@ def join(code: str) -> Response | tuple[str, int] | str:
     if _participant(ranking_session) is not None:
         return redirect(url_for("participate.vote", code=code))
     form = JoinForm()
-    form.pillar.choices = _pillar_choices()
+    # the session decides what is asked: one tap for a resident or visitor answers it all
+    quick = ranking_session.quick_roles and bool(form.quick.data)
+    if quick or not ranking_session.ask_organisation:
+        form.organisation.validators = [Optional()]
+    if quick or not ranking_session.ask_pillar:
+        form.pillar.validators = [Optional()]
+    if ranking_session.ask_pillar:
+        form.pillar.choices = _pillar_choices()
     error: str | None = None
     status = 200
     if ranking_session.joining_locked:
@@ -279,8 +279,9 @@ def join(code: str) -> Response | tuple[str, int] | str:
                 ranking_session,
                 organisation_id=None,
                 organisation_other=form.organisation.data,
-                pillar_id=form.pillar.data,
+                pillar_id=form.pillar.data if ranking_session.ask_pillar else None,
                 display_name=form.display_name.data,
+                quick_role=form.quick.data if quick else None,
             )
         if work.ok:
             _remember(ranking_session, token)
@@ -293,6 +294,8 @@ def join(code: str) -> Response | tuple[str, int] | str:
             error = _("Je formulier was verlopen. Probeer het nog een keer.")
     organisations = (
         db_session().scalars(select(Organisation.name).order_by(Organisation.name)).all()
+        if ranking_session.ask_organisation
+        else []
     )
     return render_template(
         "participate/join.html",
@@ -382,7 +385,9 @@ def ballot(code: str) -> Response | tuple[str, int]:
             )
         return _render_round(view, work.status)
     if _is_htmx():
-        return _render_round(_phone_round(ranking_session, participant, round_, ballot=stored))
+        view = _phone_round(ranking_session, participant, round_, ballot=stored)
+        view.just_received = True
+        return _render_round(view)
     return redirect(url_for("participate.vote", code=ranking_session.join_code) + "#bevestiging")
 
 

@@ -140,7 +140,8 @@ def test_live_session_from_phones_to_the_big_screen(chromium, live_server):
     # phone 1, by keyboard-friendly buttons: R up twice
     _move(one, "Regiobreed", "up", 2)
     expect(one.locator("[data-rank-live]")).to_have_text("‘Regiobreed’ staat nu op plaats 1 van 4.")
-    assert one.evaluate("document.activeElement.getAttribute('data-move')") == "down"
+    # focus stays on the ▲ that moved it (now aria-disabled): a third press cannot move it down
+    assert one.evaluate("document.activeElement.getAttribute('data-move')") == "up"
     _send(one, ["Regiobreed", "Mensgericht", "Missiegedreven", "Zelfsturend"])
     expect(projector.locator('[data-count="voted"] strong')).to_have_text("1")
 

@@ -86,7 +86,7 @@ def test_a_place_that_is_no_small_ascii_number_is_a_clear_422(
         },
     )
     assert response.status_code == 422
-    assert "Kies voor elk onderdeel een plaats uit de lijst." in _text(response)
+    assert "Vul bij elk onderdeel een getal in." in _text(response)
     assert stored() == before
 
 

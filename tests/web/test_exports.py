@@ -393,7 +393,7 @@ def test_the_report_is_a_printable_page_with_svg_charts(app, client, login, vote
     response = client.get(f"/export/ronde/{voted['round_id']}/rapport")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "css/report.css" in page
+    assert "css/report." in page  # versioned: css/report.<hash>.css
     assert page.count("<svg") == 2
     assert page.count('class="bar"') == 2 * len(ITEMS)
     assert "Regiobreed" in page and "Afdrukken of opslaan als PDF" in page

@@ -163,7 +163,7 @@ def test_open_round_shows_the_items_to_rank_with_and_without_javascript(app, cli
         assert f'name="pos-{item_id}"' in page
     assert 'aria-live="polite"' in page
     assert "hoger zetten" in page and "lager zetten" in page
-    assert "Sortable.min.js" in page and "js/rank.js" in page
+    assert "/Sortable.min." in page and "js/rank." in page
 
 
 def test_ballot_is_confirmed_with_its_order_and_time(app, client, make_session):
@@ -235,8 +235,8 @@ def test_no_javascript_form_reports_a_double_place(app, client, make_session):
     page = response.get_data(as_text=True)
     assert "Twee onderdelen staan op plaats 1" in page
     # the phone keeps what was chosen, so only the mistake needs fixing
-    chosen = parse_html(page).select(f'select[name="pos-{b}"] option[selected]')
-    assert [option["value"] for option in chosen] == ["1"]
+    chosen = parse_html(page).select_one(f'input[name="pos-{b}"]')
+    assert chosen is not None and chosen["value"] == "1"
     assert ballots(app, ids["round_id"]) == []
 
 
@@ -245,8 +245,11 @@ def test_top_k_round_offers_not_chosen_and_k_places(app, client, make_session):
     join(client, app, ids["code"])
     open_round(app, ids["round_id"])
     page = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
-    assert "Mijn top 2" in page and "niet gekozen" in page
-    assert "plaats 3" not in page
+    assert "Mijn top 2" in page and "Niet gekozen" in page
+    fields = parse_html(page).select('input[type="number"][name^="pos-"]')
+    assert len(fields) == 5
+    assert {(f["min"], f["max"]) for f in fields} == {("0", "2")}
+    assert all(not f.has_attr("value") for f in fields)
     first, _, third, *_ = ids["item_ids"]
     response = client.post(
         f"/j/{ids['code']}/stem",
@@ -364,3 +367,43 @@ def test_someone_elses_ballot_cannot_be_fetched(app, client, make_session):
     stranger = app.test_client()
     answer = stranger.get(f"/j/{ids['code']}/mijn-stem/{ids['round_id']}")
     assert answer.status_code == 204 and answer.get_data() == b""
+
+
+def test_the_form_without_javascript_stays_light_for_thirty_items(app, client, make_session):
+    ids = make_session(items=tuple(f"Onderdeel nummer {n}" for n in range(1, 31)))
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    page = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
+    html = parse_html(page)
+    # one small numeric field per item, not thirty options per item
+    assert html.select("form.ballot option") == []
+    fields = html.select('input[type="number"][inputmode="numeric"][name^="pos-"]')
+    assert len(fields) == 30
+    assert [f["value"] for f in fields] == [str(n) for n in range(1, 31)]
+    assert len(page.encode()) < 40_000
+    places = {f"pos-{item_id}": str(31 - n) for n, item_id in enumerate(ids["item_ids"], 1)}
+    response = client.post(f"/j/{ids['code']}/stem", data={"round_id": ids["round_id"], **places})
+    assert response.status_code == 302 and response.headers["Location"].endswith("#bevestiging")
+    assert ballots(app, ids["round_id"])[0].ranking == list(reversed(ids["item_ids"]))
+
+
+def test_a_ballot_sent_over_htmx_marks_its_confirmation_to_be_shown(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    response = vote(client, ids["code"], ids["round_id"], ids["item_ids"], **{"HX-Request": "true"})
+    confirmation = parse_html(response.get_data(as_text=True)).select_one("#bevestiging")
+    assert confirmation is not None and confirmation.has_attr("data-just-received")
+    assert confirmation["tabindex"] == "-1"
+    # the page loaded again later shows it, but does not pull the phone there
+    page = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
+    assert not parse_html(page).select_one("#bevestiging").has_attr("data-just-received")
+
+
+def test_a_skip_link_leads_to_the_send_button(app, client, make_session):
+    ids = make_session()
+    join(client, app, ids["code"])
+    open_round(app, ids["round_id"])
+    html = parse_html(client.get(f"/j/{ids['code']}/stem").get_data(as_text=True))
+    assert html.select_one('form.ballot a.skip-link[href="#send-ballot"]') is not None
+    assert html.select_one("button#send-ballot[type=submit]") is not None

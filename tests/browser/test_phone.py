@@ -1,0 +1,236 @@
+"""The phone as a partner uses it: the confirmation in view, the keyboard, and no JavaScript.
+
+Sessions and rounds are made through the services (the facilitator's pages have
+their own browser test); the phone joins and votes through its own pages.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from clock import SESSION_DAY
+from sqlalchemy import select
+
+pytestmark = pytest.mark.browser
+
+#: Playwright's waits and the axe-core script run as page scripts, which the app's CSP
+#: refuses; tests/browser/test_csp.py checks the pages under the real policy
+TOOLING = True
+
+PHONE = {
+    "viewport": {"width": 360, "height": 640},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+
+
+def open_session(app, count: int, *, ask_names: bool = False) -> tuple[str, int]:
+    """A session with one open round of ``count`` items; returns its code and round id."""
+    from hhu_ranking.extensions import db
+    from hhu_ranking.models import MeetingKind
+    from hhu_ranking.services.rounds import ItemSpec, add_round, open_round
+    from hhu_ranking.services.sessions import create_session
+
+    with app.app_context():
+        ranking_session = create_session(
+            db.session,
+            title="Kennisfestival Gelukkig Gezond",
+            held_on=SESSION_DAY,
+            kind=MeetingKind.NETWORK,
+            ask_names=ask_names,
+        )
+        round_ = add_round(
+            db.session,
+            ranking_session,
+            title="Waarden",
+            items=[
+                ItemSpec(f"Onderdeel {n} met een wat langere titel") for n in range(1, count + 1)
+            ],
+        )
+        db.session.flush()
+        open_round(db.session, round_)
+        db.session.commit()
+        return ranking_session.join_code, round_.id
+
+
+def stored_ranking(app, round_id: int) -> list[str]:
+    from hhu_ranking.extensions import db
+    from hhu_ranking.models import Ballot, RoundItem
+
+    with app.app_context():
+        ballot = db.session.scalars(select(Ballot).where(Ballot.round_id == round_id)).one()
+        titles = dict(db.session.execute(select(RoundItem.id, RoundItem.title)).all())
+        return [titles[i] for i in ballot.ranking]
+
+
+def join(page, base: str, code: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/j/{code}")
+    page.locator("input[name=organisation]").fill("UMC Utrecht")
+    page.locator("select[name=pillar]").select_option(index=1)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("#round-title")).to_have_text("Waarden")
+
+
+def _focused(page) -> dict:
+    return page.evaluate(
+        "() => { const e = document.activeElement; return {id: e.id, tag: e.tagName,"
+        " label: e.getAttribute('aria-label') || e.textContent}; }"
+    )
+
+
+@pytest.mark.parametrize("count", [6, 25])
+def test_the_confirmation_is_in_view_and_focused_after_sending(chromium, live_server, count):
+    from playwright.sync_api import expect
+
+    code, round_id = open_session(live_server.app, count)
+    context = chromium.new_context(**PHONE, bypass_csp=TOOLING)
+    page = context.new_page()
+    join(page, live_server.url, code)
+    page.get_by_role("button", name="‘Onderdeel 2 met een wat langere titel’ hoger zetten").click()
+    send = page.get_by_role("button", name="Verstuur mijn stem")
+    send.scroll_into_view_if_needed()
+    send.click()
+    confirmation = page.locator("#bevestiging")
+    expect(confirmation).to_contain_text("Je stem is ontvangen")
+    expect(confirmation.locator("h2")).to_be_in_viewport()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'bevestiging'")
+    assert stored_ranking(live_server.app, round_id)[0] == "Onderdeel 2 met een wat langere titel"
+    context.close()
+
+
+def test_keyboard_only_ranks_and_sends(chromium, live_server):
+    from playwright.sync_api import expect
+
+    code, round_id = open_session(live_server.app, 6)
+    context = chromium.new_context(viewport={"width": 360, "height": 640}, bypass_csp=TOOLING)
+    page = context.new_page()
+    join(page, live_server.url, code)
+    page.locator("body").focus()
+    # Tab reaches the list in a few steps: only one item's buttons are in the tab order
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        if "hoger zetten" in _focused(page)["label"]:
+            break
+    assert _focused(page)["label"] == "‘Onderdeel 1 met een wat langere titel’ hoger zetten"
+    # the arrow keys go down the list, to the third item's ▲
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    third = "‘Onderdeel 3 met een wat langere titel’ hoger zetten"
+    assert _focused(page)["label"] == third
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    # on top now, and the focus stayed on its ▲: a third press must not move it back down
+    assert _focused(page)["label"] == third
+    page.keyboard.press("Enter")
+    assert _focused(page)["label"] == third
+    live = page.locator("[data-rank-live]")
+    expect(live).to_contain_text("staat al bovenaan")
+    titles = page.locator('[data-rank-list="chosen"] .rank-title').all_inner_texts()
+    assert titles[0] == "Onderdeel 3 met een wat langere titel"
+    # ▼ with the right arrow, once: it goes to place 2 and says so
+    page.keyboard.press("ArrowRight")
+    assert "lager zetten" in _focused(page)["label"]
+    page.keyboard.press("Enter")
+    expect(live).to_contain_text("staat nu op plaats 2 van 6")
+    # from the list, Tab goes straight to the send button
+    page.keyboard.press("Tab")
+    assert _focused(page)["id"] == "send-ballot"
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'bevestiging'")
+    expect(page.locator("#bevestiging h2")).to_be_in_viewport()
+    assert stored_ranking(live_server.app, round_id)[:3] == [
+        "Onderdeel 1 met een wat langere titel",
+        "Onderdeel 3 met een wat langere titel",
+        "Onderdeel 2 met een wat langere titel",
+    ]
+    context.close()
+
+
+def test_the_skip_link_goes_to_the_send_button(chromium, live_server):
+    code, _round_id = open_session(live_server.app, 25)
+    context = chromium.new_context(viewport={"width": 360, "height": 640}, bypass_csp=TOOLING)
+    page = context.new_page()
+    join(page, live_server.url, code)
+    page.locator("body").focus()
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if "Verstuur" in _focused(page)["label"] and _focused(page)["tag"] == "A":
+            break
+    page.keyboard.press("Enter")
+    assert _focused(page)["id"] == "send-ballot"
+    context.close()
+
+
+def test_tap_in_order_ranks_a_long_list(chromium, live_server):
+    code, round_id = open_session(live_server.app, 8)
+    context = chromium.new_context(**PHONE, bypass_csp=TOOLING)
+    page = context.new_page()
+    join(page, live_server.url, code)
+    page.get_by_role("button", name="Tik in volgorde").click()
+    order = [8, 3, 5, 1, 2, 4, 7]  # the last one needs no tap
+    for n in order:
+        page.locator(".rank-item", has_text=f"Onderdeel {n} met").locator(".rank-title").click()
+    titles = page.locator('[data-rank-list="chosen"] .rank-title').all_inner_texts()
+    assert [int(re.search(r"\d+", t).group()) for t in titles] == [*order, 6]
+    page.get_by_role("button", name="Verstuur mijn stem").click()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'bevestiging'")
+    assert [
+        int(re.search(r"\d+", t).group()) for t in stored_ranking(live_server.app, round_id)
+    ] == [
+        *order,
+        6,
+    ]
+    context.close()
+
+
+@pytest.mark.parametrize("count", [6, 25])
+def test_without_javascript_a_phone_joins_ranks_and_sees_its_confirmation(
+    chromium, live_server, count
+):
+    from playwright.sync_api import expect
+
+    code, round_id = open_session(live_server.app, count)
+    context = chromium.new_context(**PHONE, java_script_enabled=False, bypass_csp=TOOLING)
+    page = context.new_page()
+    join(page, live_server.url, code)
+    fields = page.locator('input[type="number"][name^="pos-"]')
+    assert fields.count() == count
+    # reverse the list: the last item first
+    for index in range(count):
+        fields.nth(index).fill(str(count - index))
+    page.get_by_role("button", name="Verstuur mijn stem").click()
+    expect(page.locator("#bevestiging")).to_contain_text("Je stem is ontvangen")
+    assert page.url.endswith("#bevestiging")
+    expect(page.locator("#bevestiging h2")).to_be_in_viewport()
+    ranking = stored_ranking(live_server.app, round_id)
+    assert ranking[0] == f"Onderdeel {count} met een wat langere titel"
+    assert ranking[-1] == "Onderdeel 1 met een wat langere titel"
+    context.close()
+
+
+def test_a_refused_ballot_brings_its_reason_into_view(chromium, live_server):
+    from playwright.sync_api import expect
+
+    from hhu_ranking.extensions import db
+    from hhu_ranking.models import Round
+    from hhu_ranking.services.rounds import close_round
+
+    code, round_id = open_session(live_server.app, 25)
+    context = chromium.new_context(**PHONE, bypass_csp=TOOLING)
+    page = context.new_page()
+    join(page, live_server.url, code)
+    with live_server.app.app_context():
+        close_round(db.session, db.session.get(Round, round_id))
+        db.session.commit()
+    send = page.get_by_role("button", name="Verstuur mijn stem")
+    send.scroll_into_view_if_needed()
+    send.click()
+    error = page.locator("#ballot-error")
+    expect(error).to_contain_text("Deze ronde is gesloten")
+    expect(error).to_be_in_viewport()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'ballot-error'")
+    context.close()
