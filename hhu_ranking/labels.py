@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .models import AgendaStatus, BallotMode, MeetingKind, Round
+from .places import place_label
 
 MEETING_KIND_LABELS = {
     MeetingKind.WORK_SESSION: _l("Werksessie van een coalitie"),
@@ -108,5 +109,6 @@ def init_labels(app: Flask) -> None:
         agenda_status_label,
         agenda_field_label,
         agreement_words,
+        place_label,
     ):
         app.add_template_global(label)
