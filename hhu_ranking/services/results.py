@@ -32,6 +32,9 @@ CLAIM_TIMEOUT = timedelta(seconds=30)
 CLAIM_WAIT = 0.5
 CLAIM_WAIT_STEP = 0.02
 LIVE_METHODS = ("borda", "kemeny")
+#: resamples of the live bootstrap (top-3 chances): cheap enough to run once a second
+LIVE_BOOTSTRAP_SAMPLES = 200
+LIVE_BOOTSTRAP_SEED = 2016
 #: the round's version counts above the ballots' seq sum (which stays far below 2**40)
 ROUND_VERSION_SHIFT = 40
 
@@ -50,7 +53,8 @@ def _version(round_: Round, seq_sum: int) -> int:
 
 def compute_payload(round_: Round, ballots: list[Ballot]) -> dict[str, Any]:
     """Everything the big screen shows about a round's result, JSON-ready."""
-    from ..aggregation.report import analyse
+    from ..aggregation import contrast
+    from ..aggregation.report import analyse, jsonable
 
     items = [{"id": item.id, "title": item.title} for item in round_.items]
     payload: dict[str, Any] = {"round_id": round_.id, "ballots": len(ballots), "items": items}
@@ -59,7 +63,22 @@ def compute_payload(round_: Round, ballots: list[Ballot]) -> dict[str, Any]:
         return payload
     rp = round_profile(round_, ballots)
     kemeny = {"time_limit": kemeny_time_limit()}
-    payload["analysis"] = analyse(rp.profile, methods=LIVE_METHODS, options={"kemeny": kemeny})
+    analysis = analyse(
+        rp.profile,
+        methods=LIVE_METHODS,
+        options={"kemeny": kemeny},
+        # Borda's bootstrap is one matrix product per resample: a few hundred, seeded, so
+        # the same ballots always give the same chances (and the same cached bytes)
+        bootstrap_samples=LIVE_BOOTSTRAP_SAMPLES,
+        seed=LIVE_BOOTSTRAP_SEED,
+    )
+    payload["analysis"] = analysis
+    payload["contrast"] = {
+        "disagreements": contrast.disagreements(analysis, "borda", "kemeny"),
+        "polarised": contrast.most_polarised(analysis),
+        "top": contrast.top_certainty(analysis),
+        "spread": jsonable(contrast.place_spread(rp.profile)),
+    }
     return payload
 
 
