@@ -28,6 +28,7 @@ from .dml import rows_matched
 from .errors import ServiceError
 from .outcomes import freeze_outcome
 from .results import compute_and_store
+from .reveal import initial_reveal
 from .sessions import bump_state
 
 MIN_ITEMS = 2
@@ -184,7 +185,11 @@ def open_round(db: Session, round_: Round) -> None:
         update(Round)
         .where(Round.id == round_.id, Round.state != RoundState.OPEN)
         .values(
-            state=RoundState.OPEN, version=Round.version + 1, opened_at=utcnow(), closed_at=None
+            state=RoundState.OPEN,
+            version=Round.version + 1,
+            opened_at=utcnow(),
+            closed_at=None,
+            revealed=None,
         ),
     )
     if opened != 1:
@@ -199,7 +204,12 @@ def close_round(db: Session, round_: Round) -> None:
         db,
         update(Round)
         .where(Round.id == round_.id, Round.state == RoundState.OPEN)
-        .values(state=RoundState.CLOSED, version=Round.version + 1, closed_at=utcnow()),
+        .values(
+            state=RoundState.CLOSED,
+            version=Round.version + 1,
+            closed_at=utcnow(),
+            revealed=initial_reveal(round_),
+        ),
     )
     if closed != 1:
         raise ServiceError(_l("Deze ronde is niet open."), status=409)
