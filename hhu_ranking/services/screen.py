@@ -417,3 +417,18 @@ def reveal_places(db: Session, ranking_session: RankingSession) -> tuple[Round |
     methods = ((payload or {}).get("analysis") or {}).get("methods") or {}
     kemeny = methods.get("kemeny") or {}
     return round_, len(kemeny.get("ranking") or [])
+
+
+def console_result(db: Session, round_: Round) -> LiveResult | None:
+    """The live result for the facilitator's console: every round, hidden ones included.
+
+    The same cached payload as the big screen (no extra computation); the
+    reveal position is applied as on the screen, so the console says how far it is.
+    """
+    if round_.state is RoundState.DRAFT:
+        return None
+    payload, _version = live_result_version(db, round_)
+    if not payload:
+        return None
+    revealed = round_.revealed if round_.state is RoundState.CLOSED else None
+    return parse_result(payload, revealed)

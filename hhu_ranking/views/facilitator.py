@@ -51,7 +51,7 @@ from ..models import (
 from ..services import rounds as round_service
 from ..services import sessions as session_service
 from ..services.rounds import ItemSpec
-from ..services.screen import activity_versions
+from ..services.screen import activity_versions, console_result
 from ..urls import absolute_url
 from .unit_of_work import unit_of_work
 
@@ -99,12 +99,17 @@ def _links(ranking_session: RankingSession) -> dict[str, str]:
 
 def _status_context(ranking_session: RankingSession) -> dict[str, Any]:
     open_round = next((r for r in ranking_session.rounds if r.state is RoundState.OPEN), None)
-    counts = round_service.ballot_counts(db_session(), [open_round.id] if open_round else [])
+    shown = round_service.current_round(ranking_session)
+    counts = round_service.ballot_counts(db_session(), [shown.id] if shown else [])
+    # the console shows the result of the round the room looks at, also while it is hidden
+    live = console_result(db_session(), shown) if shown and counts.get(shown.id) else None
     return {
         "session": ranking_session,
         "open_round": open_round,
         "open_ballots": counts.get(open_round.id, 0) if open_round else 0,
         "participants": session_service.participant_count(db_session(), ranking_session.id),
+        "shown_round": shown,
+        "live": live,
     }
 
 
@@ -468,6 +473,27 @@ def _round_action(round_id: int, action: str) -> Response:
 def open_round(round_id: int) -> Response:
     """Open a draft round, or re-open a closed one."""
     return _round_action(round_id, "open")
+
+
+@bp.get("/rondes/<int:round_id>/sluiten")
+def confirm_close(round_id: int) -> Response | str:
+    """The step before closing: the round's card asks "now?" (a page of its own without htmx)."""
+    round_ = _round_or_404(round_id)
+    if round_.state is not RoundState.OPEN:
+        return _back_to_session(round_)
+    context = _round_context(round_)
+    if _is_htmx():
+        return _fragment("facilitator/_round.html", **context, notice=None, confirm_close=True)
+    return render_template("facilitator/round_close.html", **context, notice=None)
+
+
+@bp.get("/rondes/<int:round_id>/kaart")
+def round_card(round_id: int) -> Response:
+    """The round's card as it is (htmx: "not yet" on the confirmation)."""
+    round_ = _round_or_404(round_id)
+    if not _is_htmx():
+        return _back_to_session(round_)
+    return _fragment("facilitator/_round.html", **_round_context(round_), notice=None)
 
 
 @bp.post("/rondes/<int:round_id>/sluiten")

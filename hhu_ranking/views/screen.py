@@ -105,11 +105,14 @@ def reveal(code: str) -> Response | tuple[str, int]:
         if round_ is None:
             abort(409)
         reveal_service.step_reveal(db_session(), round_, step, places)
-    if (
-        request.headers.get("HX-Request") == "true"
-        or request.accept_mimetypes.best == "application/json"
-    ):
+    if request.headers.get("HX-Request") == "true":
         return make_response("", 204)
+    if request.form.get("back") == "console":
+        return redirect(
+            url_for(
+                "facilitator.show_session", session_id=ranking_session.id, _anchor="status-heading"
+            )
+        )
     return redirect(url_for("screen.show", code=ranking_session.join_code))
 
 

@@ -181,6 +181,9 @@ def test_live_session_from_phones_to_the_big_screen(chromium, live_server):
     _move(three, "Missiegedreven", "up")
 
     leader.locator(f"#round-{round_id}-toggle").click()
+    # closing asks first, in the round's card
+    expect(leader.locator(f"#round-{round_id}")).to_contain_text("nu sluiten?")
+    leader.locator(f"#round-{round_id}-confirm").click()
     expect(leader.locator(f"#round-{round_id}")).to_contain_text("Gesloten")
 
     # phone 1 learns it without a reload; its page stays the same document

@@ -211,6 +211,12 @@ def test_the_reveal_without_javascript_redirects_back_and_refuses_open_rounds(ap
     response = client.post(f"/scherm/{ids['code']}/onthul", data={"step": "next"})
     assert response.status_code == 302 and response.headers["Location"].endswith(ids["code"])
     assert client.post(f"/scherm/{ids['code']}/onthul", data={"step": "up"}).status_code == 400
+    # the console's buttons come back to the console, which says how far the reveal is
+    back = client.post(f"/scherm/{ids['code']}/onthul", data={"step": "next", "back": "console"})
+    assert f"/beheer/sessies/{ids['session_id']}" in back.headers["Location"]
+    console = client.get(f"/beheer/sessies/{ids['session_id']}").get_data(as_text=True)
+    reveal = " ".join(parse_html(console).select_one('[data-console="reveal"]').get_text().split())
+    assert reveal == "Op het scherm: 2 van 3 plaatsen onthuld."
     with app.app_context():
         rounds.open_round(db.session, db.session.get(Round, ids["round_id"]))
         db.session.commit()
