@@ -50,6 +50,7 @@ from ..services.errors import ServiceError
 from ..services.participants import join_session, participant_for_token
 from ..services.rounds import current_round
 from ..services.sessions import find_by_code, participant_count
+from ..services.standing import Standing, phone_standing
 from . import MAX_DATABASE_ID
 from .unit_of_work import unit_of_work
 
@@ -103,6 +104,9 @@ def round_key(round_: Round | None) -> str:
     """What the phone shows, in one word: it swaps only when this changes."""
     if round_ is None:
         return "wacht"
+    if round_.state is RoundState.CLOSED and round_.revealed is not None:
+        # the reveal moves the closed round's fragment on (services.reveal)
+        return f"{round_.id}-{round_.state.value}-r{round_.revealed}"
     return f"{round_.id}-{round_.state.value}"
 
 
@@ -164,6 +168,13 @@ class PhoneRound:
     @property
     def ballot_time(self) -> str:
         return _local_time(self.ballot.updated_at) if self.ballot is not None else ""
+
+    @cached_property
+    def standing(self) -> Standing | None:
+        """A closed round's reveal and this phone's own place beside the room (issue 10)."""
+        if self.round is None:
+            return None
+        return phone_standing(db_session(), self.round, self.ballot)
 
 
 def _phone_round(
