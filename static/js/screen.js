@@ -28,26 +28,41 @@
     ArrowLeft: "back", ArrowUp: "back", PageUp: "back", Backspace: "back",
     a: "all", A: "all", End: "all", Home: "start"
   };
+  // keys pressed while a step is on its way wait their turn: each is one step, in order
+  var queue = [];
   var busy = false;
 
   function refresh() {
     var live = document.getElementById("screen-live");
     if (live && window.htmx) {
-      window.htmx.ajax("GET", live.getAttribute("hx-get"), { target: "#screen-live", swap: "outerHTML" });
+      return window.htmx.ajax("GET", live.getAttribute("hx-get"), { target: "#screen-live", swap: "outerHTML" });
     }
+    return null;
   }
 
-  function send(step) {
-    if (busy) return;
+  function next() {
+    if (busy || !queue.length) return;
     busy = true;
     var data = new FormData(form);
-    data.set("step", step);
+    data.set("step", queue.shift());
     fetch(form.action, {
       method: "POST",
       body: data,
       credentials: "same-origin",
       headers: { "HX-Request": "true" }
-    }).then(refresh, function () {}).then(function () { busy = false; });
+    }).then(function () {
+      // the screen shows the new place at once, not at its next poll
+      if (!queue.length) return refresh();
+      return null;
+    }, function () {}).then(function () {
+      busy = false;
+      next();
+    });
+  }
+
+  function send(step) {
+    if (queue.length < 10) queue.push(step);
+    next();
   }
 
   form.addEventListener("submit", function (event) {
