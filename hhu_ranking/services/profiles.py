@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from ..aggregation.profile import Ballot as ProfileBallot
 from ..aggregation.profile import Profile
-from ..models import Ballot, Round
+from ..models import Ballot, Participant, Round
 
 
 def profile_of(items: Sequence[tuple[int, str]], rankings: Iterable[Sequence[int]]) -> Profile:
@@ -58,3 +61,24 @@ def round_profile(round_: Round, ballots: list[Ballot]) -> RoundProfile:
         tuple(item.id for item in round_.items),
         tuple(b.participant_id for b in ordered),
     )
+
+
+def organisation_key(organisation_id: int | None, organisation_other: str | None) -> str | None:
+    """Who shares a voice: a partner by its id, an organisation typed in by its name
+    (case and spaces ignored); None for nobody's delegate (a voice of their own)."""
+    if organisation_id is not None:
+        return f"partner:{organisation_id}"
+    name = " ".join((organisation_other or "").split()).casefold()
+    return f"other:{name}" if name else None
+
+
+def organisation_keys(db: Session, participant_ids: Sequence[int]) -> dict[int, str | None]:
+    """Participant id -> :func:`organisation_key`, in one query."""
+    if not participant_ids:
+        return {}
+    rows = db.execute(
+        select(Participant.id, Participant.organisation_id, Participant.organisation_other).where(
+            Participant.id.in_(list(participant_ids))
+        )
+    )
+    return {pid: organisation_key(org_id, other) for pid, org_id, other in rows}

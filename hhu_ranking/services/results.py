@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -24,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from ..models import Ballot, Round, RoundResult, utcnow
 from .dml import rows_matched
-from .outcomes import kemeny_time_limit
-from .profiles import round_profile
+from .outcomes import WEIGHTING_ORGANISATION, kemeny_time_limit
+from .profiles import organisation_keys, round_profile
 
 CLAIM_TIMEOUT = timedelta(seconds=30)
 #: how long a viewer waits for another worker's computation before showing the previous result
@@ -51,20 +52,47 @@ def _version(round_: Round, seq_sum: int) -> int:
     return (round_.version << ROUND_VERSION_SHIFT) + seq_sum
 
 
-def compute_payload(round_: Round, ballots: list[Ballot]) -> dict[str, Any]:
-    """Everything the big screen shows about a round's result, JSON-ready."""
+def compute_payload(
+    round_: Round,
+    ballots: list[Ballot],
+    organisations: Mapping[int, str | None] | None = None,
+) -> dict[str, Any]:
+    """Everything the big screen shows about a round's result, JSON-ready.
+
+    ``organisations`` (participant id -> organisation key, ``profiles.organisation_keys``)
+    weighs the ballots as the round says (each person or each organisation one voice) and
+    says where the other weighting's Borda order would differ.
+    """
     from ..aggregation import contrast
+    from ..aggregation.borda import borda
     from ..aggregation.report import analyse, jsonable
+    from ..aggregation.weighting import organisation_weights
+    from ..places import competition_places
 
     items = [{"id": item.id, "title": item.title} for item in round_.items]
-    payload: dict[str, Any] = {"round_id": round_.id, "ballots": len(ballots), "items": items}
+    payload: dict[str, Any] = {
+        "round_id": round_.id,
+        "ballots": len(ballots),
+        "items": items,
+        "weighting": round_.weighting,
+    }
     if not ballots:
         payload["analysis"] = None
         return payload
     rp = round_profile(round_, ballots)
+    equal = rp.profile
+    by_organisation = equal
+    if organisations is not None:
+        keys = [organisations.get(p) for p in rp.participant_ids]
+        by_organisation = equal.with_weights(organisation_weights([1.0] * len(keys), keys))
+    profile, other = (
+        (by_organisation, equal)
+        if round_.weighting == WEIGHTING_ORGANISATION
+        else (equal, by_organisation)
+    )
     kemeny = {"time_limit": kemeny_time_limit()}
     analysis = analyse(
-        rp.profile,
+        profile,
         methods=LIVE_METHODS,
         options={"kemeny": kemeny},
         # Borda's bootstrap is one matrix product per resample: a few hundred, seeded, so
@@ -77,8 +105,17 @@ def compute_payload(round_: Round, ballots: list[Ballot]) -> dict[str, Any]:
         "disagreements": contrast.disagreements(analysis, "borda", "kemeny"),
         "polarised": contrast.most_polarised(analysis),
         "top": contrast.top_certainty(analysis),
-        "spread": jsonable(contrast.place_spread(rp.profile)),
+        "spread": jsonable(contrast.place_spread(profile)),
     }
+    if organisations is not None:
+        # the other weighting's Borda places (one matrix product), where they differ
+        here = competition_places(analysis["methods"]["borda"]["ranking"])
+        there = competition_places(borda(other).ranking)
+        payload["contrast"]["other_weighting"] = [
+            {"id": a, "place": here[a], "other": there[a]}
+            for a in sorted(here)
+            if here[a] != there[a]
+        ]
     return payload
 
 
@@ -166,7 +203,8 @@ def compute_and_store(
     """
     ballots = list(db.scalars(select(Ballot).where(Ballot.round_id == round_.id)))
     version = _version(round_, sum(b.seq for b in ballots))
-    payload = compute_payload(round_, ballots)
+    organisations = organisation_keys(db, [b.participant_id for b in ballots])
+    payload = compute_payload(round_, ballots, organisations)
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     store = (
         update(RoundResult)

@@ -193,6 +193,10 @@ class LiveResult:
     reveal: Reveal | None = None
     #: the round's reveal position (None: everything shown at once, no reveal running)
     revealed_at: int | None = None
+    #: "equal" (each person one voice) or "organisation" (each organisation one voice)
+    weighting: str = "equal"
+    #: (title, Borda place now, Borda place under the other weighting) where they differ
+    other_weighting: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -401,6 +405,11 @@ def parse_result(payload: dict[str, Any], revealed: int | None = None) -> LiveRe
         tiers=tiers,
         reveal=Reveal(tiers, shown_places(revealed, tiers)),
         revealed_at=revealed,
+        weighting=str(payload.get("weighting", "equal")),
+        other_weighting=[
+            (titles[int(d["id"])], int(d["place"]), int(d["other"]))
+            for d in contrast.get("other_weighting", [])
+        ],
     )
 
 

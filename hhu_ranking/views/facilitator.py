@@ -50,6 +50,7 @@ from ..models import (
 )
 from ..services import rounds as round_service
 from ..services import sessions as session_service
+from ..services.outcomes import WEIGHTING_EQUAL, WEIGHTING_ORGANISATION
 from ..services.rounds import ItemSpec
 from ..services.screen import activity_versions, console_result
 from ..urls import absolute_url
@@ -68,6 +69,16 @@ def _require_login() -> None:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _settings_form(round_: Round) -> RoundSettingsForm:
+    form = RoundSettingsForm(formdata=None, obj=round_)
+    form.org_voice.data = round_.weighting == WEIGHTING_ORGANISATION
+    return form
+
+
+def _weighting(org_voice: bool) -> str:
+    return WEIGHTING_ORGANISATION if org_voice else WEIGHTING_EQUAL
 
 
 def _is_htmx() -> bool:
@@ -299,6 +310,7 @@ def new_round(session_id: int) -> str | Response:
                 top_k=form.top_k.data,
                 results_live=form.results_live.data,
                 anonymous=form.anonymous.data,
+                weighting=_weighting(form.org_voice.data),
                 catalogue_list_id=chosen.id if chosen else None,
             )
         error = work.error
@@ -371,6 +383,7 @@ def edit_round(round_id: int) -> str | Response:
                 "top_k": round_.top_k,
                 "results_live": round_.results_live,
                 "anonymous": round_.anonymous,
+                "org_voice": round_.weighting == WEIGHTING_ORGANISATION,
                 "items": _rows_of(round_) + [_blank()] * BLANK_ROWS,
             }
         )
@@ -393,6 +406,7 @@ def edit_round(round_id: int) -> str | Response:
                     top_k=form.top_k.data,
                     results_live=form.results_live.data,
                     anonymous=form.anonymous.data,
+                    weighting=_weighting(form.org_voice.data),
                 )
             error = work.error
             if work.ok:
@@ -403,7 +417,7 @@ def edit_round(round_id: int) -> str | Response:
             "facilitator/round_edit.html",
             round=round_,
             form=None,
-            settings_form=RoundSettingsForm(formdata=None, obj=round_),
+            settings_form=_settings_form(round_),
             error=error,
         )
     return render_template(
@@ -432,6 +446,7 @@ def round_settings(round_id: int) -> str | Response:
                 top_k=round_.top_k,
                 results_live=form.results_live.data,
                 anonymous=form.anonymous.data,
+                weighting=_weighting(form.org_voice.data),
             )
         error = work.error
         if work.ok:

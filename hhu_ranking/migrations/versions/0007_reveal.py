@@ -1,7 +1,10 @@
-"""The reveal: how many places of a closed round the screens and phones show
+"""The reveal, and each organisation one voice
 
-``round.revealed`` counts the places shown from the last one up; NULL shows
-them all at once (every round closed before this revision).
+``round.revealed`` counts the places of a closed round the screens and phones
+show, from the last one up; NULL shows them all at once (every round closed
+before this revision). ``round.weighting`` is "equal" (each person one voice,
+as every earlier round) or "organisation" (an organisation's ballots share one
+voice).
 
 Revision ID: 0007
 Revises: 0006
@@ -22,8 +25,13 @@ depends_on = None
 def upgrade() -> None:
     # a plain ADD COLUMN: no table copy on SQLite
     op.add_column('round', sa.Column('revealed', sa.Integer(), nullable=True))
+    op.add_column(
+        'round',
+        sa.Column('weighting', sa.String(length=20), nullable=False, server_default='equal'),
+    )
 
 
 def downgrade() -> None:
     with op.batch_alter_table('round', schema=None) as batch_op:
+        batch_op.drop_column('weighting')
         batch_op.drop_column('revealed')
