@@ -72,6 +72,17 @@ def ballot_mode_label(round_: Round) -> str:
     return str(BALLOT_MODE_LABELS[BallotMode.FULL])
 
 
+TIER_LABELS = {
+    "founder": _l("Founders"),
+    "friend": _l("Friends"),
+    "fan": _l("Fans"),
+}
+
+
+def tier_label(tier: str) -> str:
+    return str(TIER_LABELS.get(tier, tier))
+
+
 def method_label(method: str) -> str:
     return METHOD_LABELS.get(method, method)
 

@@ -14,7 +14,7 @@ round's ballots, inside its cached live result, never per viewer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,9 @@ import numpy as np
 from .profile import Profile
 
 __all__ = [
+    "MIN_GROUP",
     "POLARISED",
+    "breakdown",
     "SETTLED",
     "LIKELY",
     "disagreements",
@@ -31,6 +33,8 @@ __all__ = [
     "top_certainty",
 ]
 
+#: the fewest voters a group may have to be shown on its own: below, a ballot could be read off it
+MIN_GROUP = 3
 #: an item counts as polarised from this polarisation on (0 = one mind, 1 = two camps)
 POLARISED = 0.4
 #: the bootstrap share with which the first place (and the top 3) must hold to be "settled"
@@ -145,3 +149,60 @@ def place_spread(profile: Profile) -> list[list[float]]:
         out += np.bincount(cells, weights=share[spans], minlength=n * n).reshape(n, n)
     out /= merged.total_weight
     return [[float(x) for x in row] for row in out]
+
+
+def breakdown(
+    profile: Profile,
+    groups: Sequence[str | None],
+    overall: Mapping[int, int],
+    *,
+    min_voters: int = MIN_GROUP,
+) -> list[dict[str, Any]]:
+    """Each group's Borda order beside the overall one, for groups of ``min_voters`` or more.
+
+    ``groups[i]`` names the group of ``profile.ballots[i]`` (None: in no group);
+    ``overall`` is the overall place of every item. A group with fewer voters
+    than ``min_voters`` (never fewer than :data:`MIN_GROUP`) is left out
+    entirely: not its order, not its size. Per group: ``{"group", "voters",
+    "places": {item: place}, "divergence": {"id", "place", "overall", "gap"}}``
+    with the item whose place differs most from the overall one; groups sorted
+    by that gap, largest first.
+    """
+    from .borda import borda
+
+    floor = max(MIN_GROUP, int(min_voters))
+    members: dict[str, list[int]] = {}
+    for index, group in enumerate(groups):
+        if group is not None:
+            members.setdefault(group, []).append(index)
+    out: list[dict[str, Any]] = []
+    for group, indexes in sorted(members.items()):
+        if len(indexes) < floor:
+            continue
+        sub = Profile(profile.alternatives, (profile.ballots[i] for i in indexes))
+        places: dict[int, int] = {}
+        place = 1
+        for tier in borda(sub).ranking:
+            for a in tier:
+                places[int(a)] = place
+            place += len(tier)
+        gaps = sorted(
+            ((abs(places[a] - overall[a]), -overall[a], a) for a in places if a in overall),
+            reverse=True,
+        )
+        gap, _overall, item = gaps[0] if gaps else (0, 0, 0)
+        out.append(
+            {
+                "group": group,
+                "voters": len(indexes),
+                "places": {str(a): p for a, p in sorted(places.items())},
+                "divergence": {
+                    "id": item,
+                    "place": places.get(item),
+                    "overall": overall.get(item),
+                    "gap": gap,
+                },
+            }
+        )
+    out.sort(key=lambda g: (-g["divergence"]["gap"], g["group"]))
+    return out

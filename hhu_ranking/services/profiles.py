@@ -82,3 +82,25 @@ def organisation_keys(db: Session, participant_ids: Sequence[int]) -> dict[int, 
         )
     )
     return {pid: organisation_key(org_id, other) for pid, org_id, other in rows}
+
+
+def participant_groups(db: Session, participant_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Participant id -> (``pillar:<key>`` or "", ``tier:<tier>`` or ""), in one query.
+
+    The groups of the breakdown by pillar and by tier; organisations typed in by
+    hand have no tier.
+    """
+    from ..models import Organisation, Pillar
+
+    if not participant_ids:
+        return {}
+    rows = db.execute(
+        select(Participant.id, Pillar.key, Organisation.tier)
+        .outerjoin(Pillar, Pillar.id == Participant.pillar_id)
+        .outerjoin(Organisation, Organisation.id == Participant.organisation_id)
+        .where(Participant.id.in_(list(participant_ids)))
+    )
+    return {
+        pid: (f"pillar:{pillar}" if pillar else "", f"tier:{tier.value}" if tier else "")
+        for pid, pillar, tier in rows
+    }

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from ..models import Ballot, Round, RoundResult, utcnow
 from .dml import rows_matched
 from .outcomes import WEIGHTING_ORGANISATION, kemeny_time_limit
-from .profiles import organisation_keys, round_profile
+from .profiles import organisation_keys, participant_groups, round_profile
 
 CLAIM_TIMEOUT = timedelta(seconds=30)
 #: how long a viewer waits for another worker's computation before showing the previous result
@@ -56,12 +56,15 @@ def compute_payload(
     round_: Round,
     ballots: list[Ballot],
     organisations: Mapping[int, str | None] | None = None,
+    groups: Mapping[int, tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Everything the big screen shows about a round's result, JSON-ready.
 
     ``organisations`` (participant id -> organisation key, ``profiles.organisation_keys``)
     weighs the ballots as the round says (each person or each organisation one voice) and
-    says where the other weighting's Borda order would differ.
+    says where the other weighting's Borda order would differ. ``groups`` (participant id
+    -> pillar and tier, ``profiles.participant_groups``) adds the breakdown, without any
+    group smaller than ``BREAKDOWN_MIN_VOTERS``.
     """
     from ..aggregation import contrast
     from ..aggregation.borda import borda
@@ -116,7 +119,28 @@ def compute_payload(
             for a in sorted(here)
             if here[a] != there[a]
         ]
+    if groups is not None:
+        overall = competition_places(analysis["methods"]["borda"]["ranking"])
+        floor = breakdown_floor()
+        payload["breakdown"] = {
+            kind: contrast.breakdown(
+                profile,
+                [(groups.get(p) or ("", ""))[column] or None for p in rp.participant_ids],
+                overall,
+                min_voters=floor,
+            )
+            for column, kind in enumerate(("pillar", "tier"))
+        }
     return payload
+
+
+def breakdown_floor() -> int:
+    """The fewest voters a group needs to be shown on its own (never fewer than 3)."""
+    from flask import current_app
+
+    from ..aggregation.contrast import MIN_GROUP
+
+    return max(MIN_GROUP, int(current_app.config.get("BREAKDOWN_MIN_VOTERS", MIN_GROUP)))
 
 
 def _ensure_row(db: Session, round_id: int) -> None:
@@ -203,8 +227,10 @@ def compute_and_store(
     """
     ballots = list(db.scalars(select(Ballot).where(Ballot.round_id == round_.id)))
     version = _version(round_, sum(b.seq for b in ballots))
-    organisations = organisation_keys(db, [b.participant_id for b in ballots])
-    payload = compute_payload(round_, ballots, organisations)
+    voters = [b.participant_id for b in ballots]
+    payload = compute_payload(
+        round_, ballots, organisation_keys(db, voters), participant_groups(db, voters)
+    )
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     store = (
         update(RoundResult)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, func, select
 from sqlalchemy.orm import Session
 
+from ..labels import tier_label
 from ..models import (
     Ballot,
     Organisation,
@@ -26,7 +27,7 @@ from ..models import (
     RoundState,
 )
 from ..places import numbered, place_label
-from .results import ballots_version, live_result_version
+from .results import ballots_version, breakdown_floor, live_result_version
 from .reveal import shown_places
 from .rounds import current_round
 
@@ -149,6 +150,21 @@ class Heatmap:
 
 
 @dataclass(frozen=True)
+class GroupView:
+    """One pillar or tier with enough voters, and where it differs most from the room."""
+
+    kind: str
+    name: str
+    voters: int
+    #: the group's Borda place of every item, in the room's consensus order
+    places: list[int]
+    item: str
+    place: int
+    overall: int
+    gap: int
+
+
+@dataclass(frozen=True)
 class Reveal:
     """How far the reveal stands: ``shown`` of ``places`` places, counted from the last."""
 
@@ -197,6 +213,8 @@ class LiveResult:
     weighting: str = "equal"
     #: (title, Borda place now, Borda place under the other weighting) where they differ
     other_weighting: list[tuple[str, int, int]] = field(default_factory=list)
+    #: pillars and tiers of at least the privacy floor's size, largest divergence first
+    groups: list[GroupView] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -297,7 +315,11 @@ def build_screen(db: Session, ranking_session: RankingSession) -> ScreenView:
         payload, payload_version = live_result_version(db, round_)
         view.fresh = payload_version >= version
         revealed = round_.revealed if round_.state is RoundState.CLOSED else None
-        view.result = parse_result(payload, revealed) if payload else None
+        view.result = (
+            parse_result(payload, revealed, floor=breakdown_floor(), pillars=pillar_names(db))
+            if payload
+            else None
+        )
     return view
 
 
@@ -309,7 +331,20 @@ def _percent(share: float | None) -> int:
     return 0 if share is None else int(round(100 * float(share)))
 
 
-def parse_result(payload: dict[str, Any], revealed: int | None = None) -> LiveResult | None:
+def _group_name(kind: str, key: str, pillars: dict[str, str]) -> str:
+    name = key.partition(":")[2]
+    if kind == "pillar":
+        return pillars.get(name, name)
+    return tier_label(name)
+
+
+def parse_result(
+    payload: dict[str, Any],
+    revealed: int | None = None,
+    *,
+    floor: int = 3,
+    pillars: dict[str, str] | None = None,
+) -> LiveResult | None:
     """Turn the cached payload into what the template draws (nothing is computed here).
 
     ``payload["analysis"]`` is ``aggregation.report.analyse``'s dict: methods
@@ -406,6 +441,7 @@ def parse_result(payload: dict[str, Any], revealed: int | None = None) -> LiveRe
         reveal=Reveal(tiers, shown_places(revealed, tiers)),
         revealed_at=revealed,
         weighting=str(payload.get("weighting", "equal")),
+        groups=_groups(payload, titles, kemeny, floor, pillars or {}),
         other_weighting=[
             (titles[int(d["id"])], int(d["place"]), int(d["other"]))
             for d in contrast.get("other_weighting", [])
@@ -440,4 +476,49 @@ def console_result(db: Session, round_: Round) -> LiveResult | None:
     if not payload:
         return None
     revealed = round_.revealed if round_.state is RoundState.CLOSED else None
-    return parse_result(payload, revealed)
+    return parse_result(payload, revealed, floor=breakdown_floor(), pillars=pillar_names(db))
+
+
+def _groups(
+    payload: dict[str, Any],
+    titles: list[str],
+    kemeny: dict[str, Any] | None,
+    floor: int,
+    pillars: dict[str, str],
+) -> list[GroupView]:
+    """The breakdown, with the privacy floor applied again (it may have been raised since)."""
+    order = [int(a) for tier in (kemeny or {}).get("ranking", []) for a in tier]
+    out: list[GroupView] = []
+    for kind, groups in (payload.get("breakdown") or {}).items():
+        for group in groups:
+            if int(group["voters"]) < max(3, floor):
+                continue
+            places = {int(a): int(p) for a, p in group["places"].items()}
+            d = group["divergence"]
+            out.append(
+                GroupView(
+                    kind,
+                    _group_name(kind, str(group["group"]), pillars),
+                    int(group["voters"]),
+                    [places.get(a, 0) for a in order],
+                    titles[int(d["id"])],
+                    int(d["place"] or 0),
+                    int(d["overall"] or 0),
+                    int(d["gap"]),
+                )
+            )
+    out.sort(key=lambda g: (-g.gap, g.kind, g.name))
+    return out
+
+
+def pillar_names(db: Session) -> dict[str, str]:
+    """Pillar key -> its name in the request's language."""
+    from flask_babel import get_locale
+
+    from ..models import Pillar
+
+    english = str(get_locale() or "nl").startswith("en")
+    return {
+        key: (en if english else nl)
+        for key, nl, en in db.execute(select(Pillar.key, Pillar.name_nl, Pillar.name_en))
+    }

@@ -51,6 +51,7 @@ from ..models import (
 from ..services import rounds as round_service
 from ..services import sessions as session_service
 from ..services.outcomes import WEIGHTING_EQUAL, WEIGHTING_ORGANISATION
+from ..services.results import breakdown_floor
 from ..services.rounds import ItemSpec
 from ..services.screen import activity_versions, console_result
 from ..urls import absolute_url
@@ -121,6 +122,7 @@ def _status_context(ranking_session: RankingSession) -> dict[str, Any]:
         "participants": session_service.participant_count(db_session(), ranking_session.id),
         "shown_round": shown,
         "live": live,
+        "breakdown_floor": breakdown_floor(),
     }
 
 
