@@ -168,7 +168,8 @@ def breakdown(
     with the item whose place differs most from the overall one; groups sorted
     by that gap, largest first.
     """
-    from .borda import borda
+    from .bootstrap import competition_positions
+    from .borda import borda_points
 
     floor = max(MIN_GROUP, int(min_voters))
     members: dict[str, list[int]] = {}
@@ -176,16 +177,14 @@ def breakdown(
         if group is not None:
             members.setdefault(group, []).append(index)
     out: list[dict[str, Any]] = []
-    for group, indexes in sorted(members.items()):
-        if len(indexes) < floor:
-            continue
-        sub = Profile(profile.alternatives, (profile.ballots[i] for i in indexes))
-        places: dict[int, int] = {}
-        place = 1
-        for tier in borda(sub).ranking:
-            for a in tier:
-                places[int(a)] = place
-            place += len(tier)
+    # one (m, n) matrix of every ballot's Borda points; a group's scores are a row sum of it
+    shown = {g: i for g, i in members.items() if len(i) >= floor}
+    points = borda_points(profile) if shown else np.zeros((0, profile.n))
+    weights = profile.weights
+    for group, indexes in sorted(shown.items()):
+        rows = np.asarray(indexes)
+        positions = competition_positions(weights[rows] @ points[rows])
+        places = {a: int(positions[a]) for a in range(profile.n)}
         gaps = sorted(
             ((abs(places[a] - overall[a]), -overall[a], a) for a in places if a in overall),
             reverse=True,

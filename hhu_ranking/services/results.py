@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -67,7 +68,8 @@ def compute_payload(
     group smaller than ``BREAKDOWN_MIN_VOTERS``.
     """
     from ..aggregation import contrast
-    from ..aggregation.borda import borda
+    from ..aggregation.bootstrap import competition_positions
+    from ..aggregation.borda import borda_points
     from ..aggregation.report import analyse, jsonable
     from ..aggregation.weighting import organisation_weights
     from ..places import competition_places
@@ -84,15 +86,14 @@ def compute_payload(
         return payload
     rp = round_profile(round_, ballots)
     equal = rp.profile
-    by_organisation = equal
+    ones = [1.0] * equal.m
+    by_organisation = ones
     if organisations is not None:
         keys = [organisations.get(p) for p in rp.participant_ids]
-        by_organisation = equal.with_weights(organisation_weights([1.0] * len(keys), keys))
-    profile, other = (
-        (by_organisation, equal)
-        if round_.weighting == WEIGHTING_ORGANISATION
-        else (equal, by_organisation)
-    )
+        by_organisation = organisation_weights(ones, keys)
+    organisation_round = round_.weighting == WEIGHTING_ORGANISATION
+    profile = equal.with_weights(by_organisation) if organisation_round else equal
+    other_weights = ones if organisation_round else by_organisation
     kemeny = {"time_limit": kemeny_time_limit()}
     analysis = analyse(
         profile,
@@ -113,7 +114,8 @@ def compute_payload(
     if organisations is not None:
         # the other weighting's Borda places (one matrix product), where they differ
         here = competition_places(analysis["methods"]["borda"]["ranking"])
-        there = competition_places(borda(other).ranking)
+        scores = np.asarray(other_weights) @ borda_points(equal)
+        there = {a: int(p) for a, p in enumerate(competition_positions(scores))}
         payload["contrast"]["other_weighting"] = [
             {"id": a, "place": here[a], "other": there[a]}
             for a in sorted(here)
