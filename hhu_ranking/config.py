@@ -157,6 +157,8 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # all phones of a session together poll at most this often (a festival hall)
         "PHONE_POLLS_PER_SECOND": float(env.get("PHONE_POLLS_PER_SECOND", "500")),
         "KEMENY_TIME_LIMIT": float(env.get("KEMENY_TIME_LIMIT", "10")),
+        # a pillar or tier with fewer voters is never shown on its own (3 at least)
+        "BREAKDOWN_MIN_VOTERS": int(env.get("BREAKDOWN_MIN_VOTERS", "3")),
         # days after a session's date until ``flask purge`` removes its personal data
         "RETENTION_DAYS": int(env.get("RETENTION_DAYS", "30")),
         # pages are compressed on the fly at a low level: at a festival the two cores matter

@@ -219,6 +219,12 @@ class _RoundSettings:
         default=True,
         description=_l("Namen van deelnemers komen nooit in een export."),
     )
+    org_voice = BooleanField(
+        _l("Eén stem per organisatie"),
+        description=_l(
+            "Aan: de stemmen van één organisatie delen samen één stem. Uit: ieder één stem."
+        ),
+    )
 
 
 class NewRoundForm(_RoundSettings, AppForm):
@@ -275,6 +281,12 @@ class RoundSettingsForm(AppForm):
     results_live = BooleanField(_l("Laat de uitslag live zien op het grote scherm"))
     anonymous = BooleanField(
         _l("Anoniem"), description=_l("Namen van deelnemers komen nooit in een export.")
+    )
+    org_voice = BooleanField(
+        _l("Eén stem per organisatie"),
+        description=_l(
+            "Aan: de stemmen van één organisatie delen samen één stem. Uit: ieder één stem."
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .models import AgendaStatus, BallotMode, MeetingKind, Round
+from .places import place_label
 
 MEETING_KIND_LABELS = {
     MeetingKind.WORK_SESSION: _l("Werksessie van een coalitie"),
@@ -71,6 +72,17 @@ def ballot_mode_label(round_: Round) -> str:
     return str(BALLOT_MODE_LABELS[BallotMode.FULL])
 
 
+TIER_LABELS = {
+    "founder": _l("Founders"),
+    "friend": _l("Friends"),
+    "fan": _l("Fans"),
+}
+
+
+def tier_label(tier: str) -> str:
+    return str(TIER_LABELS.get(tier, tier))
+
+
 def method_label(method: str) -> str:
     return METHOD_LABELS.get(method, method)
 
@@ -108,5 +120,6 @@ def init_labels(app: Flask) -> None:
         agenda_status_label,
         agenda_field_label,
         agreement_words,
+        place_label,
     ):
         app.add_template_global(label)

@@ -135,6 +135,13 @@ class Round(TimestampMixin, Base):
     version: Mapped[int] = mapped_column(default=1)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the reveal of a closed round: how many places are shown, counted from the last;
+    #: None shows every place at once (see ``services.reveal``). Shared by every screen
+    #: and phone; changing it bumps the session's state version, not ``version``
+    revealed: Mapped[int | None]
+    #: "equal": each person one voice; "organisation": the ballots of one organisation share
+    #: one voice (``aggregation.weighting``). Frozen into every outcome as its weighting
+    weighting: Mapped[str] = mapped_column(String(20), default="equal", server_default="equal")
 
     session: Mapped[RankingSession] = relationship(back_populates="rounds")
     items: Mapped[list[RoundItem]] = relationship(

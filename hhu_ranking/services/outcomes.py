@@ -48,14 +48,18 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..aggregation.profile import Profile
 from ..models import Ballot, Outcome, RankingSession, Round, RoundState, utcnow
-from .profiles import document_profile
+from .profiles import document_profile, organisation_keys
 
 #: every method an outcome is frozen with, in the order pages show them
 METHODS: tuple[str, ...] = ("kemeny", "borda", "schulze", "copeland", "ranked-pairs")
 #: the method whose order is "the" rank of an item (agenda provenance, history)
 PRIMARY_METHOD = "kemeny"
 WEIGHTING_EQUAL = "equal"
+#: an organisation's ballots share one voice; the parameters keep each ballot's organisation
+WEIGHTING_ORGANISATION = "organisation"
+WEIGHTINGS = (WEIGHTING_EQUAL, WEIGHTING_ORGANISATION)
 #: resamples for the stability estimate; seeded, so the result is reproducible.
 #: Borda is resampled (cheap at any size); Kemeny on 30 items x 200 resamples is not.
 BOOTSTRAP_SAMPLES = 200
@@ -146,8 +150,11 @@ def compute_result(
     if not ballots:
         return result
     profile = document_profile(items, ballots)
-    if parameters.get("weighting", WEIGHTING_EQUAL) != WEIGHTING_EQUAL:
-        raise ValueError(f"unknown weighting {parameters.get('weighting')!r}")
+    weighting = parameters.get("weighting", WEIGHTING_EQUAL)
+    if weighting not in WEIGHTINGS:
+        raise ValueError(f"unknown weighting {weighting!r}")
+    if weighting == WEIGHTING_ORGANISATION:
+        profile = weigh_by_organisation(profile, ballots, parameters["organisations"])
     analysis = report.analyse(
         profile,
         methods=tuple(parameters["methods"]),
@@ -161,6 +168,20 @@ def compute_result(
     item_ids = [int(item["id"]) for item in items]
     result.update(_normalise(result["analysis"], item_ids, parameters["methods"]))
     return result
+
+
+def weigh_by_organisation(
+    profile: Profile, ballots: Sequence[Mapping[str, Any]], organisations: Mapping[str, Any]
+) -> Profile:
+    """``profile`` (one ballot per canonical ballot, in order) with one voice per organisation.
+
+    ``organisations`` maps a participant id (as text) to its organisation's key, or
+    None for someone of no organisation, who keeps a voice of their own.
+    """
+    from ..aggregation.weighting import organisation_weights
+
+    keys = [organisations.get(str(b["participant_id"])) for b in ballots]
+    return profile.with_weights(organisation_weights([1.0] * len(keys), keys))
 
 
 def _normalise(
@@ -263,6 +284,12 @@ def freeze_outcome(db: Session, round_: Round, *, withdrawn: Sequence[int] = ())
     ballots = live_ballots(db, round_.id)
     text = canonical_ballots((b.participant_id, b.ranking) for b in ballots)
     parameters = default_parameters()
+    if round_.weighting == WEIGHTING_ORGANISATION:
+        parameters["weighting"] = WEIGHTING_ORGANISATION
+        parameters["organisations"] = {
+            str(p): key
+            for p, key in organisation_keys(db, [b.participant_id for b in ballots]).items()
+        }
     result = compute_result(
         _items_of(round_), json.loads(text), parameters, time_limit=kemeny_time_limit()
     )
@@ -282,7 +309,7 @@ def freeze_outcome(db: Session, round_: Round, *, withdrawn: Sequence[int] = ())
         version_number=version,
         frozen_at=utcnow() if withdrawn else (round_.closed_at or utcnow()),
         ballot_count=len(ballots),
-        weighting=WEIGHTING_EQUAL,
+        weighting=parameters["weighting"],
         primary_method=PRIMARY_METHOD,
         aggregation_version=aggregation_version(),
         ballots_digest=digest(text),

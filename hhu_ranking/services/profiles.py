@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from ..aggregation.profile import Ballot as ProfileBallot
 from ..aggregation.profile import Profile
-from ..models import Round
+from ..models import Participant, Round
 
 
 def profile_of(items: Sequence[tuple[int, str]], rankings: Iterable[Sequence[int]]) -> Profile:
@@ -68,3 +71,46 @@ def round_profile(round_: Round, ballots: Sequence[RankedBallot]) -> RoundProfil
         tuple(item.id for item in round_.items),
         tuple(b.participant_id for b in ordered),
     )
+
+
+def organisation_key(organisation_id: int | None, organisation_other: str | None) -> str | None:
+    """Who shares a voice: a partner by its id, an organisation typed in by its name
+    (case and spaces ignored); None for nobody's delegate (a voice of their own)."""
+    if organisation_id is not None:
+        return f"partner:{organisation_id}"
+    name = " ".join((organisation_other or "").split()).casefold()
+    return f"other:{name}" if name else None
+
+
+def organisation_keys(db: Session, participant_ids: Sequence[int]) -> dict[int, str | None]:
+    """Participant id -> :func:`organisation_key`, in one query."""
+    if not participant_ids:
+        return {}
+    rows = db.execute(
+        select(Participant.id, Participant.organisation_id, Participant.organisation_other).where(
+            Participant.id.in_(list(participant_ids))
+        )
+    )
+    return {pid: organisation_key(org_id, other) for pid, org_id, other in rows}
+
+
+def participant_groups(db: Session, participant_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Participant id -> (``pillar:<key>`` or "", ``tier:<tier>`` or ""), in one query.
+
+    The groups of the breakdown by pillar and by tier; organisations typed in by
+    hand have no tier.
+    """
+    from ..models import Organisation, Pillar
+
+    if not participant_ids:
+        return {}
+    rows = db.execute(
+        select(Participant.id, Pillar.key, Organisation.tier)
+        .outerjoin(Pillar, Pillar.id == Participant.pillar_id)
+        .outerjoin(Organisation, Organisation.id == Participant.organisation_id)
+        .where(Participant.id.in_(list(participant_ids)))
+    )
+    return {
+        pid: (f"pillar:{pillar}" if pillar else "", f"tier:{tier.value}" if tier else "")
+        for pid, pillar, tier in rows
+    }

@@ -15,24 +15,28 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import Ballot, Round, RoundResult, utcnow
 from .dml import rows_matched
-from .outcomes import kemeny_time_limit
-from .profiles import RankedBallot, round_profile
+from .outcomes import WEIGHTING_ORGANISATION, kemeny_time_limit
+from .profiles import RankedBallot, organisation_keys, participant_groups, round_profile
 
 CLAIM_TIMEOUT = timedelta(seconds=30)
 #: how long a viewer waits for another worker's computation before showing the previous result
 CLAIM_WAIT = 0.5
 CLAIM_WAIT_STEP = 0.02
 LIVE_METHODS = ("borda", "kemeny")
+#: resamples of the live bootstrap (top-3 chances): cheap enough to run once a second
+LIVE_BOOTSTRAP_SAMPLES = 200
+LIVE_BOOTSTRAP_SEED = 2016
 #: the round's version counts above the ballots' seq sum (which stays far below 2**40)
 ROUND_VERSION_SHIFT = 40
 
@@ -49,19 +53,96 @@ def _version(round_: Round, seq_sum: int) -> int:
     return (round_.version << ROUND_VERSION_SHIFT) + seq_sum
 
 
-def compute_payload(round_: Round, ballots: Sequence[RankedBallot]) -> dict[str, Any]:
-    """Everything the big screen shows about a round's result, JSON-ready."""
-    from ..aggregation.report import analyse
+def compute_payload(
+    round_: Round,
+    ballots: Sequence[RankedBallot],
+    organisations: Mapping[int, str | None] | None = None,
+    groups: Mapping[int, tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """Everything the big screen shows about a round's result, JSON-ready.
+
+    ``organisations`` (participant id -> organisation key, ``profiles.organisation_keys``)
+    weighs the ballots as the round says (each person or each organisation one voice) and
+    says where the other weighting's Borda order would differ. ``groups`` (participant id
+    -> pillar and tier, ``profiles.participant_groups``) adds the breakdown, without any
+    group smaller than ``BREAKDOWN_MIN_VOTERS``.
+    """
+    from ..aggregation import contrast
+    from ..aggregation.bootstrap import competition_positions
+    from ..aggregation.borda import borda_points
+    from ..aggregation.report import analyse, jsonable
+    from ..aggregation.weighting import organisation_weights
+    from ..places import competition_places
 
     items = [{"id": item.id, "title": item.title} for item in round_.items]
-    payload: dict[str, Any] = {"round_id": round_.id, "ballots": len(ballots), "items": items}
+    payload: dict[str, Any] = {
+        "round_id": round_.id,
+        "ballots": len(ballots),
+        "items": items,
+        "weighting": round_.weighting,
+    }
     if not ballots:
         payload["analysis"] = None
         return payload
     rp = round_profile(round_, ballots)
+    equal = rp.profile
+    ones = [1.0] * equal.m
+    by_organisation = ones
+    if organisations is not None:
+        keys = [organisations.get(p) for p in rp.participant_ids]
+        by_organisation = organisation_weights(ones, keys)
+    organisation_round = round_.weighting == WEIGHTING_ORGANISATION
+    profile = equal.with_weights(by_organisation) if organisation_round else equal
+    other_weights = ones if organisation_round else by_organisation
     kemeny = {"time_limit": kemeny_time_limit()}
-    payload["analysis"] = analyse(rp.profile, methods=LIVE_METHODS, options={"kemeny": kemeny})
+    analysis = analyse(
+        profile,
+        methods=LIVE_METHODS,
+        options={"kemeny": kemeny},
+        # Borda's bootstrap is one matrix product per resample: a few hundred, seeded, so
+        # the same ballots always give the same chances (and the same cached bytes)
+        bootstrap_samples=LIVE_BOOTSTRAP_SAMPLES,
+        seed=LIVE_BOOTSTRAP_SEED,
+    )
+    payload["analysis"] = analysis
+    payload["contrast"] = {
+        "disagreements": contrast.disagreements(analysis, "borda", "kemeny"),
+        "polarised": contrast.most_polarised(analysis),
+        "top": contrast.top_certainty(analysis),
+        "spread": jsonable(contrast.place_spread(profile)),
+    }
+    if organisations is not None:
+        # the other weighting's Borda places (one matrix product), where they differ
+        here = competition_places(analysis["methods"]["borda"]["ranking"])
+        scores = np.asarray(other_weights) @ borda_points(equal)
+        there = {a: int(p) for a, p in enumerate(competition_positions(scores))}
+        payload["contrast"]["other_weighting"] = [
+            {"id": a, "place": here[a], "other": there[a]}
+            for a in sorted(here)
+            if here[a] != there[a]
+        ]
+    if groups is not None:
+        overall = competition_places(analysis["methods"]["borda"]["ranking"])
+        floor = breakdown_floor()
+        payload["breakdown"] = {
+            kind: contrast.breakdown(
+                profile,
+                [(groups.get(p) or ("", ""))[column] or None for p in rp.participant_ids],
+                overall,
+                min_voters=floor,
+            )
+            for column, kind in enumerate(("pillar", "tier"))
+        }
     return payload
+
+
+def breakdown_floor() -> int:
+    """The fewest voters a group needs to be shown on its own (never fewer than 3)."""
+    from flask import current_app
+
+    from ..aggregation.contrast import MIN_GROUP
+
+    return max(MIN_GROUP, int(current_app.config.get("BREAKDOWN_MIN_VOTERS", MIN_GROUP)))
 
 
 def _ensure_row(db: Session, round_id: int) -> None:
@@ -153,7 +234,10 @@ def compute_and_store(
         )
     ).all()
     version = _version(round_, sum(b.seq for b in ballots))
-    payload = compute_payload(round_, ballots)
+    voters = [b.participant_id for b in ballots]
+    payload = compute_payload(
+        round_, ballots, organisation_keys(db, voters), participant_groups(db, voters)
+    )
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     store = (
         update(RoundResult)

@@ -27,8 +27,9 @@ from ..models import (
 )
 from .dml import rows_matched
 from .errors import ServiceError
-from .outcomes import freeze_outcome
+from .outcomes import WEIGHTING_EQUAL, WEIGHTINGS, freeze_outcome
 from .results import compute_and_store
+from .reveal import initial_reveal
 from .sessions import bump_state
 from .text import clean_line, text_key
 
@@ -92,6 +93,7 @@ def add_round(
     results_live: bool = True,
     anonymous: bool = True,
     catalogue_list_id: int | None = None,
+    weighting: str = WEIGHTING_EQUAL,
 ) -> Round:
     cleaned = _check_items(items)
     title = clean_line(title)
@@ -110,6 +112,7 @@ def add_round(
         top_k=top_k,
         results_live=results_live,
         anonymous=anonymous,
+        weighting=_check_weighting(weighting),
         position=position,
         catalogue_list_id=catalogue_list_id,
     )
@@ -151,6 +154,7 @@ def update_settings(
     top_k: int | None,
     results_live: bool,
     anonymous: bool,
+    weighting: str | None = None,
 ) -> None:
     if round_.state is not RoundState.DRAFT and (mode is not round_.mode or top_k != round_.top_k):
         raise ServiceError(
@@ -163,9 +167,17 @@ def update_settings(
     round_.mode = mode
     round_.results_live = results_live
     round_.anonymous = anonymous
+    if weighting is not None:
+        round_.weighting = _check_weighting(weighting)
     db.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
     db.flush()
     bump_state(db, round_.session_id)
+
+
+def _check_weighting(weighting: str) -> str:
+    if weighting not in WEIGHTINGS:
+        raise ServiceError(_l("Onbekende manier van tellen."))
+    return weighting
 
 
 def open_round(db: Session, round_: Round) -> None:
@@ -194,6 +206,7 @@ def open_round(db: Session, round_: Round) -> None:
                     version=Round.version + 1,
                     opened_at=utcnow(),
                     closed_at=None,
+                    revealed=None,
                 ),
             )
     except IntegrityError as clash:
@@ -212,7 +225,12 @@ def close_round(db: Session, round_: Round) -> None:
         db,
         update(Round)
         .where(Round.id == round_.id, Round.state == RoundState.OPEN)
-        .values(state=RoundState.CLOSED, version=Round.version + 1, closed_at=utcnow()),
+        .values(
+            state=RoundState.CLOSED,
+            version=Round.version + 1,
+            closed_at=utcnow(),
+            revealed=initial_reveal(round_),
+        ),
     )
     if closed != 1:
         raise ServiceError(_l("Deze ronde is niet open."), status=409)
@@ -260,6 +278,7 @@ def edit_draft_round(
     top_k: int | None,
     results_live: bool,
     anonymous: bool,
+    weighting: str | None = None,
 ) -> None:
     """Change a draft round's title, items, order and settings in one go.
 
@@ -286,6 +305,8 @@ def edit_draft_round(
     round_.mode = mode
     round_.results_live = results_live
     round_.anonymous = anonymous
+    if weighting is not None:
+        round_.weighting = _check_weighting(weighting)
     round_.items.clear()
     db.flush()  # the old rows go first: (round_id, position) is unique
     round_.items.extend(_round_items(cleaned))

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, func, select
 from sqlalchemy.orm import Session
 
+from ..labels import tier_label
 from ..models import (
     Ballot,
     Organisation,
@@ -25,7 +26,9 @@ from ..models import (
     Round,
     RoundState,
 )
-from .results import ballots_version, live_result_version
+from ..places import numbered, place_label
+from .results import ballots_version, breakdown_floor, live_result_version
+from .reveal import shown_places
 from .rounds import current_round
 
 
@@ -88,24 +91,168 @@ def poll_versions(db: Session | Connection, join_code: str) -> PollVersions | No
 
 
 @dataclass(frozen=True)
-class BordaBar:
+class Placed:
+    """One item on one of the two lists, at its place (competition ranking, ``places``)."""
+
     title: str
-    score: float
-    #: bar length relative to the highest score, 0-100
-    percent: float
-    #: 1-based place, shared by tied items
     place: int
+    tied: bool
+    #: Borda points (None on the consensus list)
+    score: float | None = None
+    #: bar length relative to the highest score, 0-100
+    percent: float = 0.0
+    #: share of the voters that put it on each place (the spread strip), 0-1
+    spread: tuple[float, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return place_label(self.place, self.tied)
+
+
+#: kept under its old name for the tests and templates that speak of bars
+BordaBar = Placed
+
+
+@dataclass(frozen=True)
+class Deciding:
+    """A pairwise majority that decides where Borda and Kemeny differ."""
+
+    above: str
+    below: str
+    #: whole percent of the voters putting ``above`` above ``below``
+    percent: int
+    #: ... and the other way round (the rest ties them or ranks neither)
+    against: int
+
+
+@dataclass(frozen=True)
+class Chance:
+    title: str
+    #: whole percent of the bootstrap resamples with the item in the top 3
+    percent: int
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """The pairwise majorities, rows and columns in consensus order."""
+
+    titles: list[str]
+    #: cells[i][j]: whole percent of the voters putting item i above item j (None: i == j)
+    cells: list[list[int | None]]
+
+    def shade(self, value: int | None) -> int:
+        """The colour class 0-4 of a cell: 0 a clear minority, 2 about half, 4 a clear majority."""
+        if value is None or 45 <= value <= 55:
+            return 2
+        if value < 45:
+            return 0 if value < 30 else 1
+        return 4 if value > 70 else 3
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """One pillar or tier with enough voters, and where it differs most from the room."""
+
+    kind: str
+    name: str
+    voters: int
+    #: the group's Borda place of every item, in the room's consensus order
+    places: list[int]
+    item: str
+    place: int
+    overall: int
+    gap: int
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """How far the reveal stands: ``shown`` of ``places`` places, counted from the last."""
+
+    places: int
+    shown: int
+
+    @property
+    def complete(self) -> bool:
+        return self.shown >= self.places
+
+    @property
+    def next_place(self) -> int | None:
+        """The place the next step reveals (counted in consensus tiers), None when done."""
+        return None if self.complete else self.places - self.shown
 
 
 @dataclass(frozen=True)
 class LiveResult:
     ballots: int
-    borda: list[BordaBar]
-    #: the Kemeny consensus as tiers of titles, best first
-    kemeny: list[list[str]]
+    borda: list[Placed]
+    #: the Kemeny consensus, item by item, best first
+    kemeny: list[Placed]
     kemeny_unique: bool = True
     #: False when the exact Kemeny search ran out of time (the payload says so)
     kemeny_exact: bool = True
+    #: both methods give every item the same place
+    same_places: bool = True
+    deciding: list[Deciding] = field(default_factory=list)
+    kendall_w: float | None = None
+    #: (title, polarisation) of the most polarised items, most first
+    polarised: list[tuple[str, float]] = field(default_factory=list)
+    #: the highest chances of a top-3 place, highest first
+    chances: list[Chance] = field(default_factory=list)
+    #: "settled", "likely", "open" or None (no bootstrap)
+    certainty: str | None = None
+    #: the Borda winner and the share of resamples in which it stays first (whole percent)
+    leader: str | None = None
+    leader_keeps: int | None = None
+    heatmap: Heatmap | None = None
+    #: consensus tiers (the reveal's steps)
+    tiers: int = 0
+    reveal: Reveal | None = None
+    #: the round's reveal position (None: everything shown at once, no reveal running)
+    revealed_at: int | None = None
+    #: "equal" (each person one voice) or "organisation" (each organisation one voice)
+    weighting: str = "equal"
+    #: (title, Borda place now, Borda place under the other weighting) where they differ
+    other_weighting: list[tuple[str, int, int]] = field(default_factory=list)
+    #: pillars and tiers of at least the privacy floor's size, largest divergence first
+    groups: list[GroupView] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.kemeny)
+
+    @property
+    def size_class(self) -> str:
+        """The screen's layout for this many items (see screen.css)."""
+        n = self.count
+        if n <= 6:
+            return "count-s"
+        if n <= 10:
+            return "count-m"
+        if n <= 17:
+            return "count-l"
+        return "count-xl"
+
+    @property
+    def newest_place(self) -> int | None:
+        """The consensus place the reveal showed last (for its animation), None outside one."""
+        if self.reveal is None or self.revealed_at is None or self.reveal.shown == 0:
+            return None
+        shown = [item.place for item in self.kemeny if not self.hidden(item)]
+        return min(shown) if shown else None
+
+    def hidden(self, item: Placed) -> bool:
+        """Whether the reveal has not reached this consensus place yet."""
+        if self.reveal is None or self.reveal.complete:
+            return False
+        return item.place <= self._hidden_until
+
+    @property
+    def _hidden_until(self) -> int:
+        """The last place still hidden (places of the tiers not yet revealed)."""
+        assert self.reveal is not None
+        hidden_tiers = self.reveal.places - self.reveal.shown
+        places = sorted({item.place for item in self.kemeny})
+        return places[hidden_tiers - 1] if hidden_tiers > 0 else 0
 
 
 @dataclass
@@ -167,43 +314,211 @@ def build_screen(db: Session, ranking_session: RankingSession) -> ScreenView:
         version = ballots_version(db, round_)
         payload, payload_version = live_result_version(db, round_)
         view.fresh = payload_version >= version
-        view.result = parse_result(payload) if payload else None
+        revealed = round_.revealed if round_.state is RoundState.CLOSED else None
+        view.result = (
+            parse_result(payload, revealed, floor=breakdown_floor(), pillars=pillar_names(db))
+            if payload
+            else None
+        )
     return view
 
 
-def parse_result(payload: dict[str, Any]) -> LiveResult | None:
-    """Turn the cached payload into what the template draws.
+#: the heatmap is drawn up to this many items (beyond, its cells get too small to read)
+HEATMAP_MAX_ITEMS = 12
+
+
+def _percent(share: float | None) -> int:
+    return 0 if share is None else int(round(100 * float(share)))
+
+
+def _group_name(kind: str, key: str, pillars: dict[str, str]) -> str:
+    name = key.partition(":")[2]
+    if kind == "pillar":
+        return pillars.get(name, name)
+    return tier_label(name)
+
+
+def parse_result(
+    payload: dict[str, Any],
+    revealed: int | None = None,
+    *,
+    floor: int = 3,
+    pillars: dict[str, str] | None = None,
+) -> LiveResult | None:
+    """Turn the cached payload into what the template draws (nothing is computed here).
 
     ``payload["analysis"]`` is ``aggregation.report.analyse``'s dict: methods
     give ``ranking`` as tiers of 0-based alternative ids (the round's item
-    order, as in ``payload["items"]``) and ``scores`` keyed by those ids as
-    strings.
+    order, as in ``payload["items"]``) and ``scores`` and ``positions`` keyed by
+    those ids as strings; ``payload["contrast"]`` the derived statistics of
+    ``aggregation.contrast``. ``revealed`` is the round's reveal position.
     """
     analysis = payload.get("analysis")
     if not analysis:
         return None
     titles = [str(item["title"]) for item in payload.get("items", [])]
+    contrast = payload.get("contrast") or {}
+    spread = contrast.get("spread") or []
     methods = analysis.get("methods", {})
-    borda_bars: list[BordaBar] = []
+
+    def strip(a: int) -> tuple[float, ...]:
+        return tuple(float(x) for x in spread[a]) if a < len(spread) else ()
+
+    borda_bars: list[Placed] = []
     borda = methods.get("borda")
     if borda is not None:
         scores = {int(k): float(v) for k, v in borda["scores"].items()}
         top = max(scores.values(), default=0.0) or 1.0
-        place = 1
-        for tier in borda["ranking"]:
-            for alternative in tier:
-                score = scores.get(int(alternative), 0.0)
-                borda_bars.append(
-                    BordaBar(titles[int(alternative)], score, max(0.0, 100.0 * score / top), place)
-                )
-            place += len(tier)
-    kemeny_tiers: list[list[str]] = []
+        for a, place, tied in numbered(borda["ranking"]):
+            score = scores.get(int(a), 0.0)
+            borda_bars.append(
+                Placed(titles[int(a)], place, tied, score, max(0.0, 100.0 * score / top))
+            )
+    consensus: list[Placed] = []
     unique = exact = True
+    tiers = 0
     kemeny = methods.get("kemeny")
     if kemeny is not None:
-        kemeny_tiers = [[titles[int(a)] for a in tier] for tier in kemeny["ranking"]]
+        consensus = [
+            Placed(titles[int(a)], place, tied, spread=strip(int(a)))
+            for a, place, tied in numbered(kemeny["ranking"])
+        ]
+        tiers = len(kemeny["ranking"])
         unique = bool(kemeny.get("unique", True))
         details = kemeny.get("details") or {}
         # a time budget hit is reported, never hidden: the screen says the order is not final
         exact = bool(details.get("optimal", True)) and not details.get("time_limit_hit", False)
-    return LiveResult(int(payload.get("ballots", 0)), borda_bars, kemeny_tiers, unique, exact)
+    same = (
+        borda is None
+        or kemeny is None
+        or dict(borda.get("positions", {})) == dict(kemeny.get("positions", {}))
+    )
+    deciding = [
+        Deciding(
+            titles[int(d["above"])],
+            titles[int(d["below"])],
+            _percent(d["support"]),
+            _percent(d["against"]),
+        )
+        for d in contrast.get("disagreements", [])
+    ]
+    polarised = [
+        (titles[int(p["id"])], float(p["polarisation"])) for p in contrast.get("polarised", [])
+    ]
+    chances: list[Chance] = []
+    leader = None
+    keeps = None
+    boot = analysis.get("bootstrap")
+    if boot:
+        ranked = sorted(boot["items"], key=lambda i: (-float(i["in_top_k"]), int(i["place"])))
+        chances = [Chance(titles[int(i["id"])], _percent(i["in_top_k"])) for i in ranked[:5]]
+        first = min(boot["items"], key=lambda i: (int(i["place"]), int(i["id"])))
+        leader, keeps = titles[int(first["id"])], _percent(first["keeps_place"])
+    heatmap = None
+    support = (analysis.get("pairwise") or {}).get("support")
+    if kemeny is not None and support and len(titles) <= HEATMAP_MAX_ITEMS:
+        order = [int(a) for tier in kemeny["ranking"] for a in tier]
+        heatmap = Heatmap(
+            [titles[a] for a in order],
+            [[None if a == b else _percent(support[a][b]) for b in order] for a in order],
+        )
+    return LiveResult(
+        ballots=int(payload.get("ballots", 0)),
+        borda=borda_bars,
+        kemeny=consensus,
+        kemeny_unique=unique,
+        kemeny_exact=exact,
+        same_places=same,
+        deciding=deciding,
+        kendall_w=(analysis.get("agreement") or {}).get("kendall_w"),
+        polarised=polarised,
+        chances=chances,
+        certainty=contrast.get("top"),
+        leader=leader,
+        leader_keeps=keeps,
+        heatmap=heatmap,
+        tiers=tiers,
+        reveal=Reveal(tiers, shown_places(revealed, tiers)),
+        revealed_at=revealed,
+        weighting=str(payload.get("weighting", "equal")),
+        groups=_groups(payload, titles, kemeny, floor, pillars or {}),
+        other_weighting=[
+            (titles[int(d["id"])], int(d["place"]), int(d["other"]))
+            for d in contrast.get("other_weighting", [])
+        ],
+    )
+
+
+def reveal_places(db: Session, ranking_session: RankingSession) -> tuple[Round | None, int]:
+    """The closed round the screens show and how many places its reveal has (consensus tiers).
+
+    ``(None, 0)`` when the current round is not closed. The places come from the
+    cached result (closing stored the final one).
+    """
+    round_ = current_round(ranking_session)
+    if round_ is None or round_.state is not RoundState.CLOSED:
+        return None, 0
+    payload, _version = live_result_version(db, round_)
+    methods = ((payload or {}).get("analysis") or {}).get("methods") or {}
+    kemeny = methods.get("kemeny") or {}
+    return round_, len(kemeny.get("ranking") or [])
+
+
+def console_result(db: Session, round_: Round) -> LiveResult | None:
+    """The live result for the facilitator's console: every round, hidden ones included.
+
+    The same cached payload as the big screen (no extra computation); the
+    reveal position is applied as on the screen, so the console says how far it is.
+    """
+    if round_.state is RoundState.DRAFT:
+        return None
+    payload, _version = live_result_version(db, round_)
+    if not payload:
+        return None
+    revealed = round_.revealed if round_.state is RoundState.CLOSED else None
+    return parse_result(payload, revealed, floor=breakdown_floor(), pillars=pillar_names(db))
+
+
+def _groups(
+    payload: dict[str, Any],
+    titles: list[str],
+    kemeny: dict[str, Any] | None,
+    floor: int,
+    pillars: dict[str, str],
+) -> list[GroupView]:
+    """The breakdown, with the privacy floor applied again (it may have been raised since)."""
+    order = [int(a) for tier in (kemeny or {}).get("ranking", []) for a in tier]
+    out: list[GroupView] = []
+    for kind, groups in (payload.get("breakdown") or {}).items():
+        for group in groups:
+            if int(group["voters"]) < max(3, floor):
+                continue
+            places = {int(a): int(p) for a, p in group["places"].items()}
+            d = group["divergence"]
+            out.append(
+                GroupView(
+                    kind,
+                    _group_name(kind, str(group["group"]), pillars),
+                    int(group["voters"]),
+                    [places.get(a, 0) for a in order],
+                    titles[int(d["id"])],
+                    int(d["place"] or 0),
+                    int(d["overall"] or 0),
+                    int(d["gap"]),
+                )
+            )
+    out.sort(key=lambda g: (-g.gap, g.kind, g.name))
+    return out
+
+
+def pillar_names(db: Session) -> dict[str, str]:
+    """Pillar key -> its name in the request's language."""
+    from flask_babel import get_locale
+
+    from ..models import Pillar
+
+    english = str(get_locale() or "nl").startswith("en")
+    return {
+        key: (en if english else nl)
+        for key, nl, en in db.execute(select(Pillar.key, Pillar.name_nl, Pillar.name_en))
+    }

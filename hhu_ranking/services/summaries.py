@@ -13,18 +13,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import Outcome
+from ..places import competition_places, place_label
 from .outcomes import METHODS
 
 
 def positions(ranking: Sequence[Sequence[int]]) -> dict[int, int]:
-    """Competition ranking from tiers: ``[[a], [b, c], [d]]`` -> a 1, b 2, c 2, d 4."""
-    places: dict[int, int] = {}
-    place = 1
-    for tier in ranking:
-        for member in tier:
-            places[int(member)] = place
-        place += len(tier)
-    return places
+    """Competition ranking from tiers (the one rule, :mod:`hhu_ranking.places`)."""
+    return competition_places(ranking)
+
+
+def _shared_places(places: dict[int, int]) -> set[int]:
+    seen: set[int] = set()
+    shared: set[int] = set()
+    for place in places.values():
+        (shared if place in seen else seen).add(place)
+    return shared
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,17 @@ class RankedItem:
     #: whether it shares its place with another item under the primary method
     tied: bool
     stats: dict[str, Any]
+    #: the methods under which it shares its place with another item
+    tied_in: frozenset[str] = frozenset()
+
+    def place(self, method: str) -> str:
+        """Its place under ``method`` as pages write it (``3``, ``3=`` or ``–``)."""
+        return place_label(self.places.get(method), method in self.tied_in)
+
+    @property
+    def rank_label(self) -> str:
+        """Its place under the primary method as pages write it."""
+        return place_label(self.rank, self.tied)
 
 
 @dataclass(frozen=True)
@@ -76,9 +90,7 @@ def summarise(outcome: Outcome) -> OutcomeSummary:
     places = {m: positions(v["ranking"]) for m, v in methods.items()}
     primary = outcome.primary_method
     primary_places = places.get(primary, {})
-    tie_counts: dict[int, int] = {}
-    for place in primary_places.values():
-        tie_counts[place] = tie_counts.get(place, 0) + 1
+    shared = {m: _shared_places(p) for m, p in places.items()}
     ranked: list[RankedItem] = []
     for item in data["items"]:
         item_id = int(item["id"])
@@ -92,8 +104,11 @@ def summarise(outcome: Outcome) -> OutcomeSummary:
                 rank=rank,
                 places={m: p[item_id] for m, p in places.items() if item_id in p},
                 scores={m: (v.get("scores") or {}).get(str(item_id)) for m, v in methods.items()},
-                tied=rank is not None and tie_counts.get(rank, 0) > 1,
+                tied=rank is not None and rank in shared.get(primary, set()),
                 stats=(data.get("item_stats") or {}).get(str(item_id), {}),
+                tied_in=frozenset(
+                    m for m, p in places.items() if item_id in p and p[item_id] in shared[m]
+                ),
             )
         )
     order = {item.item_id: i for i, item in enumerate(ranked)}

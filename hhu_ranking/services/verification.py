@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from ..models import BallotWithdrawal, Outcome, RoundState
 from .outcomes import (
+    WEIGHTING_ORGANISATION,
     aggregation_version,
     canonical_ballots,
     canonical_json,
@@ -49,6 +50,7 @@ from .outcomes import (
     kemeny_time_limit,
     live_ballots,
 )
+from .profiles import organisation_keys
 
 
 @dataclass
@@ -142,6 +144,8 @@ def verify_outcome(
                         )
                     )
 
+    problems.extend(_check_organisations(db, data.get("parameters") or {}))
+
     live_items = [(i.id, i.title) for i in round_.items]
     frozen_items = [(int(i["id"]), i["title"]) for i in data["items"]]
     if live_items != frozen_items:
@@ -167,6 +171,24 @@ def verify_outcome(
         problems,
         version_drift_only=drift_problem and len(problems) == 1,
     )
+
+
+def _check_organisations(db: Session, parameters: dict[str, Any]) -> list[LazyString]:
+    """One voice per organisation: the organisations it counted are still the participants'."""
+    if parameters.get("weighting") != WEIGHTING_ORGANISATION:
+        return []
+    frozen = {int(p): key for p, key in (parameters.get("organisations") or {}).items()}
+    live = organisation_keys(db, sorted(frozen))
+    changed = sorted(p for p, key in frozen.items() if p in live and live[p] != key)
+    if not changed:
+        return []
+    return [
+        _l(
+            "de organisatie van deelnemer(s) %(ids)s is veranderd sinds het sluiten "
+            "(één stem per organisatie)",
+            ids=_participants(changed),
+        )
+    ]
 
 
 def withdrawals(db: Session) -> dict[int, frozenset[int]]:

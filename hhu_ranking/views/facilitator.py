@@ -54,8 +54,10 @@ from ..numbers import ascii_int_or_none
 from ..services import access
 from ..services import rounds as round_service
 from ..services import sessions as session_service
+from ..services.outcomes import WEIGHTING_EQUAL, WEIGHTING_ORGANISATION
+from ..services.results import breakdown_floor
 from ..services.rounds import ItemSpec
-from ..services.screen import activity_versions
+from ..services.screen import activity_versions, console_result
 from ..urls import absolute_url
 from .access import may_run_or_403
 from .unit_of_work import unit_of_work
@@ -73,6 +75,16 @@ def _require_login() -> None:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _settings_form(round_: Round) -> RoundSettingsForm:
+    form = RoundSettingsForm(formdata=None, obj=round_)
+    form.org_voice.data = round_.weighting == WEIGHTING_ORGANISATION
+    return form
+
+
+def _weighting(org_voice: bool) -> str:
+    return WEIGHTING_ORGANISATION if org_voice else WEIGHTING_EQUAL
 
 
 def _is_htmx() -> bool:
@@ -106,12 +118,18 @@ def _links(ranking_session: RankingSession) -> dict[str, str]:
 
 def _status_context(ranking_session: RankingSession) -> dict[str, Any]:
     open_round = next((r for r in ranking_session.rounds if r.state is RoundState.OPEN), None)
-    counts = round_service.ballot_counts(db_session(), [open_round.id] if open_round else [])
+    shown = round_service.current_round(ranking_session)
+    counts = round_service.ballot_counts(db_session(), [shown.id] if shown else [])
+    # the console shows the result of the round the room looks at, also while it is hidden
+    live = console_result(db_session(), shown) if shown and counts.get(shown.id) else None
     return {
         "session": ranking_session,
         "open_round": open_round,
         "open_ballots": counts.get(open_round.id, 0) if open_round else 0,
         "participants": session_service.participant_count(db_session(), ranking_session.id),
+        "shown_round": shown,
+        "live": live,
+        "breakdown_floor": breakdown_floor(),
     }
 
 
@@ -342,6 +360,7 @@ def new_round(session_id: int) -> str | Response:
                 top_k=form.top_k.data,
                 results_live=form.results_live.data,
                 anonymous=form.anonymous.data,
+                weighting=_weighting(form.org_voice.data),
                 catalogue_list_id=chosen.id if chosen else None,
             )
         error = work.error
@@ -414,6 +433,7 @@ def edit_round(round_id: int) -> str | Response | tuple[str, int]:
                 "top_k": round_.top_k,
                 "results_live": round_.results_live,
                 "anonymous": round_.anonymous,
+                "org_voice": round_.weighting == WEIGHTING_ORGANISATION,
                 "items": _rows_of(round_) + [_blank()] * BLANK_ROWS,
             }
         )
@@ -436,6 +456,7 @@ def edit_round(round_id: int) -> str | Response | tuple[str, int]:
                     top_k=form.top_k.data,
                     results_live=form.results_live.data,
                     anonymous=form.anonymous.data,
+                    weighting=_weighting(form.org_voice.data),
                 )
             error, status = work.error, work.status
             if work.ok:
@@ -448,7 +469,7 @@ def edit_round(round_id: int) -> str | Response | tuple[str, int]:
             "facilitator/round_edit.html",
             round=round_,
             form=None,
-            settings_form=RoundSettingsForm(formdata=None, obj=round_),
+            settings_form=_settings_form(round_),
             error=error,
         ), status
     return render_template(
@@ -477,6 +498,7 @@ def round_settings(round_id: int) -> str | Response:
                 top_k=round_.top_k,
                 results_live=form.results_live.data,
                 anonymous=form.anonymous.data,
+                weighting=_weighting(form.org_voice.data),
             )
         error = work.error
         if work.ok:
@@ -518,6 +540,27 @@ def _round_action(round_id: int, action: str) -> Response:
 def open_round(round_id: int) -> Response:
     """Open a draft round, or re-open a closed one."""
     return _round_action(round_id, "open")
+
+
+@bp.get("/rondes/<int:round_id>/sluiten")
+def confirm_close(round_id: int) -> Response | str:
+    """The step before closing: the round's card asks "now?" (a page of its own without htmx)."""
+    round_ = _round_or_404(round_id)
+    if round_.state is not RoundState.OPEN:
+        return _back_to_session(round_)
+    context = _round_context(round_)
+    if _is_htmx():
+        return _fragment("facilitator/_round.html", **context, notice=None, confirm_close=True)
+    return render_template("facilitator/round_close.html", **context, notice=None)
+
+
+@bp.get("/rondes/<int:round_id>/kaart")
+def round_card(round_id: int) -> Response:
+    """The round's card as it is (htmx: "not yet" on the confirmation)."""
+    round_ = _round_or_404(round_id)
+    if not _is_htmx():
+        return _back_to_session(round_)
+    return _fragment("facilitator/_round.html", **_round_context(round_), notice=None)
 
 
 @bp.post("/rondes/<int:round_id>/sluiten")

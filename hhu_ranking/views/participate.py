@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,7 @@ from ..services.errors import ServiceError
 from ..services.participants import join_session, participant_for_token
 from ..services.rounds import current_round
 from ..services.sessions import find_by_code, participant_count
+from ..services.standing import Standing, phone_standing
 from . import MAX_DATABASE_ID
 from .unit_of_work import unit_of_work
 
@@ -104,6 +106,9 @@ def round_key(round_: Round | None) -> str:
     """What the phone shows, in one word: it swaps only when this changes."""
     if round_ is None:
         return "wacht"
+    if round_.state is RoundState.CLOSED and round_.revealed is not None:
+        # the reveal moves the closed round's fragment on (services.reveal)
+        return f"{round_.id}-{round_.state.value}-r{round_.revealed}"
     return f"{round_.id}-{round_.state.value}"
 
 
@@ -137,6 +142,14 @@ class PhoneRound:
     personal: bool = True
     #: over how many seconds the phones of the hall spread that fetch
     spread_seconds: float = 0.0
+
+    @property
+    def personal_inline(self) -> bool:
+        """The phone's own part is drawn inside the round (not fetched on its own)."""
+        return self.personal and not self.fetched_alone
+
+    #: True when ``my_ballot`` draws the phone's own part by itself, after the close
+    fetched_alone: bool = False
     #: the ballot was stored by this very request: the phone scrolls to and focuses the
     #: confirmation (without JavaScript the redirect's #bevestiging does the same)
     just_received: bool = False
@@ -163,6 +176,13 @@ class PhoneRound:
     @property
     def ballot_time(self) -> str:
         return _local_time(self.ballot.updated_at) if self.ballot is not None else ""
+
+    @cached_property
+    def standing(self) -> Standing | None:
+        """A closed round's reveal and this phone's own place beside the room (issue 10)."""
+        if self.round is None:
+            return None
+        return phone_standing(db_session(), self.round, self.ballot)
 
 
 def _phone_round(
@@ -457,6 +477,7 @@ def my_ballot(code: str, round_id: int) -> Response | tuple[str, int]:
     if participant is None or round_ is None or round_.state is not RoundState.CLOSED:
         return make_response("", 204)  # nothing of its own to show here
     view = _phone_round(ranking_session, participant, round_)
+    view.fetched_alone = True
     response = make_response(render_template("participate/_my_ballot.html", view=view))
     response.headers["Cache-Control"] = "no-store"
     return response

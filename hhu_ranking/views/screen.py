@@ -15,17 +15,30 @@ shared cache, computed once per version of the round's ballots.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..extensions import db, db_session
+from ..forms import ActionForm
 from ..models import RankingSession
 from ..polling import screen_etag
+from ..services import reveal as reveal_service
 from ..services.codes import normalise_join_code
 from ..services.qr import join_url, qr_svg
-from ..services.screen import build_screen, poll_versions
+from ..services.screen import build_screen, poll_versions, reveal_places
 from ..services.sessions import find_by_code
+from .unit_of_work import unit_of_work
 
 bp = Blueprint("screen", __name__, url_prefix="/scherm")
 
@@ -63,12 +76,44 @@ def show(code: str) -> Response | tuple[str, int]:
             poll_etag=screen_etag(versions, fragment=True) if view.fresh else "",
             join_link=join_url(ranking_session.join_code),
             poll_seconds=_poll_seconds(),
+            # the reveal keys work for a logged-in facilitator; the fragment is the same for all
+            can_reveal=not htmx and bool(getattr(current_user, "is_authenticated", False)),
         )
     )
     if view.fresh:
         response.set_etag(etag)
     _cache_headers(response)
     return response
+
+
+@bp.post("/<code>/onthul")
+@login_required
+def reveal(code: str) -> Response | tuple[str, int]:
+    """One step of the reveal of the session's current round (a facilitator's key or button).
+
+    A plain form POST that redirects back to the screen (no JavaScript needed);
+    ``screen.js`` sends the same form on the keys and then asks for the fragment.
+    """
+    ranking_session = find_by_code(db_session(), code)
+    if ranking_session is None:
+        return _unknown()
+    step = request.form.get("step", "")
+    if not ActionForm().validate_on_submit() or step not in reveal_service.STEPS:
+        abort(400)
+    with unit_of_work(refusal="raise"):
+        round_, places = reveal_places(db_session(), ranking_session)
+        if round_ is None:
+            abort(409)
+        reveal_service.step_reveal(db_session(), round_, step, places)
+    if request.headers.get("HX-Request") == "true":
+        return make_response("", 204)
+    if request.form.get("back") == "console":
+        return redirect(
+            url_for(
+                "facilitator.show_session", session_id=ranking_session.id, _anchor="status-heading"
+            )
+        )
+    return redirect(url_for("screen.show", code=ranking_session.join_code))
 
 
 @bp.get("/<code>/qr.svg")

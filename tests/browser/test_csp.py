@@ -71,6 +71,9 @@ def test_every_page_works_under_the_policy(chromium, live_server):
     expect(projector.locator('[data-result="borda"] .bar-score')).to_have_count(len(ITEMS))
     leader.goto(session_url)
     leader.locator(f"#round-{round_id}-toggle").click()
+    # closing asks first (issue 10): the confirmation step works under the policy too
+    expect(leader.locator(f"#round-{round_id}")).to_contain_text("nu sluiten?")
+    leader.locator(f"#round-{round_id}-confirm").click()
     expect(leader.locator(f"#round-{round_id}")).to_contain_text("Gesloten")
     expect(projector.locator(".screen-badge")).to_have_text("Uitslag")
 

@@ -168,7 +168,7 @@ def test_live_session_from_phones_to_the_big_screen(chromium, live_server):
 
     # the big screen caught up without a reload
     expect(projector.locator('[data-count="voted"] strong')).to_have_text("3")
-    expect(projector.locator('[data-result="kemeny"] li')).to_have_text(EXPECTED)
+    expect(projector.locator('[data-result="kemeny"] li .item-title')).to_have_text(EXPECTED)
     expect(projector.locator('[data-result="borda"] .bar-score')).to_have_text(["8", "6", "3", "1"])
     expect(projector.locator('[data-result="organisations"] li')).to_have_text(
         ["Buurtteam Overvecht", "RIVM", "UMC Utrecht"]
@@ -182,6 +182,9 @@ def test_live_session_from_phones_to_the_big_screen(chromium, live_server):
     _move(three, "Missiegedreven", "up")
 
     leader.locator(f"#round-{round_id}-toggle").click()
+    # closing asks first, in the round's card
+    expect(leader.locator(f"#round-{round_id}")).to_contain_text("nu sluiten?")
+    leader.locator(f"#round-{round_id}-confirm").click()
     expect(leader.locator(f"#round-{round_id}")).to_contain_text("Gesloten")
 
     # phone 1 learns it without a reload; its page stays the same document
@@ -199,7 +202,7 @@ def test_live_session_from_phones_to_the_big_screen(chromium, live_server):
         assert ballot.revision == 1  # the late ballot changed nothing
 
     expect(projector.locator(".screen-badge")).to_have_text("Uitslag")
-    expect(projector.locator('[data-result="kemeny"] li')).to_have_text(EXPECTED)
+    expect(projector.locator('[data-result="kemeny"] li .item-title')).to_have_text(EXPECTED)
     assert projector.evaluate("window.__stayedOnPage") == "ja"
 
     for context in (facilitator, projector_context, *phones):
@@ -238,7 +241,7 @@ def test_the_big_screen_wraps_a_long_unbroken_word(chromium, live_server):
     projector = context.new_page()
     try:
         projector.goto(f"{live_server.url}/scherm/{code}")
-        assert projector.locator('[data-result="kemeny"] li').first.inner_text() == word
+        assert projector.locator('[data-result="kemeny"] li .item-title').first.inner_text() == word
         assert _fits_the_screen(projector)
     finally:
         context.close()

@@ -473,8 +473,12 @@ def test_htmx_buttons_get_the_rounds_fragment_back(facilitator, make_session, fe
     fragment = _text(opened)
     assert fragment.lstrip().startswith(f'<li class="round card state-open" id="round-{rid}"')
     assert "<html" not in fragment
-    assert f'hx-post="/beheer/rondes/{rid}/sluiten"' in fragment
+    # closing is two steps: the button asks for the confirmation, which posts
+    assert f'hx-get="/beheer/rondes/{rid}/sluiten"' in fragment
     assert 'hx-swap-oob="true"' in fragment  # the announcement for screen readers
+    confirm = _text(facilitator.get(f"/beheer/rondes/{rid}/sluiten", headers=HTMX))
+    assert f'hx-post="/beheer/rondes/{rid}/sluiten"' in confirm and "nu sluiten?" in confirm
+    assert fetch(lambda: db.session.get(Round, rid).state) is RoundState.OPEN
 
     closed = _text(facilitator.post(f"/beheer/rondes/{rid}/sluiten", headers=HTMX))
     assert "state-closed" in closed and "Opnieuw openen" in closed
@@ -782,3 +786,56 @@ def test_today_is_the_date_in_utrecht_not_on_the_server_s_utc_clock(
     ids = make_session()
     copy = _text(facilitator.get(f"/beheer/sessies/{ids['session_id']}/kopieren"))
     assert 'value="2026-11-23"' in copy
+
+
+def test_closing_asks_for_confirmation_without_javascript(facilitator, app, make_session, fetch):
+    from factories import join, vote
+
+    ids = make_session()
+    rid = ids["round_id"]
+    facilitator.post(f"/beheer/rondes/{rid}/openen")
+    phone = app.test_client()
+    join(phone, app, ids["code"])
+    vote(phone, ids["code"], rid, ids["item_ids"])
+    page = facilitator.get(f"/beheer/rondes/{rid}/sluiten")
+    assert page.status_code == 200
+    soup = parse_html(page.get_data(as_text=True))
+    question = " ".join(soup.select_one(".confirm-close").get_text().split())
+    assert "Ronde ‘Waarden’ nu sluiten?" in question
+    assert "1 van de 1 deelnemers hebben gestemd" in question
+    form = soup.select_one(".confirm-close form")
+    assert form["method"] == "post" and form["action"] == f"/beheer/rondes/{rid}/sluiten"
+    assert fetch(lambda: db.session.get(Round, rid).state) is RoundState.OPEN  # a GET only asks
+    facilitator.post(f"/beheer/rondes/{rid}/sluiten")
+    assert fetch(lambda: db.session.get(Round, rid).state) is RoundState.CLOSED
+    # once closed, the confirmation is not offered any more
+    assert facilitator.get(f"/beheer/rondes/{rid}/sluiten").status_code == 302
+
+
+def test_the_console_shows_the_live_result_of_a_hidden_round(facilitator, app, make_session):
+    from factories import join, vote
+
+    ids = make_session(results_live=False)
+    rid = ids["round_id"]
+    a, b, c = ids["item_ids"]
+    facilitator.post(f"/beheer/rondes/{rid}/openen")
+    for ranking in ([a, b, c], [a, c, b], [b, a, c]):
+        phone = app.test_client()
+        join(phone, app, ids["code"])
+        vote(phone, ids["code"], rid, ranking)
+    page = facilitator.get(f"/beheer/sessies/{ids['session_id']}/stand", headers=HTMX)
+    soup = parse_html(page.get_data(as_text=True))
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.select("td")]
+        for tr in soup.select("[data-console-row]")
+    ]
+    # Borda (2, 1, 0): Mensgericht 5, Missiegedreven 3, Regiobreed 1; Kemeny the same order
+    assert rows == [
+        ["1", "Mensgericht", "1 Mensgericht", "5"],
+        ["2", "Missiegedreven", "2 Missiegedreven", "3"],
+        ["3", "Regiobreed", "3 Regiobreed", "1"],
+    ]
+    assert soup.select_one('[data-console="hidden"]') is not None
+    # the big screen still shows counts only
+    screen = app.test_client().get(f"/scherm/{ids['code']}", headers=HTMX)
+    assert 'data-result="kemeny"' not in screen.get_data(as_text=True)

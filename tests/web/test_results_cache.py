@@ -21,7 +21,7 @@ def test_result_is_computed_once_per_version(app, make_session, monkeypatch):
     ids = make_session()
     calls = []
 
-    def fake_compute(round_, ballots):
+    def fake_compute(round_, ballots, *args):
         calls.append(len(ballots))
         return {"ballots": len(ballots)}
 

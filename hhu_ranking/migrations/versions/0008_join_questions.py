@@ -5,7 +5,7 @@ session asked so far) and ``quick_roles`` (off). Plain ``ADD COLUMN`` with a
 constant default on both databases: no table copy on SQLite.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 21:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,130 @@
+"""The big screen fits the projector: any item count, long titles, never a scrollbar.
+
+For 2, 8, 17 and 30 items (titles up to 200 characters) at 1280x720 and
+1920x1080, the closed round's full result (both lists, the insights, the
+heatmap where there is one) must fit the viewport exactly: no vertical or
+horizontal overflow, and the join code and QR code entirely on screen.
+Screenshots go to ``test-artifacts/screen/`` (ignored by git), to look at.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from factories import voted_session
+
+from hhu_ranking.extensions import db
+from hhu_ranking.models import RankingSession
+
+pytestmark = pytest.mark.browser
+
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screen"
+WORDS = [
+    "Wijkgerichte",
+    "preventie",
+    "Digitale",
+    "transformatie",
+    "Aantrekkelijke",
+    "arbeidsmarkt",
+    "Mensgericht",
+    "Missiegedreven",
+    "Publiek-privaat",
+    "Zelfsturend",
+    "Regiobreed",
+    "Designbewust",
+    "Empathisch",
+    "ontwerpen",
+    "Ethisch",
+    "doordenken",
+    "Gezonde",
+    "leefomgeving",
+    "Blijven",
+    "leren",
+    "in",
+    "de",
+    "zorg",
+    "Kansrijke",
+    "start",
+]
+SIZES = [(1280, 720), (1920, 1080)]
+
+
+def _titles(count: int) -> list[str]:
+    rng = random.Random(count)
+    titles = []
+    for number in range(count):
+        # every third title is long; one is the longest a round allows (200 characters)
+        length = 200 if number == 1 else (rng.randint(60, 120) if number % 3 == 0 else 0)
+        words = [WORDS[(number + k) % len(WORDS)] for k in range(3)]
+        title = " ".join(words)
+        while len(title) < length:
+            title += " " + rng.choice(WORDS)
+        suffix = f" ({number + 1})"
+        titles.append(title[: 200 - len(suffix)] + suffix)
+    return titles
+
+
+def _session(app, count: int) -> str:
+    rng = random.Random(1000 + count)
+    orders = []
+    for _ in range(12):
+        order = list(range(count))
+        rng.shuffle(order)
+        orders.append(order)
+    ids = voted_session(
+        app,
+        items=_titles(count),
+        orders=orders,
+        title="Kennisfestival Gelukkig Gezond — de grote zaal, ronde na de lunch",
+        round_title="Welke principes vinden we het belangrijkst voor de coalitie? " * 3,
+    )
+    with app.app_context():
+        return db.session.get(RankingSession, ids["session_id"]).join_code
+
+
+def _overflow(page) -> dict:
+    return page.evaluate(
+        """() => {
+          const doc = document.documentElement;
+          const box = (sel) => {
+            const r = document.querySelector(sel).getBoundingClientRect();
+            return {top: r.top, bottom: r.bottom, left: r.left, right: r.right};
+          };
+          return {
+            height: doc.scrollHeight, width: doc.scrollWidth,
+            innerHeight: window.innerHeight, innerWidth: window.innerWidth,
+            code: box('.screen-code'), qr: box('.screen-qr'),
+            rows: document.querySelectorAll('[data-result="kemeny"] > li').length,
+            lastRow: box('[data-result="kemeny"] > li:last-child'),
+            lastBar: box('[data-result="borda"] > li:last-child'),
+            // a row whose text is taller than the row would be clipped or overlap the next
+            cramped: [...document.querySelectorAll('.place-list > li')]
+              .filter((li) => li.scrollHeight > li.clientHeight + 1).length,
+          };
+        }"""
+    )
+
+
+@pytest.mark.parametrize("count", [2, 8, 17, 30])
+def test_the_screen_fits_without_scrolling(live_server, chromium, count):
+    code = _session(live_server.app, count)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    for width, height in SIZES:
+        context = chromium.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(f"{live_server.url}/scherm/{code}")
+        page.wait_for_selector('[data-result="borda"]')
+        page.screenshot(path=str(ARTEFACTS / f"screen-{count}-items-{width}x{height}.png"))
+        m = _overflow(page)
+        context.close()
+        where = f"{count} items at {width}x{height}"
+        assert m["height"] <= m["innerHeight"], f"vertical overflow with {where}: {m}"
+        assert m["width"] <= m["innerWidth"], f"horizontal overflow with {where}: {m}"
+        assert m["rows"] == count
+        assert m["cramped"] == 0, f"rows too low for their text with {where}"
+        for part in ("code", "qr", "lastRow", "lastBar"):
+            box = m[part]
+            assert box["top"] >= 0 and box["bottom"] <= height, f"{part} cut off with {where}"
+            assert box["left"] >= 0 and box["right"] <= width, f"{part} cut off with {where}"
