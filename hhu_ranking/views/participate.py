@@ -449,7 +449,8 @@ def status(code: str) -> Response | tuple[str, int]:
         # each phone's own ballot a few seconds later
         poll = _poll_seconds(ranking_session)
         view = PhoneRound(ranking_session, participant, round_, personal=False)
-        view.spread_seconds = max(2.0, 3 * poll)
+        # a couple of hundred a second at most: a small room gets its own part at once
+        view.spread_seconds = max(1.0, participant_count(db_session(), ranking_session.id) / 200)
         return _fragment(view, etag, poll)
     view = _phone_round(ranking_session, participant, round_)
     return _fragment(view, etag, _poll_seconds(ranking_session))

@@ -137,8 +137,9 @@ def test_the_facilitator_reveals_by_keyboard_and_everyone_follows(chromium, live
         expect(phone.locator('[data-standing="places"] li')).to_have_text(
             ["1 Mensgericht", "2 Regiobreed", "3 Zelfsturend"]
         )
+        # its own part comes with its ballot, fetched a moment after the last place
         expect(phone.locator('[data-standing="top"] li').first).to_have_text(
-            "Jouw nummer 1, ‘Regiobreed’, staat in de zaal op plaats 2."
+            "Jouw nummer 1, ‘Regiobreed’, staat in de zaal op plaats 2.", timeout=15000
         )
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         phone.screenshot(path=str(_artefacts() / "phone-standing-360x640.png"), full_page=True)
