@@ -1,0 +1,148 @@
+"""Server CPU per request of each kind a phone and a projector send, under gunicorn.
+
+    .venv/bin/python bench/request_cost.py [--requests 150]
+
+One gunicorn worker (the project's gunicorn.conf.py, WEB_CONCURRENCY=1) on a fresh
+SQLite database with an open round ("Waarden", 6 items); requests are sent one at a
+time, and the worker's CPU time (from /proc, 10 ms ticks, so enough requests are
+needed) is read before and after each. Prints one ``kind=ms`` line per kind and a last
+line with all of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+from pathlib import Path
+
+import load
+from pages import attr, body_csrf
+
+PORT = 8127
+
+
+class Phone:
+    """A browser tab: one keep-alive connection, reopened when the server closes it."""
+
+    def __init__(self) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", PORT)
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, http.client.HTTPMessage, str]:
+        sent = dict(headers or {})
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            self.conn.request(method, path, body=body, headers=sent)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            self.conn = http.client.HTTPConnection("127.0.0.1", PORT)
+            self.conn.request(method, path, body=body, headers=sent)
+            response = self.conn.getresponse()
+        text = response.read().decode()
+        for raw in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = raw.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, response.headers, text
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--requests", type=int, default=150)
+    n = parser.parse_args().requests
+    with tempfile.TemporaryDirectory(prefix="hhu-cost-") as tmp_name:
+        tmp = Path(tmp_name)
+        url = f"sqlite:///{tmp / 'cost.db'}"
+        secret = "k" * 40
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": secret,
+            "FLASK_APP": "hhu_ranking",
+            "WEB_CONCURRENCY": "1",
+        }
+        subprocess.run(
+            [sys.executable, "-m", "flask", "setup"],
+            cwd=load.ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        code, _session_id, round_id, partners = load.prepare(url, secret)
+        server = load.Server(env, PORT, tmp / "gunicorn.log")
+        server.start()
+        try:
+            server.wait_ready()
+            server.warm_up(["/", f"/j/{code}", f"/scherm/{code}"])
+            costs: dict[str, float] = {}
+
+            def timed(
+                kind: str,
+                phone: Phone,
+                method: str,
+                path: str,
+                body: str | None = None,
+                headers: dict[str, str] | None = None,
+            ) -> tuple[int, http.client.HTTPMessage, str]:
+                before = server.cpu_seconds()
+                answer = phone.request(method, path, body, headers)
+                costs[kind] = costs.get(kind, 0.0) + server.cpu_seconds() - before
+                return answer
+
+            phones: list[tuple[Phone, dict[str, str], str]] = []
+            for i in range(n):
+                phone = Phone()
+                _, _, page = timed("join_page", phone, "GET", f"/j/{code}")
+                csrf = attr(r'name="csrf_token" type="hidden" value="([^"]+)"', page, "csrf")
+                pillar = re.findall(r'<option value="(\d+)"', page)[0]
+                form = {"csrf_token": csrf, "organisation": partners[i % len(partners)]}
+                form["pillar"] = pillar
+                timed("join", phone, "POST", f"/j/{code}", urllib.parse.urlencode(form))
+                _, _, page = timed("ballot_page", phone, "GET", f"/j/{code}/stem")
+                hx = {"HX-Request": "true", "X-CSRFToken": body_csrf(page)}
+                fragment = page[page.index('<div id="phone-round"') :]
+                ballot_csrf = attr(r'name="csrf_token" value="([^"]+)"', fragment, "csrf")
+                items = re.findall(r'data-item-id="(\d+)"', fragment)
+                ballot = urllib.parse.urlencode(
+                    [("csrf_token", ballot_csrf), ("round_id", str(round_id))]
+                    + [("ranking", item) for item in items]
+                )
+                status, _, _ = timed("ballot", phone, "POST", f"/j/{code}/stem", ballot, hx)
+                assert status == 200, status
+                _, headers, _ = phone.request("GET", f"/j/{code}/status?seen=x", headers=hx)
+                tag = headers["ETag"]
+                polled = {**hx, "If-None-Match": tag}
+                status, _, _ = timed(
+                    "poll_304", phone, "GET", f"/j/{code}/status?seen=x", None, polled
+                )
+                assert status == 304, status
+                screen = {"HX-Request": "true"}
+                timed("screen", Phone(), "GET", f"/scherm/{code}", None, screen)
+                phones.append((phone, hx, tag))
+            load.close_round(url, secret, round_id)
+            for phone, hx, tag in phones:
+                path = f"/j/{code}/status?seen={round_id}-open"
+                polled = {**hx, "If-None-Match": tag}
+                status, _, _ = timed("closed_poll", phone, "GET", path, None, polled)
+                assert status == 200, status
+        finally:
+            server.stop()
+    figures = {kind: total / n * 1000 for kind, total in costs.items()}
+    for kind, ms in figures.items():
+        print(f"# {kind}={ms:.2f} ms of server CPU per request")
+    print(" ".join(f"{kind}_ms={ms:.2f}" for kind, ms in figures.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
