@@ -165,13 +165,17 @@ def live_result(db: Session, round_: Round) -> dict[str, Any] | None:
     return live_result_version(db, round_)[0]
 
 
-def live_result_version(db: Session, round_: Round) -> tuple[dict[str, Any] | None, int]:
+def live_result_version(
+    db: Session, round_: Round, version: int | None = None
+) -> tuple[dict[str, Any] | None, int]:
     """:func:`live_result` and the ballots' version that payload was computed for.
 
     The version comes from the same row read as the payload: a second read could
-    already see a newer version stored by another worker meanwhile.
+    already see a newer version stored by another worker meanwhile. ``version`` is the
+    ballots' version when the caller has just read it (:func:`ballots_version`).
     """
-    version = ballots_version(db, round_)
+    if version is None:
+        version = ballots_version(db, round_)
     cached = db.get(RoundResult, round_.id)
     if cached is not None and cached.version == version and cached.payload:
         return dict(json.loads(cached.payload)), version

@@ -312,7 +312,7 @@ def build_screen(db: Session, ranking_session: RankingSession) -> ScreenView:
     if view.show_result and view.voted:
         # at least what the ETag stands for (live_result_version may read newer ballots)
         version = ballots_version(db, round_)
-        payload, payload_version = live_result_version(db, round_)
+        payload, payload_version = live_result_version(db, round_, version)
         view.fresh = payload_version >= version
         revealed = round_.revealed if round_.state is RoundState.CLOSED else None
         view.result = (

@@ -235,13 +235,13 @@ def _render_round(view: PhoneRound, status: int = 200) -> Response:
     return response
 
 
-def _poll_seconds(ranking_session: RankingSession) -> float:
+def _poll_seconds(ranking_session: RankingSession, joined: int | None = None) -> float:
     """Every POLL_SECONDS, less often in a hall so large that its phones would swamp the server."""
     config = current_app.config
+    if joined is None:
+        joined = participant_count(db_session(), ranking_session.id)
     return phone_poll_seconds(
-        float(config["POLL_SECONDS"]),
-        participant_count(db_session(), ranking_session.id),
-        float(config["PHONE_POLLS_PER_SECOND"]),
+        float(config["POLL_SECONDS"]), joined, float(config["PHONE_POLLS_PER_SECOND"])
     )
 
 
@@ -447,10 +447,11 @@ def status(code: str) -> Response | tuple[str, int]:
     if round_ is not None and round_.state is RoundState.CLOSED:
         # the moment of truth: the whole hall asks within a poll or two; the shared part now,
         # each phone's own ballot a few seconds later
-        poll = _poll_seconds(ranking_session)
+        joined = participant_count(db_session(), ranking_session.id)
+        poll = _poll_seconds(ranking_session, joined)
         view = PhoneRound(ranking_session, participant, round_, personal=False)
         # a couple of hundred a second at most: a small room gets its own part at once
-        view.spread_seconds = max(1.0, participant_count(db_session(), ranking_session.id) / 200)
+        view.spread_seconds = max(1.0, joined / 200)
         return _fragment(view, etag, poll)
     view = _phone_round(ranking_session, participant, round_)
     return _fragment(view, etag, _poll_seconds(ranking_session))
