@@ -2,13 +2,14 @@
 
 ``TEST_DATABASE=postgresql`` runs the web tests against the local PostgreSQL
 server (``TEST_POSTGRES_URL``, default ``postgresql://127.0.0.1:5432/test``).
-Each xdist worker gets a database of its own; each test starts from empty
-tables. Without a reachable server those tests skip, except under ``CI=true``,
+Each xdist worker of each checkout gets a database of its own (so suites run
+from two clones at once do not collide); each test starts from empty tables. Without a reachable server those tests skip, except under ``CI=true``,
 where that is an error.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,7 +34,8 @@ def _worker_database_url(worker: str) -> str:
     import psycopg
 
     base = POSTGRES_URL.rsplit("/", 1)[0]
-    name = f"hhu_test_{worker}"
+    checkout = hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:8]
+    name = f"hhu_test_{checkout}_{worker}"
     try:
         with psycopg.connect(_postgres_admin_url(), autocommit=True, connect_timeout=3) as conn:
             exists = conn.execute(
