@@ -44,14 +44,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         configure_sqlite(db.engine)
         engine = db.engine
 
-    from .polling import ConditionalPolls
+    from .polling import ConditionalPolls, session_cookie_reader
     from .static_files import init_static
 
     # versioned, pre-compressed static files; inside the poll middleware, which stays first
     init_static(app)
 
     # unchanged polls are answered before Flask: a festival hall sends a thousand a second
-    app.wsgi_app = ConditionalPolls(app.wsgi_app, engine)  # type: ignore[method-assign]
+    app.wsgi_app = ConditionalPolls(  # type: ignore[method-assign]
+        app.wsgi_app,
+        engine,
+        read_cookie=session_cookie_reader(app),
+        cookie_name=app.config["SESSION_COOKIE_NAME"],
+        languages=app.config["LANGUAGES"],
+        default_language=app.config["BABEL_DEFAULT_LOCALE"],
+    )
 
     from .auth import init_auth
     from .cli import register_cli

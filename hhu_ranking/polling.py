@@ -9,17 +9,32 @@ conditional poll whose ETag still holds the same 304 its view would give, from
 one Core query on the app's engine; every other request, and any poll it
 cannot settle, goes on to Flask unchanged. The tags themselves are made here,
 for the views and the middleware alike.
+
+When the state does change (a round closes, the next place is revealed) the
+whole hall asks within one poll interval and gets the same answer: the shared
+card of the closed round, or "nothing for you" (204). The view marks such an
+answer as shared (``SHARED_HEADER``, with the state version it was made for);
+the middleware keeps what Flask sent, headers and compressed body, and gives it
+to every other phone of that session whose signed cookie holds a participant
+token, in its language and encoding, until the state version moves on. So the
+moment of truth costs one rendering per process, not one per phone.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.http import parse_etags
+from werkzeug.http import parse_cookie, parse_etags
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -37,6 +52,12 @@ _PHONE_SQL = {
 }
 PHONE_HEADERS = [("Cache-Control", "no-store")]
 SCREEN_HEADERS = [("Vary", "HX-Request"), ("Cache-Control", "no-cache")]
+#: set by a view on an answer every participant of the session gets alike: ``<session id>:<state
+#: version>``; the middleware takes it off before the answer leaves
+SHARED_HEADER = "X-Hhu-Shared-Poll"
+
+#: what a participant's signed session cookie says: its tokens by session id, and its language
+CookieReader = Callable[[str], "dict[str, Any] | None"]
 
 
 def phone_etag(state_version: int) -> str:
@@ -62,12 +83,58 @@ def screen_etag(versions: PollVersions, *, fragment: bool) -> str:
     return ("F-" if fragment else "P-") + versions.etag
 
 
-class ConditionalPolls:
-    """WSGI middleware: a 304 for an unchanged phone status or big screen, without Flask."""
+@dataclass(frozen=True)
+class SharedAnswer:
+    session_id: int
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
 
-    def __init__(self, app: WSGIApplication, engine: Engine) -> None:
+
+class SharedAnswers:
+    """The shared answers of recent state versions, least recently used out first."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Any, ...], SharedAnswer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> SharedAnswer | None:
+        with self._lock:
+            answer = self._entries.get(key)
+            if answer is not None:
+                self._entries.move_to_end(key)
+            return answer
+
+    def put(self, key: tuple[Any, ...], answer: SharedAnswer) -> None:
+        with self._lock:
+            self._entries[key] = answer
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+class ConditionalPolls:
+    """WSGI middleware: a 304 for an unchanged phone status or big screen, without Flask,
+    and the answer the whole hall shares once the state changed."""
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        engine: Engine,
+        *,
+        read_cookie: CookieReader | None = None,
+        cookie_name: str = "session",
+        languages: Iterable[str] = ("nl", "en"),
+        default_language: str = "nl",
+    ) -> None:
         self.app = app
         self.engine = engine
+        self.shared = SharedAnswers()
+        self._read_cookie = read_cookie
+        self._cookie_name = cookie_name
+        self._languages = frozenset(languages)
+        self._default_language = default_language
         # the phone's question as the driver's own SQL: a thousand a second, each worth saving
         # SQLAlchemy's statement and connection layers for (a tenth of a millisecond apiece)
         self._phone_sql = _PHONE_SQL[engine.dialect.paramstyle == "qmark"]
@@ -80,12 +147,89 @@ class ConditionalPolls:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         tags = environ.get("HTTP_IF_NONE_MATCH")
         if tags and environ.get("REQUEST_METHOD") == "GET":
-            answer = self._unchanged(environ.get("PATH_INFO", ""), environ, tags)
+            path = environ.get("PATH_INFO", "")
+            answer = self._unchanged(path, environ, tags)
             if answer is not None:
                 etag, headers = answer
                 start_response("304 NOT MODIFIED", [("ETag", f'"{etag}"'), *headers])
                 return []
+            if _PHONE_STATUS.fullmatch(path) and self._read_cookie is not None:
+                return self._shared_or_app(environ, start_response)
         return self.app(environ, start_response)
+
+    # -- the answer the hall shares -------------------------------------------------------
+
+    def _shared_or_app(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """The stored shared answer for this state, else the view's (kept when it is shared)."""
+        cookie = self._cookie(environ)
+        language = self._language(environ, cookie)
+        version = environ.get("hhu.state_version")
+        if language is not None and version is not None:
+            answer = self.shared.get(self._shared_key(environ, version, language))
+            if answer is not None and _holds_token(cookie, answer.session_id):
+                start_response(answer.status, answer.headers)
+                return [answer.body]
+        if language is None:
+            return self.app(environ, start_response)
+        return self._keep_if_shared(environ, start_response, language)
+
+    def _keep_if_shared(
+        self, environ: WSGIEnvironment, start_response: StartResponse, language: str
+    ) -> Iterable[bytes]:
+        sent: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            marker = next((v for k, v in headers if k == SHARED_HEADER), None)
+            if marker is not None:
+                headers = [(k, v) for k, v in headers if k != SHARED_HEADER]
+                # this phone's own cookie stays its own: the others keep theirs
+                kept = [(k, v) for k, v in headers if k.lower() != "set-cookie"]
+                sent.update(marker=marker, status=status, headers=kept)
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, capture)
+        if not sent:
+            return body
+        try:
+            content = b"".join(body)
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+        session_id, _, version = str(sent["marker"]).partition(":")
+        if session_id.isdigit() and version.isdigit():
+            key = self._shared_key(environ, int(version), language)
+            self.shared.put(
+                key, SharedAnswer(int(session_id), sent["status"], sent["headers"], content)
+            )
+        return [content]
+
+    @staticmethod
+    def _shared_key(environ: WSGIEnvironment, version: int, language: str) -> tuple[Any, ...]:
+        return (
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            version,
+            language,
+            environ.get("HTTP_ACCEPT_ENCODING", ""),
+            environ.get("HTTP_HX_REQUEST", ""),
+        )
+
+    def _cookie(self, environ: WSGIEnvironment) -> dict[str, Any] | None:
+        raw = parse_cookie(environ.get("HTTP_COOKIE", "")).get(self._cookie_name)
+        if not raw or self._read_cookie is None:
+            return None
+        return self._read_cookie(raw)
+
+    def _language(self, environ: WSGIEnvironment, cookie: dict[str, Any] | None) -> str | None:
+        """The page's language as the view would choose it; None when the request chooses
+        one itself (``?lang=``: the view remembers it in the cookie)."""
+        if "lang=" in environ.get("QUERY_STRING", ""):
+            return None
+        stored = cookie.get("lang") if cookie else None
+        return stored if stored in self._languages else self._default_language
 
     def _unchanged(
         self, path: str, environ: WSGIEnvironment, tags: str
@@ -94,6 +238,7 @@ class ConditionalPolls:
         try:
             if phone := _PHONE_STATUS.fullmatch(path):
                 version = self._phone_version(phone.group(1))
+                environ["hhu.state_version"] = version
                 etag = None if version is None else phone_etag(version)
                 headers = PHONE_HEADERS
             elif screen := _SCREEN.fullmatch(path):
@@ -132,6 +277,35 @@ class ConditionalPolls:
                 driver.autocommit = False  # type: ignore[union-attr]
             connection.close()
         return None if row is None else int(row[0])
+
+
+def session_cookie_reader(app: Flask) -> CookieReader:
+    """Read Flask's signed session cookie as Flask itself would (same key, salt and age)."""
+    interface = app.session_interface
+    serializer = (
+        interface.get_signing_serializer(app)
+        if isinstance(interface, SecureCookieSessionInterface)
+        else None
+    )
+    max_age = int(app.permanent_session_lifetime.total_seconds())
+
+    def read(raw: str) -> dict[str, Any] | None:
+        if serializer is None:
+            return None
+        try:
+            data = serializer.loads(raw, max_age=max_age)
+        except BadSignature:
+            return None
+        return data if isinstance(data, dict) else None
+
+    return read
+
+
+def _holds_token(cookie: dict[str, Any] | None, session_id: int) -> bool:
+    """The cookie we signed holds a participant token for this session (its check against
+    the database is the view's; the shared answer shows nothing of any one participant)."""
+    tokens = cookie.get("participants") if cookie else None
+    return isinstance(tokens, dict) and isinstance(tokens.get(str(session_id)), str)
 
 
 def _screen_tag(conn: Any, code: str, fragment: bool) -> str | None:

@@ -2,9 +2,9 @@
 
 ``TEST_DATABASE=postgresql`` runs the web tests against the local PostgreSQL
 server (``TEST_POSTGRES_URL``, default ``postgresql://127.0.0.1:5432/test``).
-Each xdist worker of each checkout gets a database of its own (so suites run
-from two clones at once do not collide); each test starts from empty tables. Without a reachable server those tests skip, except under ``CI=true``,
-where that is an error.
+Each xdist worker of each checkout gets a database of its own (so suites run from two
+clones at once do not collide); each test starts from empty tables. Without a reachable
+server those tests skip, except under ``CI=true``, where that is an error.
 """
 
 from __future__ import annotations

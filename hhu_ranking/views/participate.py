@@ -45,7 +45,7 @@ from ..models import (
     RoundState,
 )
 from ..numbers import ascii_int_or_none
-from ..polling import phone_etag, phone_poll_seconds
+from ..polling import SHARED_HEADER, phone_etag, phone_poll_seconds
 from ..services.ballots import ballot_of, cast_ballot
 from ..services.codes import normalise_join_code
 from ..services.errors import ServiceError
@@ -443,7 +443,7 @@ def status(code: str) -> Response | tuple[str, int]:
         return response
     round_ = current_round(ranking_session)
     if request.args.get("seen") == round_key(round_):
-        return _no_body(204, etag)
+        return _shared(ranking_session, _no_body(204, etag))
     if round_ is not None and round_.state is RoundState.CLOSED:
         # the moment of truth: the whole hall asks within a poll or two; the shared part now,
         # each phone's own ballot a few seconds later
@@ -452,9 +452,16 @@ def status(code: str) -> Response | tuple[str, int]:
         view = PhoneRound(ranking_session, participant, round_, personal=False)
         # a couple of hundred a second at most: a small room gets its own part at once
         view.spread_seconds = max(1.0, joined / 200)
-        return _fragment(view, etag, poll)
+        return _shared(ranking_session, _fragment(view, etag, poll))
     view = _phone_round(ranking_session, participant, round_)
     return _fragment(view, etag, _poll_seconds(ranking_session))
+
+
+def _shared(ranking_session: RankingSession, response: Response) -> Response:
+    """This answer is every participant's alike: the poll middleware gives it to the rest
+    of the hall while the state version stays this one."""
+    response.headers[SHARED_HEADER] = f"{ranking_session.id}:{ranking_session.state_version}"
+    return response
 
 
 def _fragment(view: PhoneRound, etag: str, poll_seconds: float) -> Response:
