@@ -3,8 +3,9 @@
 ``TEST_DATABASE=postgresql`` runs the web tests against the local PostgreSQL
 server (``TEST_POSTGRES_URL``, default ``postgresql://127.0.0.1:5432/test``).
 Each xdist worker of each checkout gets a database of its own (so suites run
-from two clones at once do not collide); each test starts from empty tables. Without a reachable server those tests skip, except under ``CI=true``,
-where that is an error.
+from two clones at once do not collide); each test starts from empty tables.
+Without a reachable server those tests skip, except under ``CI=true``, where
+that is an error.
 """
 
 from __future__ import annotations
@@ -224,3 +225,23 @@ def make_session(app: Any) -> Callable[..., Any]:
             }
 
     return make
+
+
+@pytest.fixture
+def writes(app: Any) -> Iterator[list[str]]:
+    """Every INSERT, UPDATE or DELETE sent to the database while the list is being recorded."""
+    from sqlalchemy import event
+
+    from hhu_ranking.extensions import db
+
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
