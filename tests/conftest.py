@@ -224,3 +224,23 @@ def make_session(app: Any) -> Callable[..., Any]:
             }
 
     return make
+
+
+@pytest.fixture
+def writes(app: Any) -> Iterator[list[str]]:
+    """Every INSERT, UPDATE or DELETE sent to the database while the list is being recorded."""
+    from sqlalchemy import event
+
+    from hhu_ranking.extensions import db
+
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)

@@ -24,7 +24,7 @@ class ApiToken(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(120), default="")
     #: SHA-256 (hex) of the token; the token itself is printed once and never stored
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: last request made with it (UTC), updated at most every few minutes
+    #: the first request made with it on the (UTC) day it was last used; written once a day
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: set when the token is withdrawn; a revoked token never authenticates again
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -6,16 +6,22 @@ only its SHA-256 is stored, so a copy of the database gives no working
 token. A token reads as its user, and stops working when it is revoked or
 the user's account is made inactive. Any account may have tokens: the API
 shows what every logged-in facilitator and kerngroep member can already see.
+
+Reading with a token writes nothing. What the kerngroep needs to tidy up its
+tokens is the day each was last used (``flask list-api-tokens``), so a token's
+first request of a (UTC) day notes that day in one short write of its own,
+after the answer and outside the request's unit of work: at most one write per
+token per day, never one per request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import ApiToken, User, utcnow
@@ -23,8 +29,6 @@ from .errors import ServiceError
 
 TOKEN_PREFIX = "hhu_"  # noqa: S105 - a visible prefix, not a secret
 NAME_MAX = 120
-#: how stale ``last_used_at`` may get before a request refreshes it (fewer writes)
-LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
 def token_hash(token: str) -> str:
@@ -64,11 +68,8 @@ def bearer_token(header: str | None) -> str | None:
     return value.strip()
 
 
-def authenticate(db: Session, token: str | None) -> User | None:
-    """The active user a valid, unrevoked token belongs to; None otherwise.
-
-    May set ``last_used_at`` (the caller commits).
-    """
+def authenticate(db: Session, token: str | None) -> ApiToken | None:
+    """The valid, unrevoked token whose user is active; None otherwise. Only reads."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     row = db.scalar(
@@ -78,11 +79,41 @@ def authenticate(db: Session, token: str | None) -> User | None:
     )
     if row is None or not row.user.active:
         return None
-    now = utcnow()
+    return row
+
+
+def _start_of_day(moment: datetime) -> datetime:
+    return datetime.combine(moment.astimezone(UTC).date(), datetime.min.time(), UTC)
+
+
+def use_unrecorded(row: ApiToken, now: datetime | None = None) -> bool:
+    """Whether today's use of ``row`` is not noted yet (so ``record_use`` would write)."""
     last = row.last_used_at
-    if last is None or now - last > LAST_USED_RESOLUTION:
-        row.last_used_at = now
-    return row.user
+    return last is None or last < _start_of_day(now or utcnow())
+
+
+def record_use(db: Session, token_id: int, now: datetime | None = None) -> bool:
+    """Note that the token was used today: one conditional UPDATE, a no-op once noted.
+
+    The condition is in the statement, so two requests at once write the day once.
+    Returns whether it wrote.
+    """
+    now = now or utcnow()
+    result = db.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < _start_of_day(now)),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def last_used_on(row: ApiToken) -> date | None:
+    """The (UTC) day the token was last used, the resolution ``record_use`` keeps."""
+    return row.last_used_at.astimezone(UTC).date() if row.last_used_at else None
 
 
 def revoke_token(db: Session, token_id: int) -> ApiToken:

@@ -18,8 +18,9 @@ from datetime import date, datetime
 from typing import Any
 
 import click
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -70,9 +71,8 @@ def _authenticate() -> Response | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     token = api_tokens.bearer_token(request.headers.get("Authorization"))
-    with unit_of_work(refusal="raise"):  # commits last_used_at, at most every few minutes
-        user = api_tokens.authenticate(db_session(), token)
-    if user is None:
+    row = api_tokens.authenticate(db_session(), token)
+    if row is None:
         response = _error(
             401, "unauthorized", "A valid token is needed: Authorization: Bearer <token>."
         )
@@ -81,8 +81,28 @@ def _authenticate() -> Response | None:
             challenge += ', error="invalid_token"'
         response.headers["WWW-Authenticate"] = challenge
         return response
-    g.api_user = user
+    g.api_user = row.user
+    if api_tokens.use_unrecorded(row):
+        g.api_token_unrecorded = row.id
     return None
+
+
+@bp.after_request
+def _record_token_use(response: Response) -> Response:
+    """The token's first request of the day notes the day, in a write of its own.
+
+    After the request's reads and outside their unit of work, so the GET itself
+    writes nothing; a database too busy for this bookkeeping costs the reader
+    nothing (the next request tries again).
+    """
+    token_id = g.pop("api_token_unrecorded", None)
+    if token_id is not None:
+        try:
+            with unit_of_work():
+                api_tokens.record_use(db_session(), token_id)
+        except SQLAlchemyError:
+            current_app.logger.warning("API token %s: its use today was not recorded", token_id)
+    return response
 
 
 @bp.after_request
@@ -286,8 +306,8 @@ def revoke_api_token_command(token_id: int) -> None:
 
 @bp.cli.command("list-api-tokens")
 def list_api_tokens_command() -> None:
-    """List API tokens (number, account, name, last used); never the tokens themselves."""
+    """List API tokens (number, account, name, day last used); never the tokens themselves."""
     for row in api_tokens.tokens(db_session()):
         state = "ingetrokken" if row.revoked_at else "actief"
-        used = _iso(row.last_used_at) or "nooit gebruikt"
+        used = _iso(api_tokens.last_used_on(row)) or "nooit gebruikt"
         click.echo(f"{row.id}\t{row.user.email}\t{row.name or '-'}\t{state}\t{used}")

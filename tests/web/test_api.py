@@ -7,16 +7,19 @@ the jsonschema library.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from factories import KERNGROEP, voted_session
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import ApiToken, Coalition, Phase, Role, User
+from hhu_ranking.services import api_tokens
 
 
 def _make_token(app, runner, email="kern@hhu.test") -> str:
@@ -119,6 +122,46 @@ def test_a_revoked_token_or_an_inactive_account_gets_401(app, client, runner, to
         user.active = False
         db.session.commit()
     assert _get(client, "/sessions", second).status_code == 401
+
+
+def _last_used(app) -> datetime | None:
+    with app.app_context():
+        return db.session.scalar(select(ApiToken.last_used_at))
+
+
+def test_reading_notes_only_the_day_a_token_was_last_used_once_a_day(
+    app, client, runner, token, writes
+):
+    """What the kerngroep needs to tidy up tokens (the day each was last used), for at most
+    one write per token per day: every other request only reads."""
+    assert "nooit gebruikt" in runner.invoke(args=["list-api-tokens"]).output
+    writes.clear()
+    assert _get(client, "/sessions", token).status_code == 200
+    assert [w.split()[:2] for w in writes] == [["UPDATE", "api_token"]]
+    first = _last_used(app)
+    assert first is not None
+
+    writes.clear()
+    for path in ("/sessions", "/outcomes", "/agenda"):
+        assert _get(client, path, token).status_code == 200
+    assert writes == [] and _last_used(app) == first
+    listing = runner.invoke(args=["list-api-tokens"]).output
+    assert f"\tactief\t{first.astimezone(UTC).date().isoformat()}\n" in listing
+
+    with time_machine.travel(first + timedelta(days=1), tick=False):
+        assert _get(client, "/sessions", token).status_code == 200
+        assert _get(client, "/sessions", token).status_code == 200
+    assert len(writes) == 1 and _last_used(app) == first + timedelta(days=1)
+
+
+def test_a_database_too_busy_to_note_the_day_still_answers(app, client, token, monkeypatch):
+    def busy(*args: Any, **kwargs: Any) -> bool:
+        raise OperationalError("UPDATE api_token", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(api_tokens, "record_use", busy)
+    response = _get(client, "/sessions", token)
+    assert response.status_code == 200 and response.json["sessions"] == []
+    assert _last_used(app) is None
 
 
 def test_a_browser_login_is_not_enough(app, client, login):

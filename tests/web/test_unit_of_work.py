@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import request, request_finished
-from sqlalchemy import event, func, select
+from clock import SESSION_DAY
+from flask import request, request_finished, url_for
+from sqlalchemy import func, select
 
 from hhu_ranking.extensions import db
-from hhu_ranking.models import Coalition, RankingSession, Round, RoundState
+from hhu_ranking.models import Coalition, RankingSession, Round, RoundState, User
 from hhu_ranking.services import rounds as round_service
 from hhu_ranking.services import sessions as session_service
 from hhu_ranking.services.errors import ServiceError
@@ -85,49 +87,164 @@ def test_a_successful_post_is_committed(app, facilitator):
     assert "Vastgelegd" in titles
 
 
+def _database(app: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, read on a connection of its own (what is committed)."""
+    with app.app_context(), db.engine.connect() as connection:
+        return {
+            table.name: sorted(map(tuple, connection.execute(select(table))), key=repr)
+            for table in db.metadata.sorted_tables
+        }
+
+
 @pytest.fixture
-def writes(app: Any) -> Iterator[list[str]]:
-    """Every INSERT, UPDATE or DELETE sent to the database while the list is being recorded."""
-    seen: list[str] = []
+def every_get(app: Any, client: Any, make_user: Callable[..., Any], runner: Any) -> Any:
+    """A GET request for every GET route of the app, each with what it needs to answer 200.
 
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
-            seen.append(statement)
+    A kerngroep member's browser (who may see every page), a phone that joined the open
+    round, and an API token; data for every URL parameter. Returns the requests as
+    ``(endpoint, client, path, headers)``.
+    """
+    from factories import KERNGROEP, catalogue_session, join, run_round, vote
 
+    from hhu_ranking.models import Coalition, Outcome, Participant
+    from hhu_ranking.services import agenda as agenda_service
+
+    make_user(**KERNGROEP)
+    assert (
+        client.post(
+            "/auth/login", data={"email": KERNGROEP["email"], "password": KERNGROEP["password"]}
+        ).status_code
+        == 302
+    )
+    closed = catalogue_session(app, SESSION_DAY)
+    order = list(range(len(closed["item_ids"])))
+    participant_ids = run_round(app, closed["round_id"], [order, order[::-1], order])
+    live = catalogue_session(app, SESSION_DAY, title="Kennisfestival")
+    phone = app.test_client()
     with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
+        outcome = db.session.scalar(select(Outcome).where(Outcome.round_id == closed["round_id"]))
+        coalition = db.session.scalar(select(Coalition).order_by(Coalition.id))
+        user = db.session.scalar(select(User).where(User.email == KERNGROEP["email"]))
+        defaults = agenda_service.adopt_defaults(db.session, outcome)
+        entry = agenda_service.adopt_item(
+            db.session,
+            user,
+            outcome,
+            closed["item_ids"][0],
+            coalition_id=coalition.id,
+            phase_id=defaults.phase_id,
+            year=defaults.year,
+        )
+        round_service.open_round(db.session, db.session.get(Round, live["round_id"]))
+        db.session.commit()
+        ids = {"outcome_id": outcome.id, "entry_id": entry.id, "key": coalition.key}
+        live_code = db.session.get(RankingSession, live["session_id"]).join_code
+    assert join(phone, app, live_code).status_code in (200, 302)
+    assert vote(phone, live_code, live["round_id"], live["item_ids"]).status_code in (200, 302)
+    result = runner.invoke(args=["create-api-token", "--user", KERNGROEP["email"]])
+    bearer = {"Authorization": "Bearer " + result.stdout.strip().splitlines()[-1]}
+
+    values = {
+        "session_id": closed["session_id"],
+        "round_id": closed["round_id"],
+        "participant_id": participant_ids[0],
+        "catalogue_item_id": closed["catalogue_item_ids"][0],
+        "round_item_id": closed["item_ids"][0],
+        "table_name": "uitslag",
+        "filename": "css/app.css",
+        **ids,
+    }
+    phone_values = {"code": live_code, "round_id": live["round_id"]}
+    #: pages that only answer for a round still open
+    on_live_round = {"facilitator.confirm_close"}
+    #: fragments htmx asks for (without htmx they redirect to their page)
+    htmx_only = {"facilitator.round_card"}
+    requests = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()):
+            continue
+        on_phone = rule.endpoint.startswith(("participate.", "screen."))
+        source = phone_values if on_phone or rule.endpoint in on_live_round else values
+        args = {name: source[name] for name in rule.arguments}
+        with app.test_request_context():
+            path = url_for(rule.endpoint, **args)
+        if rule.endpoint == "outcomes.compare":
+            path += f"?a={outcome.id}&b={outcome.id}"
+        headers = bearer if rule.endpoint.startswith("api.") else {}
+        if rule.endpoint in htmx_only:
+            headers = {"HX-Request": "true"}
+        # the join page is for a phone that has not joined (a joined one is sent on)
+        browser = app.test_client() if rule.endpoint == "participate.join" else phone
+        requests.append((rule.endpoint, browser if on_phone else client, path, headers))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Participant)) == 4
+    return requests
 
 
-def test_a_get_writes_nothing_and_leaves_nothing_pending(app, facilitator, make_session, writes):
-    ids = make_session()
+#: GET routes whose answer is not a 200 page by design
+ANSWERS = {
+    "participate.my_ballot": 204,  # a phone's own ballot follows once its round has closed
+    "outcomes.for_round": 302,  # sends on to the round's latest outcome
+}
+#: what a GET may write, each in a short transaction of its own after its reads, never in
+#: the request's unit of work: the live result, computed once per version of the ballots and
+#: shared by every screen (services/results.py), and an API token's day of use, once a day
+#: (services/api_tokens.py)
+BOOKKEEPING = {"round_result", "api_token"}
+
+
+def _written_tables(statements: list[str]) -> set[str]:
+    return {
+        re.search(r"^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", s, re.I).group(1)
+        for s in statements
+    }
+
+
+def test_no_get_of_any_route_changes_the_database_or_leaves_anything_pending(
+    app, every_get, writes
+):
+    """Every GET route, asked twice: the first time only the shared caches are filled, the
+    second time nothing at all is written."""
     pending: list[tuple[str, int]] = []
 
     def check(sender: Any, response: Any, **extra: Any) -> None:
         changed = len(db.session.new) + len(db.session.dirty) + len(db.session.deleted)
         pending.append((request.path, changed))
 
+    def ask_every_route() -> list[tuple[str, int]]:
+        answered = []
+        for endpoint, browser, path, headers in every_get:
+            response = browser.get(path, headers=headers)
+            response.close()  # a static file's
+            answered.append((endpoint, response.status_code))
+        return answered
+
     request_finished.connect(check, app)
-    sid, rid = ids["session_id"], ids["round_id"]
-    pages = [
-        "/beheer/",
-        f"/beheer/sessies/{sid}",
-        f"/beheer/sessies/{sid}/stand",
-        f"/beheer/sessies/{sid}/kopieren",
-        f"/beheer/sessies/{sid}/rondes/nieuw",
-        f"/beheer/rondes/{rid}/bewerken",
-        "/agenda/",
-        "/uitkomsten/",
-        f"/import/ronde/{rid}",
-    ]
-    writes.clear()
-    for page in pages:
-        assert facilitator.get(page).status_code == 200, page
+    for first_time in (True, False):
+        before = _database(app)
+        writes.clear()
+        answered = ask_every_route()
+        assert [a for a in answered if a[1] != ANSWERS.get(a[0], 200)] == []
+        after = _database(app)
+        if first_time:
+            assert writes and _written_tables(writes) <= BOOKKEEPING
+            assert {t: r for t, r in after.items() if t not in BOOKKEEPING} == {
+                t: r for t, r in before.items() if t not in BOOKKEEPING
+            }
+        else:
+            assert writes == []
+            assert after == before
     request_finished.disconnect(check, app)
-    assert writes == []
-    assert pending == [(page, 0) for page in pages]
+    assert all(changed == 0 for _path, changed in pending), pending
+    # every GET route of the app was asked, including the API, the phone's and the screen's
+    endpoints = {e for e, _status in answered}
+    assert {
+        "api.outcome",
+        "participate.my_ballot",
+        "screen.show",
+        "exports.round_xlsx",
+    } <= endpoints
+    assert len(answered) == len([r for r in app.url_map.iter_rules() if "GET" in r.methods])
 
 
 def test_unit_of_work_commits_keeps_a_refusal_and_passes_other_errors_on(app):
