@@ -282,12 +282,7 @@ class RoundSettingsForm(AppForm):
     anonymous = BooleanField(
         _l("Anoniem"), description=_l("Namen van deelnemers komen nooit in een export.")
     )
-    org_voice = BooleanField(
-        _l("Eén stem per organisatie"),
-        description=_l(
-            "Aan: de stemmen van één organisatie delen samen één stem. Uit: ieder één stem."
-        ),
-    )
+    # no weighting here: it is fixed once the round opens (services.rounds.update_settings)
 
 
 # --- Partners on their phones -------------------------------------------------------------

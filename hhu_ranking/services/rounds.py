@@ -160,6 +160,16 @@ def update_settings(
         raise ServiceError(
             _l("Het soort stemming ligt vast zodra een ronde geopend is."), status=409
         )
+    if (
+        round_.state is not RoundState.DRAFT
+        and weighting is not None
+        and weighting != round_.weighting
+    ):
+        # ballots already count one way: switching mid-round would change what every voter
+        # saw on the screen and what the outcome's parameters say was counted
+        raise ServiceError(
+            _l("De manier van tellen ligt vast zodra een ronde geopend is."), status=409
+        )
     if not clean_line(title):
         raise ServiceError(_l("Geef de ronde een titel."))
     round_.title = clean_line(title)

@@ -78,9 +78,7 @@ def _require_login() -> None:
 
 
 def _settings_form(round_: Round) -> RoundSettingsForm:
-    form = RoundSettingsForm(formdata=None, obj=round_)
-    form.org_voice.data = round_.weighting == WEIGHTING_ORGANISATION
-    return form
+    return RoundSettingsForm(formdata=None, obj=round_)
 
 
 def _weighting(org_voice: bool) -> str:
@@ -498,7 +496,6 @@ def round_settings(round_id: int) -> str | Response:
                 top_k=round_.top_k,
                 results_live=form.results_live.data,
                 anonymous=form.anonymous.data,
-                weighting=_weighting(form.org_voice.data),
             )
         error = work.error
         if work.ok:

@@ -93,3 +93,49 @@ def test_the_facilitator_chooses_the_voice_per_round(app, login, make_session, c
     login()
     page = client.get(f"/beheer/rondes/{ids['round_id']}/bewerken").get_data(as_text=True)
     assert parse_html(page).select_one("input[name=org_voice]") is not None
+
+
+def test_the_voice_is_fixed_once_the_round_is_open(app, login, client):
+    ids = voted_session(app, items=ITEMS, orders=ORDERS, organisations=ORGANISATIONS, close=False)
+    with app.app_context():
+        round_ = db.session.get(Round, ids["round_id"])
+        assert round_.weighting == "equal"
+    login()
+    page = client.get(f"/beheer/rondes/{ids['round_id']}/bewerken").get_data(as_text=True)
+    # no switch any more, only what applies and why it stays
+    assert parse_html(page).select_one("input[name=org_voice]") is None
+    line = " ".join(parse_html(page).select_one("[data-weighting]").get_text().split())
+    assert line.startswith("Telling: ieder één stem. Dit ligt vast sinds de ronde open is")
+    # a stale tab posting the old switch changes nothing
+    token = parse_html(page).select_one("input[name=csrf_token]")["value"]
+    response = client.post(
+        f"/beheer/rondes/{ids['round_id']}/instellingen",
+        data={"csrf_token": token, "title": "Waarden", "org_voice": "y"},
+    )
+    assert response.status_code in (200, 302)
+    with app.app_context():
+        round_ = db.session.get(Round, ids["round_id"])
+        assert round_.weighting == "equal"
+        # and the service refuses a change outright, with a message that says why
+        try:
+            rounds.update_settings(
+                db.session,
+                round_,
+                title="Waarden",
+                mode=round_.mode,
+                top_k=round_.top_k,
+                results_live=False,
+                anonymous=True,
+                weighting="organisation",
+            )
+        except rounds.ServiceError as refused:
+            assert refused.status == 409
+            assert "ligt vast" in str(refused)
+        else:
+            raise AssertionError("the weighting of an open round changed")
+        # the frozen outcome keeps what applied
+        rounds.close_round(db.session, round_)
+        db.session.commit()
+        outcome = db.session.query(Outcome).filter_by(round_id=round_.id).one()
+        assert outcome.weighting == "equal"
+        assert json.loads(outcome.result)["parameters"]["weighting"] == "equal"
