@@ -29,7 +29,7 @@ from hhu_ranking.models import (
     Role,
     Round,
 )
-from hhu_ranking.services import rounds
+from hhu_ranking.services import agenda, rounds
 from hhu_ranking.services.ballots import cast_ballot
 from hhu_ranking.services.participants import join_session
 from hhu_ranking.services.sessions import create_session
@@ -239,6 +239,21 @@ def _latest_outcome_id(round_id: int) -> int | None:
 
 
 # -- phones, through the app -----------------------------------------------------------------
+
+
+def adopt_first_item(outcome: Any, user: Any, coalition: Any, item_id: int) -> Any:
+    """Adopt one item of an outcome into a coalition's agenda, with the defaults the page offers
+    (inside an app context; the caller commits)."""
+    defaults = agenda.adopt_defaults(db.session, outcome)
+    return agenda.adopt_item(
+        db.session,
+        user,
+        outcome,
+        item_id,
+        coalition_id=coalition.id,
+        phase_id=defaults.phase_id,
+        year=defaults.year,
+    )
 
 
 def pillar_id(app: Any, key: str = "praktijk") -> int:

@@ -18,7 +18,7 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
-from factories import catalogue_session, join, open_round, run_round, vote
+from factories import adopt_first_item, catalogue_session, join, open_round, run_round, vote
 from flask import url_for
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
@@ -35,7 +35,6 @@ from hhu_ranking.models import (
     Round,
     User,
 )
-from hhu_ranking.services import agenda as agenda_service
 from hhu_ranking.services import imports as import_service
 from hhu_ranking.services import rounds
 from hhu_ranking.services.ballots import validate_ranking
@@ -336,16 +335,7 @@ def world(app: Any, client: Any, login: Any, make_session: Any) -> dict[str, Any
         outcome = db.session.scalar(select(Outcome).where(Outcome.round_id == closed["round_id"]))
         user = db.session.scalar(select(User).where(User.email == "kern@hhu.test"))
         coalition = db.session.scalar(select(Coalition).order_by(Coalition.id))
-        defaults = agenda_service.adopt_defaults(db.session, outcome)
-        entry = agenda_service.adopt_item(
-            db.session,
-            user,
-            outcome,
-            closed["item_ids"][0],
-            coalition_id=coalition.id,
-            phase_id=defaults.phase_id,
-            year=defaults.year,
-        )
+        entry = adopt_first_item(outcome, user, coalition, closed["item_ids"][0])
         draft = rounds.add_round(
             db.session,
             db.session.get(RankingSession, closed["session_id"]),

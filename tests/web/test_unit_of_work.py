@@ -104,10 +104,9 @@ def every_get(app: Any, client: Any, make_user: Callable[..., Any], runner: Any)
     round, and an API token; data for every URL parameter. Returns the requests as
     ``(endpoint, client, path, headers)``.
     """
-    from factories import KERNGROEP, catalogue_session, join, run_round, vote
+    from factories import KERNGROEP, adopt_first_item, catalogue_session, join, run_round, vote
 
     from hhu_ranking.models import Coalition, Outcome, Participant
-    from hhu_ranking.services import agenda as agenda_service
 
     make_user(**KERNGROEP)
     assert (
@@ -125,16 +124,7 @@ def every_get(app: Any, client: Any, make_user: Callable[..., Any], runner: Any)
         outcome = db.session.scalar(select(Outcome).where(Outcome.round_id == closed["round_id"]))
         coalition = db.session.scalar(select(Coalition).order_by(Coalition.id))
         user = db.session.scalar(select(User).where(User.email == KERNGROEP["email"]))
-        defaults = agenda_service.adopt_defaults(db.session, outcome)
-        entry = agenda_service.adopt_item(
-            db.session,
-            user,
-            outcome,
-            closed["item_ids"][0],
-            coalition_id=coalition.id,
-            phase_id=defaults.phase_id,
-            year=defaults.year,
-        )
+        entry = adopt_first_item(outcome, user, coalition, closed["item_ids"][0])
         round_service.open_round(db.session, db.session.get(Round, live["round_id"]))
         db.session.commit()
         ids = {"outcome_id": outcome.id, "entry_id": entry.id, "key": coalition.key}
