@@ -1,9 +1,10 @@
 """Server CPU per request of each kind a phone and a projector send, under gunicorn.
 
-    .venv/bin/python bench/request_cost.py [--requests 150]
+    .venv/bin/python bench/request_cost.py [--requests 150] [--db sqlite|postgresql]
 
 One gunicorn worker (the project's gunicorn.conf.py, WEB_CONCURRENCY=1) on a fresh
-SQLite database with an open round ("Waarden", 6 items); requests are sent one at a
+database (a temporary SQLite file, or a new database on the local PostgreSQL server)
+with an open round ("Waarden", 6 items); requests are sent one at a
 time, and the worker's CPU time (from /proc, 10 ms ticks, so enough requests are
 needed) is read before and after each. Prints one ``kind=ms`` line per kind and a last
 line with all of them.
@@ -59,10 +60,15 @@ class Phone:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--requests", type=int, default=150)
-    n = parser.parse_args().requests
-    with tempfile.TemporaryDirectory(prefix="hhu-cost-") as tmp_name:
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default="postgresql://127.0.0.1:5432/test")
+    args = parser.parse_args()
+    n = args.requests
+    with (
+        tempfile.TemporaryDirectory(prefix="hhu-cost-") as tmp_name,
+        load.fresh_database(args.db, args.pg_url, Path(tmp_name)) as url,
+    ):
         tmp = Path(tmp_name)
-        url = f"sqlite:///{tmp / 'cost.db'}"
         secret = "k" * 40
         env = {
             **os.environ,

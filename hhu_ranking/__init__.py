@@ -50,6 +50,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # versioned, pre-compressed static files; inside the poll middleware, which stays first
     init_static(app)
 
+    notices = None
+    if engine.dialect.name == "postgresql" and app.config["POLL_NOTICES"]:
+        from .state_notices import StateVersions, conninfo_for
+
+        notices = StateVersions(conninfo_for(engine.url))
     # unchanged polls are answered before Flask: a festival hall sends a thousand a second
     app.wsgi_app = ConditionalPolls(  # type: ignore[method-assign]
         app.wsgi_app,
@@ -58,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         cookie_name=app.config["SESSION_COOKIE_NAME"],
         languages=app.config["LANGUAGES"],
         default_language=app.config["BABEL_DEFAULT_LOCALE"],
+        notices=notices,
     )
 
     from .auth import init_auth

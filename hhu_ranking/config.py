@@ -156,6 +156,9 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "POLL_SECONDS": float(env.get("POLL_SECONDS", "2")),
         # all phones of a session together poll at most this often (a festival hall)
         "PHONE_POLLS_PER_SECOND": float(env.get("PHONE_POLLS_PER_SECOND", "500")),
+        # on PostgreSQL each process listens for changes of state (hhu_ranking.state_notices),
+        # so an unchanged phone poll costs no query; POLL_NOTICES=0 asks the database each time
+        "POLL_NOTICES": env.get("POLL_NOTICES", "1") == "1",
         "KEMENY_TIME_LIMIT": float(env.get("KEMENY_TIME_LIMIT", "10")),
         # a pillar or tier with fewer voters is never shown on its own (3 at least)
         "BREAKDOWN_MIN_VOTERS": int(env.get("BREAKDOWN_MIN_VOTERS", "3")),

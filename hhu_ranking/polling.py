@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from .services.screen import PollVersions
+    from .state_notices import StateVersions
 
 #: canonical join codes only: any other spelling is redirected by the views
 _PHONE_STATUS = re.compile(r"/j/([A-Z0-9]{6})/status")
@@ -127,9 +128,12 @@ class ConditionalPolls:
         cookie_name: str = "session",
         languages: Iterable[str] = ("nl", "en"),
         default_language: str = "nl",
+        notices: StateVersions | None = None,
     ) -> None:
         self.app = app
         self.engine = engine
+        #: PostgreSQL's notices of state versions: an unchanged phone poll needs no query
+        self.notices = notices
         self.shared = SharedAnswers()
         self._read_cookie = read_cookie
         self._cookie_name = cookie_name
@@ -259,6 +263,15 @@ class ConditionalPolls:
             return read(conn)
 
     def _phone_version(self, code: str) -> int | None:
+        if self.notices is None:
+            return self._read_phone_version(code)
+        version, generation = self.notices.lookup(code)
+        if version is None:
+            version = self._read_phone_version(code)
+            self.notices.learned(code, version, generation)
+        return version
+
+    def _read_phone_version(self, code: str) -> int | None:
         connection = self.engine.raw_connection()  # from the app's pool, returned on close
         driver = connection.driver_connection
         # one statement, no transaction: psycopg would otherwise add a BEGIN and a ROLLBACK

@@ -119,6 +119,9 @@ def app(tmp_path: Any, database_url: str | None, _postgres_schema: None) -> Iter
             "SECRET_KEY": "test-secret-key",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
+            # a notice comes a few ms after its commit: tests that poll right after a change
+            # would race it; tests/web/test_state_notices.py switches it on
+            "POLL_NOTICES": False,
         }
     )
     with app.app_context():
