@@ -159,6 +159,9 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # on PostgreSQL each process listens for changes of state (hhu_ranking.state_notices),
         # so an unchanged phone poll costs no query; POLL_NOTICES=0 asks the database each time
         "POLL_NOTICES": env.get("POLL_NOTICES", "1") == "1",
+        # on PostgreSQL a GET reads in autocommit, without BEGIN and ROLLBACK round trips
+        # (views/unit_of_work.py)
+        "READS_OUTSIDE_TRANSACTIONS": True,
         "KEMENY_TIME_LIMIT": float(env.get("KEMENY_TIME_LIMIT", "10")),
         # a pillar or tier with fewer voters is never shown on its own (3 at least)
         "BREAKDOWN_MIN_VOTERS": int(env.get("BREAKDOWN_MIN_VOTERS", "3")),

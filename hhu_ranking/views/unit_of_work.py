@@ -21,7 +21,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest, HTTPException, default_exceptions
 
@@ -68,6 +68,10 @@ def unit_of_work(
     the queries of the busiest write in a festival hall).
     """
     session = db.session
+    if _reads_only():
+        # the GET read in autocommit (``read_outside_a_transaction``); its bookkeeping
+        # after the answer (an API token's day of use) gets a transaction of its own
+        session.close()
     work = Work()
     # SQLite has one writer at a time; its threads wait in a queue here rather than in
     # SQLite's busy handler, which sleeps up to 100 ms at a time whatever the lock does
@@ -114,5 +118,32 @@ def _render_refusal(refused: ServiceError) -> ResponseReturnValue | HTTPExceptio
     return current_app.handle_http_exception(as_http_error(refused))
 
 
+#: methods that only read (issue 7: no GET writes)
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _reads_only() -> bool:
+    return (
+        has_request_context()
+        and request.method in READ_METHODS
+        and db.engine.dialect.name == "postgresql"
+        and bool(current_app.config["READS_OUTSIDE_TRANSACTIONS"])
+    )
+
+
+def read_outside_a_transaction() -> None:
+    """On PostgreSQL a GET's statements run in autocommit.
+
+    psycopg opens a transaction with a BEGIN of its own round trip and the session
+    ends it with a ROLLBACK: two of the five round trips of a phone's ballot page, on
+    the cores the festival hall's ballots need. Under READ COMMITTED each statement
+    takes its own snapshot either way, so a GET sees exactly what it saw before; the
+    pool's connection goes back to transactions when it is returned.
+    """
+    if _reads_only():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def init_unit_of_work(app: Flask) -> None:
     app.register_error_handler(ServiceError, _render_refusal)
+    app.before_request(read_outside_a_transaction)

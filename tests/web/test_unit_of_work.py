@@ -258,3 +258,28 @@ def test_unit_of_work_commits_keeps_a_refusal_and_passes_other_errors_on(app):
 
         keys = set(db.session.scalars(select(Coalition.key)))
         assert "een" in keys and not keys & {"twee", "drie", "vier"}
+
+
+def _driver_autocommit() -> bool:
+    return bool(db.session.connection().connection.driver_connection.autocommit)
+
+
+def test_on_postgresql_a_get_reads_without_a_transaction_and_a_post_writes_in_one(
+    app, database_url
+):
+    if database_url is None:
+        pytest.skip("SQLite has no round trip to save: its reads stay in a transaction")
+    with app.test_request_context("/", method="GET"):
+        app.preprocess_request()
+        assert _driver_autocommit()
+    with app.test_request_context("/", method="POST"):
+        app.preprocess_request()
+        assert not _driver_autocommit()
+        # the pool handed back the GET's connection, in transactions again: all or nothing
+        before = _coalitions(app)
+        with unit_of_work() as work:
+            db.session.add(Coalition(key="een", name="Een"))
+            db.session.flush()
+            raise ServiceError("Toch niet.", status=409)
+        assert work.error == "Toch niet."
+    assert _coalitions(app) == before
