@@ -78,3 +78,36 @@ def test_a_read_only_instance_folder_falls_back_to_plain_static_urls(monkeypatch
     assert _static_url(app, "js/poll.js") == "/static/js/poll.js"
     with app.test_client() as client:
         assert client.get("/static/js/poll.js", buffered=True).status_code == 200
+
+
+def test_our_own_scripts_are_served_minified_and_still_the_same_program(app, client):
+    url = _static_url(app, "js/rank.js")
+    served = client.get(url, buffered=True).get_data(as_text=True)
+    with open(app.static_folder + "/js/rank.js", encoding="utf-8") as handle:
+        source = handle.read()
+    assert len(served) < 0.8 * len(source)
+    assert "//" not in served.replace("://", "")  # no comment survives
+    for name in ("window.Sortable.create", "js-ready", "withSortable"):  # the program stays
+        assert name in source and name in served
+
+
+def test_the_phone_pages_carry_their_styles_inline_and_fetch_no_stylesheet(
+    app, client, make_session
+):
+    from factories import parse_html
+
+    ids = make_session()
+    open_round(app, ids["round_id"])
+    for path in (f"/j/{ids['code']}", "/doe-mee"):
+        page = parse_html(client.get(path).get_data(as_text=True))
+        assert page.select('link[rel="stylesheet"]') == []
+        style = page.select_one("head style").get_text()
+        assert ".phone" in style and "\n" not in style.strip()
+    join(client, app, ids["code"])
+    page = parse_html(client.get(f"/j/{ids['code']}/stem").get_data(as_text=True))
+    assert page.select('link[rel="stylesheet"]') == []
+    # every other page links the shared stylesheet, cached for good
+    login_page = parse_html(client.get("/login").get_data(as_text=True))
+    assert [link["href"] for link in login_page.select('link[rel="stylesheet"]')][0].startswith(
+        "/static/css/app."
+    )
