@@ -52,9 +52,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     notices = None
     if engine.dialect.name == "postgresql" and app.config["POLL_NOTICES"]:
+        from sqlalchemy.engine import make_url
+
         from .state_notices import StateVersions, conninfo_for
 
-        notices = StateVersions(conninfo_for(engine.url))
+        listen_at = app.config["POLL_NOTICES_URL"] or engine.url
+        notices = StateVersions(conninfo_for(make_url(listen_at)))
     # unchanged polls are answered before Flask: a festival hall sends a thousand a second
     app.wsgi_app = ConditionalPolls(  # type: ignore[method-assign]
         app.wsgi_app,

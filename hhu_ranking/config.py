@@ -159,6 +159,9 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # on PostgreSQL each process listens for changes of state (hhu_ranking.state_notices),
         # so an unchanged phone poll costs no query; POLL_NOTICES=0 asks the database each time
         "POLL_NOTICES": env.get("POLL_NOTICES", "1") == "1",
+        # where to listen: PostgreSQL itself, also when DATABASE_URL names a PgBouncer in
+        # transaction pooling (which cannot hold a LISTEN); empty: DATABASE_URL
+        "POLL_NOTICES_URL": env.get("POLL_NOTICES_URL", ""),
         # on PostgreSQL a GET reads in autocommit, without BEGIN and ROLLBACK round trips
         # (views/unit_of_work.py)
         "READS_OUTSIDE_TRANSACTIONS": True,

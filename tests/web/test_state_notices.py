@@ -184,3 +184,13 @@ def test_the_app_listens_on_postgresql_only_and_when_asked(database_url, tmp_pat
         assert listens == (asked and database_url is not None)
         with app.app_context():
             db.engine.dispose()
+
+
+def test_behind_pgbouncer_it_listens_at_postgresql_itself(database_url):
+    if database_url is None:
+        pytest.skip("state notices are PostgreSQL's")
+    direct = database_url.replace("127.0.0.1", "localhost")
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "POLL_NOTICES_URL": direct})
+    assert "localhost" in app.wsgi_app.notices._conninfo
+    with app.app_context():
+        db.engine.dispose()
