@@ -311,9 +311,9 @@ class JoinForm(AppForm):
         ),
     )
     pillar = SelectField(
-        _l("Bloedgroep (pijler)"),
+        _l("Je werkveld (bloedgroep)"),
         coerce=_int_or_none,
-        validators=[DataRequired(_l("Kies je bloedgroep (pijler)."))],
+        validators=[DataRequired(_l("Kies je werkveld."))],
         validate_choice=False,
     )
     #: the one-tap buttons of a festival ("inwoner", "bezoeker"): services.participants

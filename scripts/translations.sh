@@ -2,7 +2,8 @@
 # The English catalogue of the Dutch UI. Usage:
 #   scripts/translations.sh update    extract the Dutch source strings into messages.pot and
 #                                     merge them into en/messages.po (then translate the new
-#                                     and fuzzy entries by hand)
+#                                     and fuzzy entries by hand); also rewrites
+#                                     docs/participant-strings.po, the participants' strings
 #   scripts/translations.sh compile   build the .mo files (setup.sh and the tests do this too)
 # tests/web/test_i18n.py re-extracts with the same keywords and fails when the catalogue
 # lags behind the templates and code, or when an entry has no English.
@@ -20,6 +21,8 @@ case "${1:-}" in
     else
       .venv/bin/pybabel init -l en -d "$dir" -i "$dir/messages.pot"
     fi
+    # what participants read, in one file for the B1 review
+    .venv/bin/python scripts/participant_strings.py
     ;;
   compile)
     .venv/bin/pybabel compile -d "$dir"

@@ -69,9 +69,9 @@ def join_session(
         if match is not None:
             organisation_id, other = match.id, None
     if pillar_id is not None and db.get(Pillar, pillar_id) is None:
-        raise ServiceError(_l("Kies je bloedgroep (pijler)."))
+        raise ServiceError(_l("Kies je werkveld."))
     if pillar_id is None and ranking_session.ask_pillar and role is None:
-        raise ServiceError(_l("Kies je bloedgroep (pijler)."))
+        raise ServiceError(_l("Kies je werkveld."))
     name = " ".join((display_name or "").split()) or None
     if name is not None and not ranking_session.ask_names:
         # collect little: a name only when the facilitator asked for names (services.privacy)

@@ -93,7 +93,7 @@ def _participant(ranking_session: RankingSession) -> Participant | None:
 def _pillar_choices() -> list[tuple[Any, str]]:
     english = str(get_locale() or "nl").startswith("en")
     pillars = db_session().scalars(select(Pillar).order_by(Pillar.position)).all()
-    return [("", _("Kies je bloedgroep"))] + [
+    return [("", _("Kies je werkveld"))] + [
         (p.id, p.name_en if english else p.name_nl) for p in pillars
     ]
 

@@ -31,7 +31,7 @@ def test_a_pillar_that_is_no_id_is_a_clear_422(app, client, make_session, stored
         f"/j/{ids['code']}", data={"organisation": "Gemeente Utrecht", "pillar": pillar}
     )
     assert response.status_code == 422
-    assert "Kies je bloedgroep (pijler)." in _text(response)
+    assert "Kies je werkveld." in _text(response)
     assert stored() == before
 
 

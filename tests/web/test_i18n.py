@@ -450,3 +450,23 @@ def test_english_pages_say_the_things_a_visitor_looks_for(app, client, world):
     assert "Proposed" in entry  # the agenda status label
     with app.app_context():
         assert db.session.scalar(select(AgendaEntry.id)) == world["entry_id"]
+
+
+def test_what_participants_read_is_in_one_current_catalogue_for_review():
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    check = subprocess.run(
+        [sys.executable, "scripts/participant_strings.py", "--check"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout
+    with (root / "docs/participant-strings.po").open("rb") as handle:
+        review = {m.id: m.string for m in read_po(handle) if m.id}
+    # the phone's words are in it with their English; the facilitator's are not
+    assert review["Verstuur mijn stem"] and review["Je stem is ontvangen"]
+    assert "Waar kom je vandaan?" in review
+    assert "Ronde openen" not in review and "Sessies" not in review

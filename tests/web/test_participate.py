@@ -89,7 +89,7 @@ def test_joining_needs_an_organisation_and_a_pillar(app, client, make_session):
         f"/j/{ids['code']}", data={"organisation": "Gemeente Utrecht", "pillar": ""}
     )
     assert no_pillar.status_code == 422
-    assert "Kies je bloedgroep" in no_pillar.get_data(as_text=True)
+    assert "Kies je werkveld" in no_pillar.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Participant)) is None
 

@@ -95,11 +95,11 @@ def test_the_facilitator_turns_asking_names_on(app, client, login, make_session)
 def test_the_join_page_says_what_is_stored_in_dutch_and_english(client, make_session):
     ids = make_session()
     dutch = parse_html(client.get(f"/j/{ids['code']}")).select_one("#privacy-notice")
-    assert "We bewaren je organisatie, je bloedgroep en je stemmen" in dutch.get_text()
+    assert "We bewaren je organisatie, je werkveld en je stemmen" in dutch.get_text()
     assert "30 dagen na de sessie" in dutch.get_text()
     assert dutch.select_one('a[href="/privacy"]') is not None
     english = parse_html(client.get(f"/j/{ids['code']}?lang=en")).select_one("#privacy-notice")
-    assert "We keep your organisation, your pillar and your votes" in english.get_text()
+    assert "We keep your organisation, your field and your votes" in english.get_text()
     assert "30 days after the session" in english.get_text()
 
 
