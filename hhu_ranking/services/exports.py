@@ -17,7 +17,11 @@ Privacy
   ballots together.
 * Each ballot carries the participant's organisation and pillar: these are
   not personal data, and the partners asked to see differences of view per
-  organisation and pillar. Display names appear only when the round is not
+  organisation and pillar. A pillar fewer voters of the outcome share than the
+  breakdown's privacy floor (``BREAKDOWN_MIN_VOTERS``, at least 3) reads
+  "overig", merged with the next smallest until "overig" itself reaches the
+  floor (:func:`floor_groups`): a ballot next to a pillar of one or two voters
+  would be theirs for all to read. Display names appear only when the round is not
   anonymous (``Round.anonymous`` is False) at the time of the export.
 * "Via" says whether a ballot came from a phone or from an imported file
   (paper ballots, another tool).
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +54,7 @@ from . import outcomes as outcome_service
 from .errors import ServiceError
 from .outcomes import METHODS
 from .profiles import document_profile
+from .results import breakdown_floor
 from .slugs import slug
 from .spreadsheets import Cell, Table, plain
 from .summaries import OutcomeSummary, outcome_as_dict, summarise
@@ -116,8 +122,29 @@ class ExportBallot:
     titles: tuple[str, ...]
 
 
+def floor_groups(values: Sequence[str], floor: int, other: str) -> list[str]:
+    """``values`` (one group per ballot, "" for none) with every group of fewer than ``floor``
+    ballots replaced by ``other``.
+
+    The smallest groups go first, and more are merged while ``other`` would itself hold
+    fewer than ``floor`` ballots: one lone "overig" among named groups would still be
+    readable as the one missing pillar. Ballots without a group stay "".
+    """
+    counts = Counter(v for v in values if v)
+    merged: set[str] = set()
+    size = 0
+    for group, count in sorted(counts.items(), key=lambda gc: (gc[1], gc[0])):
+        if count >= floor and (size == 0 or size >= floor):
+            break
+        merged.add(group)
+        size += count
+    return [other if v in merged else v for v in values]
+
+
 def export_ballots(db: Session, outcome: Outcome) -> list[ExportBallot]:
-    """The outcome's counted ballots, numbered 1, 2, ... in canonical order."""
+    """The outcome's counted ballots, numbered 1, 2, ... in canonical order, with the
+    privacy floor applied to their pillars (:func:`floor_groups`)."""
+
     snapshot = outcome.ballots
     ids = [int(b["participant_id"]) for b in snapshot]
     people = (
@@ -127,15 +154,22 @@ def export_ballots(db: Session, outcome: Outcome) -> list[ExportBallot]:
     )
     titles = {int(item["id"]): str(item["title"]) for item in outcome.data["items"]}
     named = not outcome.round.anonymous
+    persons = [people.get(int(ballot["participant_id"])) for ballot in snapshot]
+    pillars = floor_groups(
+        [p.pillar.name_nl if p and p.pillar else "" for p in persons],
+        breakdown_floor(),
+        _("overig"),
+    )
     out = []
-    for number, ballot in enumerate(snapshot, start=1):
-        person = people.get(int(ballot["participant_id"]))
+    for number, (ballot, person, pillar) in enumerate(
+        zip(snapshot, persons, pillars, strict=True), start=1
+    ):
         ranking = tuple(int(i) for i in ballot["ranking"])
         out.append(
             ExportBallot(
                 number=number,
                 organisation=person.organisation_label if person else "",
-                pillar=person.pillar.name_nl if person and person.pillar else "",
+                pillar=pillar,
                 name=(person.display_name or "") if named and person else None,
                 imported=bool(person and person.ballot_import_id),
                 ranking=ranking,
