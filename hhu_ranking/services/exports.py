@@ -51,10 +51,10 @@ from ..aggregation.preflib import PrefLibMetadata, format_preflib
 from ..aggregation.profile import Profile
 from ..models import AgendaEntry, Outcome, Participant, RankingSession, Round
 from . import outcomes as outcome_service
+from .breakdowns import breakdown_floor
 from .errors import ServiceError
 from .outcomes import METHODS
 from .profiles import document_profile
-from .results import breakdown_floor
 from .slugs import slug
 from .spreadsheets import Cell, Table, plain
 from .summaries import OutcomeSummary, outcome_as_dict, summarise
