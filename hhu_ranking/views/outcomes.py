@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from ..extensions import db, db_session
 from ..models import CatalogueItem, Outcome, Round
 from ..services import agenda as agenda_service
+from ..services import breakdowns as breakdown_service
 from ..services import history as history_service
 from ..services import outcomes as outcome_service
 from ..services import summaries as summary_service
@@ -67,6 +68,7 @@ def show(outcome_id: int) -> str:
         versions=versions,
         newest=versions[0],
         adopted=adopted,
+        breakdown=breakdown_service.outcome_groups(db_session(), outcome),
         round=outcome.round,
         session=outcome.round.session,
         can_manage=bool(getattr(current_user, "can_manage_agenda", False)),
