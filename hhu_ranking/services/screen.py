@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..places import numbered, place_label
 from .breakdowns import GroupView, breakdown_floor, group_views, pillar_names
+from .heatmaps import SCREEN_HEATMAP_MAX_ITEMS, Heatmap, pairwise_heatmap
 from .results import ballots_version, live_result_version
 from .reveal import shown_places
 from .rounds import current_round
@@ -133,23 +134,6 @@ class Chance:
 
 
 @dataclass(frozen=True)
-class Heatmap:
-    """The pairwise majorities, rows and columns in consensus order."""
-
-    titles: list[str]
-    #: cells[i][j]: whole percent of the voters putting item i above item j (None: i == j)
-    cells: list[list[int | None]]
-
-    def shade(self, value: int | None) -> int:
-        """The colour class 0-4 of a cell: 0 a clear minority, 2 about half, 4 a clear majority."""
-        if value is None or 45 <= value <= 55:
-            return 2
-        if value < 45:
-            return 0 if value < 30 else 1
-        return 4 if value > 70 else 3
-
-
-@dataclass(frozen=True)
 class Reveal:
     """How far the reveal stands: ``shown`` of ``places`` places, counted from the last."""
 
@@ -188,6 +172,8 @@ class LiveResult:
     #: the Borda winner and the share of resamples in which it stays first (whole percent)
     leader: str | None = None
     leader_keeps: int | None = None
+    #: the pairwise heatmap (up to 30 items; the big screen draws it up to 12, see
+    #: :attr:`screen_heatmap`, the console and the outcome page always)
     heatmap: Heatmap | None = None
     #: consensus tiers (the reveal's steps)
     tiers: int = 0
@@ -204,6 +190,13 @@ class LiveResult:
     @property
     def count(self) -> int:
         return len(self.kemeny)
+
+    @property
+    def screen_heatmap(self) -> Heatmap | None:
+        """The heatmap when the big screen has room for it (its insights column is narrow)."""
+        if self.heatmap is None or self.heatmap.size > SCREEN_HEATMAP_MAX_ITEMS:
+            return None
+        return self.heatmap
 
     @property
     def size_class(self) -> str:
@@ -308,10 +301,6 @@ def build_screen(db: Session, ranking_session: RankingSession) -> ScreenView:
     return view
 
 
-#: the heatmap is drawn up to this many items (beyond, its cells get too small to read)
-HEATMAP_MAX_ITEMS = 12
-
-
 def _percent(share: float | None) -> int:
     return 0 if share is None else int(round(100 * float(share)))
 
@@ -393,12 +382,11 @@ def parse_result(
         first = min(boot["items"], key=lambda i: (int(i["place"]), int(i["id"])))
         leader, keeps = titles[int(first["id"])], _percent(first["keeps_place"])
     heatmap = None
-    support = (analysis.get("pairwise") or {}).get("support")
-    if kemeny is not None and support and len(titles) <= HEATMAP_MAX_ITEMS:
-        order = [int(a) for tier in kemeny["ranking"] for a in tier]
-        heatmap = Heatmap(
-            [titles[a] for a in order],
-            [[None if a == b else _percent(support[a][b]) for b in order] for a in order],
+    if kemeny is not None:
+        heatmap = pairwise_heatmap(
+            titles,
+            (analysis.get("pairwise") or {}).get("support"),
+            [int(a) for tier in kemeny["ranking"] for a in tier],
         )
     return LiveResult(
         ballots=int(payload.get("ballots", 0)),
