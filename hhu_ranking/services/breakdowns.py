@@ -173,7 +173,7 @@ class OutcomeBreakdown:
     """What the outcome page and the report show: the room's Borda order and the groups'."""
 
     floor: int
-    #: (title, the room's Borda place) per item, in the outcome's order
+    #: (title, the room's Borda place) per item, in the room's Borda order
     items: list[tuple[str, int | None]]
     groups: list[GroupView]
 
@@ -194,6 +194,8 @@ def outcome_groups(db: Session, outcome: Outcome) -> OutcomeBreakdown | None:
     data = outcome.data
     order, titles = _outcome_order(outcome)
     overall = competition_places(data["analysis"]["methods"]["borda"]["ranking"])
+    # every column is a Borda order: rows follow the room's, ties in the outcome's order
+    order.sort(key=lambda a: overall.get(a, len(order) + 1))
     floor = breakdown_floor()
     return OutcomeBreakdown(
         floor,
