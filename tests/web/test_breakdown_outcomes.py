@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from factories import (
     KERNGROEP,
     close_round,
@@ -25,7 +26,7 @@ from factories import (
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
-from hhu_ranking.models import Participant
+from hhu_ranking.models import Participant, Round
 from hhu_ranking.services.exports import floor_groups
 
 ITEMS = ("Mensgericht", "Regiobreed", "Zelfsturend")
@@ -235,3 +236,41 @@ def test_the_json_export_and_the_api_carry_the_breakdown_by_item_id(
     schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     assert "breakdown" in schema["Outcome"]["properties"]
     assert schema["BreakdownGroup"]["properties"]["voters"]["minimum"] == 3
+
+
+def _console_rows(page):
+    return {
+        tr["data-group"]: [td.get_text(strip=True) for td in tr.select("td")]
+        for tr in parse_html(page).select("[data-console='groups'] tr[data-group]")
+    }
+
+
+@pytest.mark.parametrize(
+    ("weighting", "praktijk"),
+    [
+        ("equal", ["1", "2", "3"]),
+        # one voice per organisation: Org X's lone C, B, A weighs as much as Org Y's two
+        # A, B, C ballots together, so Praktijk ties all three
+        ("organisation", ["1", "1", "1"]),
+    ],
+)
+def test_the_breakdown_counts_as_the_round_does_live_and_frozen(
+    app, client, login, weighting, praktijk
+):
+    orders = [[0, 1, 2]] * 18
+    orders[0] = [2, 1, 0]
+    organisations = ["Gemeente Utrecht"] * 18
+    organisations[0], organisations[6], organisations[12] = "Org X", "Org Y", "Org Y"
+    ids = voted_session(app, items=ITEMS, orders=orders, organisations=organisations, close=False)
+    with app.app_context():
+        round_ = db.session.get(Round, ids["round_id"])
+        round_.weighting = weighting
+        db.session.commit()
+    outcome_id = close_round(app, ids["round_id"])
+    login()
+    head, rows = _table(client.get(f"/uitkomsten/{outcome_id}"))
+    column = head.index("Praktijk en uitvoering (3)") - 1  # the row's cells follow its title
+    assert [rows[title][0][column] for title in ITEMS] == praktijk
+    # the console, from the live result, says the same
+    console = _console_rows(client.get(f"/beheer/sessies/{ids['session_id']}"))
+    assert console["Praktijk en uitvoering"] == ["3", *praktijk]
