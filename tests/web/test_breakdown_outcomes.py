@@ -23,6 +23,7 @@ from factories import (
     texts,
     voted_session,
 )
+from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
@@ -233,9 +234,14 @@ def test_the_json_export_and_the_api_carry_the_breakdown_by_item_id(
     )
     assert answer.status_code == 200
     assert answer.get_json()["breakdown"] == breakdown
-    schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    openapi = client.get("/api/v1/openapi.json").get_json()
+    schema = openapi["components"]["schemas"]
     assert "breakdown" in schema["Outcome"]["properties"]
     assert schema["BreakdownGroup"]["properties"]["voters"]["minimum"] == 3
+    # the answer matches its documented shape
+    Draft202012Validator(
+        {"$ref": "#/components/schemas/Outcome", "components": openapi["components"]}
+    ).validate(answer.get_json())
 
 
 def _console_rows(page):
