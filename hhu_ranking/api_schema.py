@@ -114,7 +114,10 @@ class OutcomeListItem(OutcomeRef):
 class ExportBallot(Shape):
     number: int = Field(ge=1, description="Sequential per outcome; not a participant id.")
     organisation: str
-    pillar: str
+    pillar: str = Field(
+        description="The voter's pillar; 'overig' (or 'other') where fewer voters of the "
+        "outcome than the privacy floor share it, empty for none."
+    )
     name: str | SkipJsonSchema[None] = Field(
         default=None, description="Only when the round is not anonymous."
     )
@@ -185,6 +188,31 @@ class OutcomeSession(Shape):
     held_on: date
 
 
+class GroupDivergence(Shape):
+    item_id: int = Field(description="The item the group places furthest from the room.")
+    place: int | None
+    overall: int | None
+    gap: int = Field(ge=0)
+
+
+class BreakdownGroup(Shape):
+    kind: Literal["pillar", "tier"]
+    key: str = Field(description="The pillar's key (praktijk, ...) or the tier (founder, ...).")
+    name: str
+    voters: int = Field(ge=3, description="Never fewer than the privacy floor.")
+    places: dict[str, int] = Field(description="The group's Borda place per round item id.")
+    divergence: GroupDivergence
+
+
+class Breakdown(Shape):
+    method: Literal["borda"]
+    min_voters: int = Field(
+        ge=3, description="The privacy floor: groups with fewer voters are left out entirely."
+    )
+    overall: dict[str, int] = Field(description="The room's Borda place per round item id.")
+    groups: list[BreakdownGroup] = Field(description="Largest divergence from the room first.")
+
+
 class Outcome(Shape):
     format: Literal["hhu-ranking-export/1"]
     outcome_id: int
@@ -203,6 +231,10 @@ class Outcome(Shape):
     )
     ballots: list[ExportBallot]
     result: Verbatim
+    breakdown: Breakdown | None = Field(
+        description="Each pillar's and tier's order beside the room's, from the frozen "
+        "ballots; null without ballots."
+    )
 
 
 class Provenance(Shape):

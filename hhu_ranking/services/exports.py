@@ -17,7 +17,11 @@ Privacy
   ballots together.
 * Each ballot carries the participant's organisation and pillar: these are
   not personal data, and the partners asked to see differences of view per
-  organisation and pillar. Display names appear only when the round is not
+  organisation and pillar. A pillar fewer voters of the outcome share than the
+  breakdown's privacy floor (``BREAKDOWN_MIN_VOTERS``, at least 3) reads
+  "overig", merged with the next smallest until "overig" itself reaches the
+  floor (:func:`floor_groups`): a ballot next to a pillar of one or two voters
+  would be theirs for all to read. Display names appear only when the round is not
   anonymous (``Round.anonymous`` is False) at the time of the export.
 * "Via" says whether a ballot came from a phone or from an imported file
   (paper ballots, another tool).
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +51,7 @@ from ..aggregation.preflib import PrefLibMetadata, format_preflib
 from ..aggregation.profile import Profile
 from ..models import AgendaEntry, Outcome, Participant, RankingSession, Round
 from . import outcomes as outcome_service
+from .breakdowns import OutcomeBreakdown, breakdown_document, breakdown_floor, outcome_groups
 from .errors import ServiceError
 from .outcomes import METHODS
 from .profiles import document_profile
@@ -56,7 +62,7 @@ from .summaries import OutcomeSummary, outcome_as_dict, summarise
 #: the layout of the JSON exports; bump when it changes
 JSON_FORMAT = "hhu-ranking-export/1"
 #: the tables a CSV export can hold (URL word -> builder name)
-CSV_TABLES = ("uitslag", "stemmen", "overeenstemming")
+CSV_TABLES = ("uitslag", "stemmen", "overeenstemming", "groepen")
 
 Label = Callable[[str], str]
 
@@ -116,8 +122,29 @@ class ExportBallot:
     titles: tuple[str, ...]
 
 
+def floor_groups(values: Sequence[str], floor: int, other: str) -> list[str]:
+    """``values`` (one group per ballot, "" for none) with every group of fewer than ``floor``
+    ballots replaced by ``other``.
+
+    The smallest groups go first, and more are merged while ``other`` would itself hold
+    fewer than ``floor`` ballots: one lone "overig" among named groups would still be
+    readable as the one missing pillar. Ballots without a group stay "".
+    """
+    counts = Counter(v for v in values if v)
+    merged: set[str] = set()
+    size = 0
+    for group, count in sorted(counts.items(), key=lambda gc: (gc[1], gc[0])):
+        if count >= floor and (size == 0 or size >= floor):
+            break
+        merged.add(group)
+        size += count
+    return [other if v in merged else v for v in values]
+
+
 def export_ballots(db: Session, outcome: Outcome) -> list[ExportBallot]:
-    """The outcome's counted ballots, numbered 1, 2, ... in canonical order."""
+    """The outcome's counted ballots, numbered 1, 2, ... in canonical order, with the
+    privacy floor applied to their pillars (:func:`floor_groups`)."""
+
     snapshot = outcome.ballots
     ids = [int(b["participant_id"]) for b in snapshot]
     people = (
@@ -127,15 +154,22 @@ def export_ballots(db: Session, outcome: Outcome) -> list[ExportBallot]:
     )
     titles = {int(item["id"]): str(item["title"]) for item in outcome.data["items"]}
     named = not outcome.round.anonymous
+    persons = [people.get(int(ballot["participant_id"])) for ballot in snapshot]
+    pillars = floor_groups(
+        [p.pillar.name_nl if p and p.pillar else "" for p in persons],
+        breakdown_floor(),
+        _("overig"),
+    )
     out = []
-    for number, ballot in enumerate(snapshot, start=1):
-        person = people.get(int(ballot["participant_id"]))
+    for number, (ballot, person, pillar) in enumerate(
+        zip(snapshot, persons, pillars, strict=True), start=1
+    ):
         ranking = tuple(int(i) for i in ballot["ranking"])
         out.append(
             ExportBallot(
                 number=number,
                 organisation=person.organisation_label if person else "",
-                pillar=person.pillar.name_nl if person and person.pillar else "",
+                pillar=pillar,
                 name=(person.display_name or "") if named and person else None,
                 imported=bool(person and person.ballot_import_id),
                 ranking=ranking,
@@ -282,12 +316,57 @@ def agreement_table(outcomes: Sequence[Outcome], method_label: Label = _same) ->
     return Table(_("Overeenstemming"), headers, rows)
 
 
+def groups_table(db: Session, outcomes: Sequence[Outcome]) -> Table:
+    """One row per item, pillar or tier and outcome: the group's Borda place beside the room's.
+
+    Only groups with at least the privacy floor's number of voters (``services.breakdowns``);
+    "Grootste verschil" marks, per group, the item it places furthest from the room.
+    """
+    headers = [
+        _("Ronde"),
+        _("Versie"),
+        _("Soort groep"),
+        _("Groep"),
+        _("Stemmers"),
+        _("Onderdeel"),
+        _("Plaats groep (Borda)"),
+        _("Plaats zaal (Borda)"),
+        _("Verschil"),
+        _("Grootste verschil"),
+    ]
+    kinds = {"pillar": _("pijler"), "tier": _("laag")}
+    rows: list[list[Cell]] = []
+    for outcome in outcomes:
+        breakdown = outcome_groups(db, outcome)
+        if breakdown is None:
+            continue
+        for group in breakdown.groups:
+            for column, (title, overall) in enumerate(breakdown.items):
+                place = group.places[column]
+                rows.append(
+                    [
+                        outcome.round.title,
+                        outcome.version_number,
+                        kinds.get(group.kind, group.kind),
+                        group.name,
+                        group.voters,
+                        title,
+                        place,
+                        overall,
+                        None if overall is None else place - overall,
+                        _("ja") if group.gap and group.column == column else "",
+                    ]
+                )
+    return Table(_("Groepen"), headers, rows)
+
+
 def tables(db: Session, outcomes: Sequence[Outcome], method_label: Label = _same) -> list[Table]:
-    """The three tables of an export: results, anonymised ballots, agreement."""
+    """The four tables of an export: results, anonymised ballots, agreement, groups."""
     return [
         results_table(outcomes, method_label),
         ballots_table(db, outcomes),
         agreement_table(outcomes, method_label),
+        groups_table(db, outcomes),
     ]
 
 
@@ -301,6 +380,8 @@ def table(
         return ballots_table(db, outcomes)
     if name == "overeenstemming":
         return agreement_table(outcomes, method_label)
+    if name == "groepen":
+        return groups_table(db, outcomes)
     raise ServiceError(_("Deze tabel bestaat niet."), status=404)
 
 
@@ -371,7 +452,8 @@ def _ballot_document(ballot: ExportBallot) -> dict[str, Any]:
 
 
 def outcome_document(db: Session, outcome: Outcome) -> dict[str, Any]:
-    """One outcome as JSON: the frozen result verbatim and the anonymised ballots.
+    """One outcome as JSON: the frozen result verbatim, the anonymised ballots and the
+    breakdown by pillar and tier (``breakdowns.breakdown_document``; None without ballots).
 
     Built on ``summaries.outcome_as_dict``; its ``ballots`` (which carry
     internal participant ids) are replaced by numbered ballots.
@@ -381,6 +463,7 @@ def outcome_document(db: Session, outcome: Outcome) -> dict[str, Any]:
     doc["round"]["anonymous"] = outcome.round.anonymous
     doc["round"]["state"] = outcome.round.state.value
     doc["ballots"] = [_ballot_document(b) for b in export_ballots(db, outcome)]
+    doc["breakdown"] = breakdown_document(db, outcome)
     return doc
 
 
@@ -483,6 +566,8 @@ class ReportRound:
     #: share of participants with the item in their top k, in rank order
     top_k: list[ReportBar]
     top_k_size: int
+    #: each pillar's and tier's order beside the room's (None without ballots)
+    breakdown: OutcomeBreakdown | None = None
 
 
 def _bars(summary: OutcomeSummary, values: Mapping[int, float | None]) -> list[ReportBar]:
@@ -499,8 +584,9 @@ def _bars(summary: OutcomeSummary, values: Mapping[int, float | None]) -> list[R
     ]
 
 
-def report_rounds(outcomes: Sequence[Outcome]) -> list[ReportRound]:
-    """What the A4 report shows per outcome, charts included (drawn as SVG by the template)."""
+def report_rounds(db: Session, outcomes: Sequence[Outcome]) -> list[ReportRound]:
+    """What the A4 report shows per outcome, charts and breakdown included (drawn by the
+    template)."""
     out = []
     for outcome in outcomes:
         summary = summarise(outcome)
@@ -511,5 +597,14 @@ def report_rounds(outcomes: Sequence[Outcome]) -> list[ReportRound]:
             ReportBar(b.title, b.rank, b.tied, b.value, 100.0 * (b.value or 0.0))
             for b in _bars(summary, top)
         ]
-        out.append(ReportRound(outcome, summary, _bars(summary, borda), top_bars, top_k_size))
+        out.append(
+            ReportRound(
+                outcome,
+                summary,
+                _bars(summary, borda),
+                top_bars,
+                top_k_size,
+                outcome_groups(db, outcome),
+            )
+        )
     return out

@@ -79,6 +79,8 @@ ORGANISATION_MAX = 200
 _RANK_HEADER = re.compile(r"(?:plaats|rank|place|positie|position)\s*([0-9]{1,4})", re.IGNORECASE)
 _ORGANISATION_HEADERS = {"organisatie", "organisation", "organization"}
 _PILLAR_HEADERS = {"pijler", "pillar", "bloedgroep"}
+#: what a ballot export writes for a pillar below the privacy floor (``exports.floor_groups``)
+_MERGED_PILLARS = {"overig", "other"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _ALTERNATIVE_NAME = re.compile(r"#\s*ALTERNATIVE\s+NAME\s+([0-9]{1,9})\s*:", re.IGNORECASE)
@@ -205,7 +207,8 @@ def _pillar(
     names: Sequence[str],
 ) -> None:
     name = _key(text)
-    if not name:
+    # "overig": a ballot export's pillar merged under the privacy floor, so no pillar
+    if not name or name in _MERGED_PILLARS:
         return
     if name not in pillars:
         reading.problem(

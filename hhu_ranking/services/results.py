@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import Ballot, Round, RoundResult, utcnow
+from .breakdowns import group_breakdown
 from .dml import rows_matched
 from .outcomes import WEIGHTING_ORGANISATION, kemeny_time_limit
 from .profiles import RankedBallot, organisation_keys, participant_groups, round_profile
@@ -65,7 +66,7 @@ def compute_payload(
     weighs the ballots as the round says (each person or each organisation one voice) and
     says where the other weighting's Borda order would differ. ``groups`` (participant id
     -> pillar and tier, ``profiles.participant_groups``) adds the breakdown, without any
-    group smaller than ``BREAKDOWN_MIN_VOTERS``.
+    group smaller than ``BREAKDOWN_MIN_VOTERS`` (``breakdowns.group_breakdown``).
     """
     from ..aggregation import contrast
     from ..aggregation.bootstrap import competition_positions
@@ -123,26 +124,8 @@ def compute_payload(
         ]
     if groups is not None:
         overall = competition_places(analysis["methods"]["borda"]["ranking"])
-        floor = breakdown_floor()
-        payload["breakdown"] = {
-            kind: contrast.breakdown(
-                profile,
-                [(groups.get(p) or ("", ""))[column] or None for p in rp.participant_ids],
-                overall,
-                min_voters=floor,
-            )
-            for column, kind in enumerate(("pillar", "tier"))
-        }
+        payload["breakdown"] = group_breakdown(profile, rp.participant_ids, groups, overall)
     return payload
-
-
-def breakdown_floor() -> int:
-    """The fewest voters a group needs to be shown on its own (never fewer than 3)."""
-    from flask import current_app
-
-    from ..aggregation.contrast import MIN_GROUP
-
-    return max(MIN_GROUP, int(current_app.config.get("BREAKDOWN_MIN_VOTERS", MIN_GROUP)))
 
 
 def _ensure_row(db: Session, round_id: int) -> None:

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, func, select
 from sqlalchemy.orm import Session
 
-from ..labels import tier_label
 from ..models import (
     Ballot,
     Organisation,
@@ -27,7 +26,9 @@ from ..models import (
     RoundState,
 )
 from ..places import numbered, place_label
-from .results import ballots_version, breakdown_floor, live_result_version
+from .breakdowns import GroupView, breakdown_floor, group_views, pillar_names
+from .heatmaps import SCREEN_HEATMAP_MAX_ITEMS, Heatmap, pairwise_heatmap
+from .results import ballots_version, live_result_version
 from .reveal import shown_places
 from .rounds import current_round
 
@@ -133,38 +134,6 @@ class Chance:
 
 
 @dataclass(frozen=True)
-class Heatmap:
-    """The pairwise majorities, rows and columns in consensus order."""
-
-    titles: list[str]
-    #: cells[i][j]: whole percent of the voters putting item i above item j (None: i == j)
-    cells: list[list[int | None]]
-
-    def shade(self, value: int | None) -> int:
-        """The colour class 0-4 of a cell: 0 a clear minority, 2 about half, 4 a clear majority."""
-        if value is None or 45 <= value <= 55:
-            return 2
-        if value < 45:
-            return 0 if value < 30 else 1
-        return 4 if value > 70 else 3
-
-
-@dataclass(frozen=True)
-class GroupView:
-    """One pillar or tier with enough voters, and where it differs most from the room."""
-
-    kind: str
-    name: str
-    voters: int
-    #: the group's Borda place of every item, in the room's consensus order
-    places: list[int]
-    item: str
-    place: int
-    overall: int
-    gap: int
-
-
-@dataclass(frozen=True)
 class Reveal:
     """How far the reveal stands: ``shown`` of ``places`` places, counted from the last."""
 
@@ -203,6 +172,8 @@ class LiveResult:
     #: the Borda winner and the share of resamples in which it stays first (whole percent)
     leader: str | None = None
     leader_keeps: int | None = None
+    #: the pairwise heatmap (up to 30 items; the big screen draws it up to 12, see
+    #: :attr:`screen_heatmap`, the console and the outcome page always)
     heatmap: Heatmap | None = None
     #: consensus tiers (the reveal's steps)
     tiers: int = 0
@@ -219,6 +190,13 @@ class LiveResult:
     @property
     def count(self) -> int:
         return len(self.kemeny)
+
+    @property
+    def screen_heatmap(self) -> Heatmap | None:
+        """The heatmap when the big screen has room for it (its insights column is narrow)."""
+        if self.heatmap is None or self.heatmap.size > SCREEN_HEATMAP_MAX_ITEMS:
+            return None
+        return self.heatmap
 
     @property
     def size_class(self) -> str:
@@ -323,19 +301,8 @@ def build_screen(db: Session, ranking_session: RankingSession) -> ScreenView:
     return view
 
 
-#: the heatmap is drawn up to this many items (beyond, its cells get too small to read)
-HEATMAP_MAX_ITEMS = 12
-
-
 def _percent(share: float | None) -> int:
     return 0 if share is None else int(round(100 * float(share)))
-
-
-def _group_name(kind: str, key: str, pillars: dict[str, str]) -> str:
-    name = key.partition(":")[2]
-    if kind == "pillar":
-        return pillars.get(name, name)
-    return tier_label(name)
 
 
 def parse_result(
@@ -415,12 +382,11 @@ def parse_result(
         first = min(boot["items"], key=lambda i: (int(i["place"]), int(i["id"])))
         leader, keeps = titles[int(first["id"])], _percent(first["keeps_place"])
     heatmap = None
-    support = (analysis.get("pairwise") or {}).get("support")
-    if kemeny is not None and support and len(titles) <= HEATMAP_MAX_ITEMS:
-        order = [int(a) for tier in kemeny["ranking"] for a in tier]
-        heatmap = Heatmap(
-            [titles[a] for a in order],
-            [[None if a == b else _percent(support[a][b]) for b in order] for a in order],
+    if kemeny is not None:
+        heatmap = pairwise_heatmap(
+            titles,
+            (analysis.get("pairwise") or {}).get("support"),
+            [int(a) for tier in kemeny["ranking"] for a in tier],
         )
     return LiveResult(
         ballots=int(payload.get("ballots", 0)),
@@ -441,7 +407,13 @@ def parse_result(
         reveal=Reveal(tiers, shown_places(revealed, tiers)),
         revealed_at=revealed,
         weighting=str(payload.get("weighting", "equal")),
-        groups=_groups(payload, titles, kemeny, floor, pillars or {}),
+        groups=group_views(
+            payload.get("breakdown"),
+            titles,
+            [int(a) for tier in (kemeny or {}).get("ranking", []) for a in tier],
+            floor=floor,
+            pillars=pillars or {},
+        ),
         other_weighting=[
             (titles[int(d["id"])], int(d["place"]), int(d["other"]))
             for d in contrast.get("other_weighting", [])
@@ -477,48 +449,3 @@ def console_result(db: Session, round_: Round) -> LiveResult | None:
         return None
     revealed = round_.revealed if round_.state is RoundState.CLOSED else None
     return parse_result(payload, revealed, floor=breakdown_floor(), pillars=pillar_names(db))
-
-
-def _groups(
-    payload: dict[str, Any],
-    titles: list[str],
-    kemeny: dict[str, Any] | None,
-    floor: int,
-    pillars: dict[str, str],
-) -> list[GroupView]:
-    """The breakdown, with the privacy floor applied again (it may have been raised since)."""
-    order = [int(a) for tier in (kemeny or {}).get("ranking", []) for a in tier]
-    out: list[GroupView] = []
-    for kind, groups in (payload.get("breakdown") or {}).items():
-        for group in groups:
-            if int(group["voters"]) < max(3, floor):
-                continue
-            places = {int(a): int(p) for a, p in group["places"].items()}
-            d = group["divergence"]
-            out.append(
-                GroupView(
-                    kind,
-                    _group_name(kind, str(group["group"]), pillars),
-                    int(group["voters"]),
-                    [places.get(a, 0) for a in order],
-                    titles[int(d["id"])],
-                    int(d["place"] or 0),
-                    int(d["overall"] or 0),
-                    int(d["gap"]),
-                )
-            )
-    out.sort(key=lambda g: (-g.gap, g.kind, g.name))
-    return out
-
-
-def pillar_names(db: Session) -> dict[str, str]:
-    """Pillar key -> its name in the request's language."""
-    from flask_babel import get_locale
-
-    from ..models import Pillar
-
-    english = str(get_locale() or "nl").startswith("en")
-    return {
-        key: (en if english else nl)
-        for key, nl, en in db.execute(select(Pillar.key, Pillar.name_nl, Pillar.name_en))
-    }

@@ -28,7 +28,7 @@ from .access import may_export_or_403
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
-TABLES = "any(uitslag, stemmen, overeenstemming)"
+TABLES = "any(uitslag, stemmen, overeenstemming, groepen)"
 
 
 @bp.before_request
@@ -116,7 +116,7 @@ def round_report(round_id: int) -> str:
     return render_template(
         "exports/report.html",
         session=session,
-        rounds=export_service.report_rounds([outcome]),
+        rounds=export_service.report_rounds(db_session(), [outcome]),
         title=f"{session.title} · {outcome.round.title}",
     )
 
@@ -168,7 +168,7 @@ def session_report(session_id: int) -> str:
     return render_template(
         "exports/report.html",
         session=ranking_session,
-        rounds=export_service.report_rounds(outcomes),
+        rounds=export_service.report_rounds(db_session(), outcomes),
         title=ranking_session.title,
     )
 

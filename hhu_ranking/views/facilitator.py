@@ -54,8 +54,9 @@ from ..numbers import ascii_int_or_none
 from ..services import access
 from ..services import rounds as round_service
 from ..services import sessions as session_service
+from ..services.breakdowns import breakdown_floor
+from ..services.heatmaps import SCREEN_HEATMAP_MAX_ITEMS
 from ..services.outcomes import WEIGHTING_EQUAL, WEIGHTING_ORGANISATION
-from ..services.results import breakdown_floor
 from ..services.rounds import ItemSpec
 from ..services.screen import activity_versions, console_result
 from ..urls import absolute_url
@@ -128,6 +129,7 @@ def _status_context(ranking_session: RankingSession) -> dict[str, Any]:
         "shown_round": shown,
         "live": live,
         "breakdown_floor": breakdown_floor(),
+        "screen_heatmap_max": SCREEN_HEATMAP_MAX_ITEMS,
     }
 
 

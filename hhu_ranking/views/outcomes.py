@@ -13,9 +13,11 @@ from werkzeug.wrappers import Response
 from ..extensions import db, db_session
 from ..models import CatalogueItem, Outcome, Round
 from ..services import agenda as agenda_service
+from ..services import breakdowns as breakdown_service
 from ..services import history as history_service
 from ..services import outcomes as outcome_service
 from ..services import summaries as summary_service
+from ..services.heatmaps import outcome_heatmap
 from . import id_arg
 
 bp = Blueprint("outcomes", __name__, url_prefix="/uitkomsten")
@@ -67,6 +69,8 @@ def show(outcome_id: int) -> str:
         versions=versions,
         newest=versions[0],
         adopted=adopted,
+        breakdown=breakdown_service.outcome_groups(db_session(), outcome),
+        heatmap=outcome_heatmap(outcome, [item.item_id for item in summary.items]),
         round=outcome.round,
         session=outcome.round.session,
         can_manage=bool(getattr(current_user, "can_manage_agenda", False)),

@@ -88,7 +88,9 @@ def test_round_xlsx_has_results_ballots_and_agreement_that_match_the_outcome(
     assert "no-store" in response.headers["Cache-Control"]
 
     book = _workbook(response.data)
-    assert book.sheetnames == ["Uitslag", "Stemmen", "Overeenstemming"]
+    assert book.sheetnames == ["Uitslag", "Stemmen", "Overeenstemming", "Groepen"]
+    # four phones: no pillar or tier reaches the privacy floor of three
+    assert _sheet_rows(book["Groepen"]) == []
     snapshot = outcome_snapshot(app, voted["outcome_id"])
 
     results = _sheet_rows(book["Uitslag"])
