@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import Organisation, Participant, Pillar, RankingSession
 from .codes import new_participant_token, token_digest
@@ -93,10 +93,15 @@ def join_session(
     return participant, token
 
 
-#: built once: every phone request after joining looks its participant up
-_PARTICIPANT_BY_TOKEN = select(Participant).where(
-    Participant.token_hash == bindparam("token_hash"),
-    Participant.session_id == bindparam("session_id"),
+#: built once: every phone request after joining looks its participant up, with the
+#: organisation the phone's pages name (else a query of its own on every page)
+_PARTICIPANT_BY_TOKEN = (
+    select(Participant)
+    .options(joinedload(Participant.organisation))
+    .where(
+        Participant.token_hash == bindparam("token_hash"),
+        Participant.session_id == bindparam("session_id"),
+    )
 )
 
 

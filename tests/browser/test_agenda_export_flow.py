@@ -20,6 +20,8 @@ import openpyxl
 import pytest
 from clock import SESSION_DAY, SESSION_DAY_ISO
 
+from .login import log_in
+
 pytestmark = pytest.mark.browser
 
 KERNGROEP = ("kern@hhu.test", "kerngroep-wachtwoord")
@@ -68,11 +70,7 @@ def test_a_closed_round_goes_to_the_agenda_and_its_xlsx_downloads(chromium, live
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     try:
-        page.goto(f"{base}/auth/login")
-        page.locator("input[name=email]").fill(KERNGROEP[0])
-        page.locator("input[name=password]").fill(KERNGROEP[1])
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/beheer/?$"))
+        log_in(page, base, KERNGROEP)
 
         # the closed round's card links to its outcome
         page.goto(f"{base}/uitkomsten/ronde/{round_id}")
@@ -141,11 +139,7 @@ def test_the_session_page_shows_its_downloads_as_a_row_of_links(chromium, live_s
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{base}/auth/login")
-        page.locator("input[name=email]").fill(KERNGROEP[0])
-        page.locator("input[name=password]").fill(KERNGROEP[1])
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/beheer/?$"))
+        log_in(page, base, KERNGROEP)
         page.get_by_role("link", name="Trekkersoverleg november", exact=True).click()
         downloads = page.locator("section.export-links ul")
         expect(downloads).to_be_visible()

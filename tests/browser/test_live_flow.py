@@ -32,6 +32,7 @@ from clock import SESSION_DAY
 from sqlalchemy import select
 
 from .conftest import FACILITATOR
+from .login import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -64,10 +65,7 @@ def _fits_the_screen(page) -> bool:
 def _facilitator_opens_a_round(page, base: str) -> tuple[str, int]:
     from playwright.sync_api import expect
 
-    page.goto(f"{base}/auth/login")
-    page.locator("input[name=email]").fill(FACILITATOR[0])
-    page.locator("input[name=password]").fill(FACILITATOR[1])
-    page.locator("main form button[type=submit]").click()
+    log_in(page, base, FACILITATOR)
     page.goto(f"{base}/beheer/sessies/nieuw")
     page.locator("input[name=title]").fill("Netwerkbijeenkomst live")
     page.locator("main form button[type=submit]").click()

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from .conftest import FACILITATOR
+from .login import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,10 +25,7 @@ def test_every_request_of_the_pages_goes_to_the_app_itself(chromium, live_server
     page = context.new_page()
     base = live_server.url
     try:
-        page.goto(f"{base}/auth/login")
-        page.locator("input[name=email]").fill(FACILITATOR[0])
-        page.locator("input[name=password]").fill(FACILITATOR[1])
-        page.locator("main form button[type=submit]").click()
+        log_in(page, base, FACILITATOR)
         page.goto(f"{base}/beheer/sessies/nieuw")
         page.locator("input[name=title]").fill("Kennisfestival")
         page.locator("main form button[type=submit]").click()

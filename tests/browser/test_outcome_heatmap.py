@@ -9,13 +9,13 @@ go to ``test-artifacts/outcome/``.
 from __future__ import annotations
 
 import random
-import re
 from pathlib import Path
 
 import pytest
 from factories import voted_session
 
 from .accessibility import axe_violations
+from .login import log_in
 
 pytestmark = pytest.mark.browser
 #: axe-core runs as a page script, which the app's CSP refuses (see test_accessibility)
@@ -50,11 +50,7 @@ def test_thirty_items_heatmap_is_legible_on_the_outcome_page(chromium, live_serv
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=TOOLING)
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/auth/login")
-        page.locator("input[name=email]").fill(KERNGROEP[0])
-        page.locator("input[name=password]").fill(KERNGROEP[1])
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/beheer/?$"))
+        log_in(page, live_server.url, KERNGROEP)
         page.goto(f"{live_server.url}/uitkomsten/{outcome_id}")
         figure = page.locator("[data-heatmap='outcome-heatmap']")
         figure.scroll_into_view_if_needed()

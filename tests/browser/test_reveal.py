@@ -17,6 +17,7 @@ from clock import SESSION_DAY
 from sqlalchemy import select
 
 from .conftest import FACILITATOR
+from .login import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -91,10 +92,7 @@ def test_the_facilitator_reveals_by_keyboard_and_everyone_follows(chromium, live
 
     leader_context = chromium.new_context(viewport={"width": 1280, "height": 720})
     leader = leader_context.new_page()
-    leader.goto(f"{base}/auth/login")
-    leader.locator("input[name=email]").fill(FACILITATOR[0])
-    leader.locator("input[name=password]").fill(FACILITATOR[1])
-    leader.locator("main form button[type=submit]").click()
+    log_in(leader, base, FACILITATOR)
     leader.goto(f"{base}/scherm/{code}")
     second_context = chromium.new_context(
         viewport={"width": 1920, "height": 1080}, reduced_motion="reduce"
