@@ -64,10 +64,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .errors import init_errors
     from .headers import init_headers
+    from .origin import init_origin
     from .views import register_blueprints
 
     init_auth(app)
     init_errors(app)
+    init_origin(app)
     init_headers(app)
     register_blueprints(app)
     register_cli(app)
