@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401  (registers the tables)
     from .db_events import configure_sqlite
     from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+    from .floods import init_floods
     from .i18n import init_i18n
 
     db.init_app(app)
@@ -38,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
+    init_floods(app)
     login_manager.init_app(app)
     init_i18n(app, babel)
     with app.app_context():
@@ -59,6 +61,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         languages=app.config["LANGUAGES"],
         default_language=app.config["BABEL_DEFAULT_LOCALE"],
     )
+
+    hops = int(app.config["PROXY_FIX_HOPS"])
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # outermost: every layer, the limits included, sees the client's own address
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
     from .auth import init_auth
     from .cli import register_cli

@@ -144,8 +144,31 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "LANGUAGES": ("nl", "en"),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # rate limits are counted where every worker of this machine sees them: a SQLite
+        # file in the instance folder (ratelimit_storage.py); redis://… for several hosts
+        "RATELIMIT_STORAGE_URI": env.get(
+            "RATELIMIT_STORAGE_URI", f"sqlite:///{instance_path / 'ratelimits.sqlite3'}"
+        ),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # the limits of floods.py, as ``limits`` strings ("30 per minute; 200 per hour"); an
+        # empty value switches one off. A festival hall joins from ONE NAT address:
+        # wrong join codes (guessing) are limited strictly, joins and the big screen not
+        "LIMIT_CODE_FAILURES_PER_ADDRESS": env.get(
+            "LIMIT_CODE_FAILURES_PER_ADDRESS", "30 per minute; 200 per hour"
+        ),
+        "LIMIT_CODE_FAILURES_OVERALL": env.get("LIMIT_CODE_FAILURES_OVERALL", "1000 per minute"),
+        "LIMIT_JOINS_PER_ADDRESS": env.get("LIMIT_JOINS_PER_ADDRESS", "600 per minute"),
+        "LIMIT_JOINS_OVERALL": env.get("LIMIT_JOINS_OVERALL", "3000 per minute"),
+        # what reaches Flask of a projector's polls (its 304s do not): 5 screens a second
+        "LIMIT_SCREEN_PER_ADDRESS": env.get("LIMIT_SCREEN_PER_ADDRESS", "300 per minute"),
+        "LIMIT_SCREEN_OVERALL": env.get("LIMIT_SCREEN_OVERALL", "6000 per minute"),
+        # proxies in front of the app that set X-Forwarded-For/-Proto/-Host: 0 = none, the
+        # client's address is the connection's. Set it to the number of proxies you run
+        # (one nginx: 1); more than that lets a client choose its own address.
+        "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", "0")),
+        # hours after a session ended (its day is over and no round is open, or its last
+        # round closed, whichever is later) that phones can still join; negative: forever
+        "JOIN_CLOSES_AFTER_HOURS": float(env.get("JOIN_CLOSES_AFTER_HOURS", "12")),
         # every body: a ballot is a few hundred bytes, the round editor's 60 items a few kB;
         # the ballot import alone may send more (IMPORT_MAX_CONTENT_LENGTH)
         "MAX_CONTENT_LENGTH": 256 * 1024,

@@ -32,6 +32,7 @@ from werkzeug.wrappers import Response
 from wtforms.validators import Optional
 
 from ..extensions import db_session
+from ..floods import check_lookup, count_join, failed_lookup
 from ..forms import BallotForm, JoinForm
 from ..models import (
     Ballot,
@@ -77,6 +78,21 @@ def _token(ranking_session: RankingSession) -> str | None:
     tokens = session.get(COOKIE_KEY) or {}
     token = tokens.get(str(ranking_session.id)) if isinstance(tokens, dict) else None
     return token if isinstance(token, str) else None
+
+
+def _lookup(code: str) -> RankingSession | None:
+    """The session of a join code, behind the limit on guessing (``floods``).
+
+    An unknown code counts as a failed lookup; a known one, asked without this session's
+    participant token, is refused while this address is over that limit, so a guesser
+    then gets a 429 whether the code exists or not. A phone that joined pays nothing.
+    """
+    ranking_session = find_by_code(db_session(), code)
+    if ranking_session is None:
+        failed_lookup()
+    elif _token(ranking_session) is None:
+        check_lookup()
+    return ranking_session
 
 
 def _remember(ranking_session: RankingSession, token: str) -> None:
@@ -260,7 +276,7 @@ def enter() -> Response | tuple[str, int] | str:
     raw = request.args.get("code", "")
     if not raw.strip():
         return render_template("participate/enter.html", error=None, code="")
-    ranking_session = find_by_code(db_session(), raw)
+    ranking_session = _lookup(raw)
     if ranking_session is None:
         return _unknown_code(raw)
     return redirect(url_for("participate.join", code=ranking_session.join_code))
@@ -270,7 +286,7 @@ def enter() -> Response | tuple[str, int] | str:
 def join(code: str) -> Response | tuple[str, int] | str:
     if (normal := _canonical(code)) is not None:
         return redirect(url_for("participate.join", code=normal))
-    ranking_session = find_by_code(db_session(), code)
+    ranking_session = _lookup(code)
     if ranking_session is None:
         return _unknown_code(code)
     if _participant(ranking_session) is not None:
@@ -293,6 +309,7 @@ def join(code: str) -> Response | tuple[str, int] | str:
         )
         status = 403
     elif form.validate_on_submit():
+        count_join()
         with unit_of_work(keep_loaded=True) as work:
             _participant_, token = join_session(
                 db_session(),
@@ -330,7 +347,7 @@ def join(code: str) -> Response | tuple[str, int] | str:
 def vote(code: str) -> Response | tuple[str, int]:
     if (normal := _canonical(code)) is not None:
         return redirect(url_for("participate.vote", code=normal))
-    ranking_session = find_by_code(db_session(), code)
+    ranking_session = _lookup(code)
     if ranking_session is None:
         return _unknown_code(code)
     participant = _participant(ranking_session)
@@ -341,7 +358,7 @@ def vote(code: str) -> Response | tuple[str, int]:
 
 @bp.post("/j/<code>/stem")
 def ballot(code: str) -> Response | tuple[str, int]:
-    ranking_session = find_by_code(db_session(), code)
+    ranking_session = _lookup(code)
     if ranking_session is None:
         return _unknown_code(code)
     participant = _participant(ranking_session)
@@ -430,7 +447,7 @@ def status(code: str) -> Response | tuple[str, int]:
     fragment when the round opened or closed.
     """
     normal = normalise_join_code(code)
-    ranking_session = find_by_code(db_session(), normal)
+    ranking_session = _lookup(normal)
     if ranking_session is None:
         return _unknown_code(code)
     etag = phone_etag(ranking_session.state_version)
@@ -476,7 +493,7 @@ def _fragment(view: PhoneRound, etag: str, poll_seconds: float) -> Response:
 @bp.get("/j/<code>/mijn-stem/<int:round_id>")
 def my_ballot(code: str, round_id: int) -> Response | tuple[str, int]:
     """The phone's own ballot in a closed round, fetched a little after the close."""
-    ranking_session = find_by_code(db_session(), code)
+    ranking_session = _lookup(code)
     if ranking_session is None:
         return _unknown_code(code)
     participant = _participant(ranking_session)

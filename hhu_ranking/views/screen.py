@@ -30,6 +30,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..extensions import db, db_session
+from ..floods import check_lookup, count_screen, failed_lookup
 from ..forms import ActionForm
 from ..models import RankingSession
 from ..polling import screen_etag
@@ -57,7 +58,12 @@ def show(code: str) -> Response | tuple[str, int]:
         return redirect(url_for("screen.show", code=normal))
     versions = poll_versions(db_session(), normal)
     if versions is None:
+        failed_lookup()
         return _unknown()
+    # the code is the screen's only key: guessing is limited as on the join page, and a
+    # screen asking far too often (its 304s never get here) is told to slow down
+    check_lookup()
+    count_screen()
     etag = screen_etag(versions, fragment=htmx)
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
@@ -121,7 +127,9 @@ def qr(code: str) -> Response | tuple[str, int]:
     """The QR code of the join link, as SVG (scales sharply on any projector)."""
     ranking_session = find_by_code(db_session(), code)
     if ranking_session is None:
+        failed_lookup()
         return _unknown()
+    check_lookup()
     response = make_response(qr_svg(join_url(ranking_session.join_code)))
     response.mimetype = "image/svg+xml"
     response.headers["Cache-Control"] = "public, max-age=3600"
