@@ -76,13 +76,17 @@ class Floods:
             for name in ("code_failures", "joins", "screen")
         }
         self._uri = str(config["RATELIMIT_STORAGE_URI"])
-        self._storage: Storage | None = None
+        self._strategy: FixedWindowRateLimiter | None = None
 
     @property
     def strategy(self) -> FixedWindowRateLimiter:
-        if self._storage is None:
-            self._storage = storage_from_string(self._uri)
-        return FixedWindowRateLimiter(self._storage)
+        """Made at the first request that counts: an app with the limits off opens nothing."""
+        if self._strategy is None:
+            storage = storage_from_string(self._uri)
+            if not isinstance(storage, Storage):
+                raise TypeError(f"RATELIMIT_STORAGE_URI {self._uri!r} is not a synchronous storage")
+            self._strategy = FixedWindowRateLimiter(storage)
+        return self._strategy
 
     def exhausted(self, rule_name: str, address: str) -> int | None:
         """Seconds until the rule allows this address again, or None when it does now."""
