@@ -46,7 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         configure_sqlite(db.engine)
         engine = db.engine
 
-    from .polling import ConditionalPolls, session_cookie_reader
+    from .polling import ConditionalPolls, poll_tag_key, session_cookie_reader
     from .static_files import init_static
 
     # versioned, pre-compressed static files; inside the poll middleware, which stays first
@@ -60,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         cookie_name=app.config["SESSION_COOKIE_NAME"],
         languages=app.config["LANGUAGES"],
         default_language=app.config["BABEL_DEFAULT_LOCALE"],
+        tag_key=poll_tag_key(app.config["SECRET_KEY"]),
     )
 
     hops = int(app.config["PROXY_FIX_HOPS"])

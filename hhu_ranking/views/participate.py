@@ -46,7 +46,7 @@ from ..models import (
     RoundState,
 )
 from ..numbers import ascii_int_or_none
-from ..polling import SHARED_HEADER, phone_etag, phone_poll_seconds
+from ..polling import SHARED_HEADER, phone_etag, phone_poll_seconds, poll_tag_key
 from ..services.ballots import ballot_of, cast_ballot
 from ..services.codes import normalise_join_code
 from ..services.errors import ServiceError
@@ -93,6 +93,13 @@ def _lookup(code: str) -> RankingSession | None:
     elif _token(ranking_session) is None:
         check_lookup()
     return ranking_session
+
+
+@bp.app_template_global()
+def phone_tag(ranking_session: RankingSession) -> str:
+    """The ETag of the phone's status poll (sealed: see ``polling.phone_etag``)."""
+    key = poll_tag_key(current_app.config["SECRET_KEY"])
+    return phone_etag(ranking_session.state_version, ranking_session.join_code, key)
 
 
 def _remember(ranking_session: RankingSession, token: str) -> None:
@@ -450,7 +457,7 @@ def status(code: str) -> Response | tuple[str, int]:
     ranking_session = _lookup(normal)
     if ranking_session is None:
         return _unknown_code(code)
-    etag = phone_etag(ranking_session.state_version)
+    etag = phone_tag(ranking_session)
     if request.if_none_match.contains(etag):
         return _no_body(304, etag)
     participant = _participant(ranking_session)

@@ -33,7 +33,7 @@ from ..extensions import db, db_session
 from ..floods import check_lookup, count_screen, failed_lookup
 from ..forms import ActionForm
 from ..models import RankingSession
-from ..polling import screen_etag
+from ..polling import poll_tag_key, screen_etag
 from ..services import reveal as reveal_service
 from ..services.codes import normalise_join_code
 from ..services.qr import join_url, qr_svg
@@ -64,7 +64,8 @@ def show(code: str) -> Response | tuple[str, int]:
     # screen asking far too often (its 304s never get here) is told to slow down
     check_lookup()
     count_screen()
-    etag = screen_etag(versions, fragment=htmx)
+    key = poll_tag_key(current_app.config["SECRET_KEY"])
+    etag = screen_etag(versions, normal, key, fragment=htmx)
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
         response.set_etag(etag)
@@ -79,7 +80,7 @@ def show(code: str) -> Response | tuple[str, int]:
             template,
             view=view,
             # the polls ask for the fragment: they start from its tag, also on the full page
-            poll_etag=screen_etag(versions, fragment=True) if view.fresh else "",
+            poll_etag=screen_etag(versions, normal, key, fragment=True) if view.fresh else "",
             join_link=join_url(ranking_session.join_code),
             poll_seconds=_poll_seconds(),
             # the reveal keys work for a logged-in facilitator; the fragment is the same for all

@@ -239,3 +239,20 @@ def test_the_default_storage_is_a_file_every_worker_of_the_machine_shares(app):
     config = build_config(__import__("pathlib").Path("/srv/hhu/instance"), {"SECRET_KEY": "x" * 40})
     assert config["RATELIMIT_STORAGE_URI"] == "sqlite:////srv/hhu/instance/ratelimits.sqlite3"
     assert config["PROXY_FIX_HOPS"] == 0
+
+
+def test_a_guessed_poll_tag_gets_no_304_so_it_tells_nothing_about_a_code(limited, make_session):
+    """The poll middleware answers 304 before Flask (and the limits): only to a tag this
+    server gave out. Guessed versions for a real code get the same answer as for any code."""
+    ids = make_session()
+    client = limited().test_client()
+    guessed = ", ".join(f'"p{n}", "F-{n}", "P-{n}"' for n in range(1, 50))
+    for url, headers in (
+        (f"/j/{ids['code']}/status", {}),
+        (f"/scherm/{ids['code']}", HTMX),
+        (f"/scherm/{ids['code']}", {}),
+    ):
+        answer = client.get(
+            url, headers={**headers, "If-None-Match": guessed}, environ_base=NOT_JOINED
+        )
+        assert answer.status_code != 304, url
