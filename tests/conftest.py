@@ -119,6 +119,9 @@ def app(tmp_path: Any, database_url: str | None, _postgres_schema: None) -> Iter
             "SECRET_KEY": "test-secret-key",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
+            # the builders' sessions were held days ago (tests/clock.py): joining stays open
+            # unless a test asks for the closing (tests/security/test_stuffing.py)
+            "JOIN_CLOSES_AFTER_HOURS": -1,
         }
     )
     with app.app_context():

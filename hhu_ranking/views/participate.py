@@ -10,7 +10,7 @@ so a half-sorted ballot survives every other change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -44,13 +44,19 @@ from ..models import (
     Round,
     RoundItem,
     RoundState,
+    utcnow,
 )
 from ..numbers import ascii_int_or_none
 from ..polling import SHARED_HEADER, phone_etag, phone_poll_seconds, poll_tag_key
 from ..services.ballots import ballot_of, cast_ballot
 from ..services.codes import normalise_join_code
 from ..services.errors import ServiceError
-from ..services.participants import join_session, participant_for_token
+from ..services.participants import (
+    ENDED_MESSAGE,
+    join_session,
+    joining_ended,
+    participant_for_token,
+)
 from ..services.rounds import current_round
 from ..services.sessions import find_by_code, participant_count
 from ..services.standing import Standing, phone_standing
@@ -299,9 +305,11 @@ def join(code: str) -> Response | tuple[str, int] | str:
     if _participant(ranking_session) is not None:
         return redirect(url_for("participate.vote", code=code))
     form = JoinForm()
+    # a roster names the organisations that may join: then the organisation is always asked
+    roster = ranking_session.join_roster or []
     # the session decides what is asked: one tap for a resident or visitor answers it all
-    quick = ranking_session.quick_roles and bool(form.quick.data)
-    if quick or not ranking_session.ask_organisation:
+    quick = ranking_session.quick_roles and not roster and bool(form.quick.data)
+    if (quick or not ranking_session.ask_organisation) and not roster:
         form.organisation.validators = [Optional()]
     if quick or not ranking_session.ask_pillar:
         form.pillar.validators = [Optional()]
@@ -309,12 +317,15 @@ def join(code: str) -> Response | tuple[str, int] | str:
         form.pillar.choices = _pillar_choices()
     error: str | None = None
     status = 200
+    now, closes_after = utcnow(), _join_closes_after()
     if ranking_session.joining_locked:
         error = _(
             "Deze sessie is gesloten voor nieuwe deelnemers. Vraag de gespreksleider "
             "om je toe te laten."
         )
         status = 403
+    elif joining_ended(ranking_session, now=now, closes_after=closes_after):
+        error, status = str(ENDED_MESSAGE), 403
     elif form.validate_on_submit():
         count_join()
         with unit_of_work(keep_loaded=True) as work:
@@ -326,6 +337,8 @@ def join(code: str) -> Response | tuple[str, int] | str:
                 pillar_id=form.pillar.data if ranking_session.ask_pillar else None,
                 display_name=form.display_name.data,
                 quick_role=form.quick.data if quick else None,
+                now=now,
+                closes_after=closes_after,
             )
         if work.ok:
             _remember(ranking_session, token)
@@ -336,18 +349,29 @@ def join(code: str) -> Response | tuple[str, int] | str:
         csrf = getattr(form, "csrf_token", None)
         if csrf is not None and csrf.errors:
             error = _("Je formulier was verlopen. Probeer het nog een keer.")
-    organisations = (
-        db_session().scalars(select(Organisation.name).order_by(Organisation.name)).all()
-        if ranking_session.ask_organisation
-        else []
-    )
+    if roster:
+        organisations: list[str] = sorted(roster, key=str.casefold)
+    elif ranking_session.ask_organisation:
+        organisations = list(
+            db_session().scalars(select(Organisation.name).order_by(Organisation.name))
+        )
+    else:
+        organisations = []
     return render_template(
         "participate/join.html",
         ranking_session=ranking_session,
         form=form,
         organisations=organisations,
+        roster=bool(roster),
+        # a refusal that no answer can change (locked, ended) shows no form
+        joinable=status != 403,
         error=error,
     ), status
+
+
+def _join_closes_after() -> timedelta | None:
+    hours = float(current_app.config.get("JOIN_CLOSES_AFTER_HOURS", 12))
+    return None if hours < 0 else timedelta(hours=hours)
 
 
 @bp.get("/j/<code>/stem")
