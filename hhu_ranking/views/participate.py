@@ -476,19 +476,22 @@ def status(code: str) -> Response | tuple[str, int]:
     204 when the state changed but not the round the phone shows (it keeps its
     half-sorted ballot and just learns the new version); 200 with the new round
     fragment when the round opened or closed.
+
+    A code we do not know and a phone without its token get the same answer: go to the
+    join page, which says whether the code exists, behind the limit on guessing. So the
+    poll tells a guesser nothing, costs no limiter, and the phones of a deleted session
+    stop polling after one answer instead of using up their hall's limit poll by poll.
     """
     normal = normalise_join_code(code)
-    ranking_session = _lookup(normal)
+    ranking_session = find_by_code(db_session(), normal)
     if ranking_session is None:
-        return _unknown_code(code)
+        return _to_join(normal)
     etag = phone_tag(ranking_session)
     if request.if_none_match.contains(etag):
         return _no_body(304, etag)
     participant = _participant(ranking_session)
     if participant is None:
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url_for("participate.join", code=normal)
-        return response
+        return _to_join(normal)
     round_ = current_round(ranking_session)
     if request.args.get("seen") == round_key(round_):
         return _shared(ranking_session, _no_body(204, etag))
@@ -503,6 +506,13 @@ def status(code: str) -> Response | tuple[str, int]:
         return _shared(ranking_session, _fragment(view, etag, poll))
     view = _phone_round(ranking_session, participant, round_)
     return _fragment(view, etag, _poll_seconds(ranking_session))
+
+
+def _to_join(code: str) -> Response:
+    response = make_response("", 204)
+    response.headers["HX-Redirect"] = url_for("participate.join", code=code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _shared(ranking_session: RankingSession, response: Response) -> Response:

@@ -85,7 +85,6 @@ def test_after_too_many_wrong_codes_a_right_code_gets_the_same_429(
         f"/doe-mee?code={code}",
         f"/j/{code}",
         f"/j/{ids['code']}/stem",
-        f"/j/{code}/status",
         f"/scherm/{code}",
         f"/scherm/{code}/qr.svg",
     ):
@@ -256,3 +255,22 @@ def test_a_guessed_poll_tag_gets_no_304_so_it_tells_nothing_about_a_code(limited
             url, headers={**headers, "If-None-Match": guessed}, environ_base=NOT_JOINED
         )
         assert answer.status_code != 304, url
+
+
+def test_the_phone_poll_answers_a_wrong_code_as_a_right_one_and_counts_nothing(
+    limited, make_session
+):
+    """Without this session's token the status poll says "go to the join page", whether the
+    code exists or not: no oracle, and the phones of a deleted session stop polling there
+    instead of using up their hall's limit poll by poll."""
+    code = make_session()["code"]
+    client = limited().test_client()
+    answers = [
+        client.get(f"/j/{c}/status", headers=HTMX, environ_base=NOT_JOINED)
+        for c in (code, "ZZZZ22") * 10
+    ]
+    assert {a.status_code for a in answers} == {204}
+    assert {a.headers["HX-Redirect"] for a in answers} == {f"/j/{code}", "/j/ZZZZ22"}
+    assert all(a.get_data() == b"" for a in answers)
+    # ten wrong codes polled, none counted: the join page still answers
+    assert client.get(f"/j/{code}", environ_base=NOT_JOINED).status_code == 200
