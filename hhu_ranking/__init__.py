@@ -67,9 +67,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if hops > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        # outermost: every layer, the limits included, sees the client's own address
+        # outermost: every layer, the limits included, sees the client's own address and
+        # scheme. Not X-Forwarded-Host: proxies pass Host on, and a Host a client could
+        # choose would be the Origin check's idea of "this site"
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+            app.wsgi_app, x_for=hops, x_proto=hops
         )
 
     from .auth import init_auth

@@ -162,7 +162,7 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # what reaches Flask of a projector's polls (its 304s do not): 5 screens a second
         "LIMIT_SCREEN_PER_ADDRESS": env.get("LIMIT_SCREEN_PER_ADDRESS", "300 per minute"),
         "LIMIT_SCREEN_OVERALL": env.get("LIMIT_SCREEN_OVERALL", "6000 per minute"),
-        # proxies in front of the app that set X-Forwarded-For/-Proto/-Host: 0 = none, the
+        # proxies in front of the app that set X-Forwarded-For/-Proto: 0 = none, the
         # client's address is the connection's. Set it to the number of proxies you run
         # (one nginx: 1); more than that lets a client choose its own address.
         "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", "0")),

@@ -274,3 +274,48 @@ def test_the_phone_poll_answers_a_wrong_code_as_a_right_one_and_counts_nothing(
     assert all(a.get_data() == b"" for a in answers)
     # ten wrong codes polled, none counted: the join page still answers
     assert client.get(f"/j/{code}", environ_base=NOT_JOINED).status_code == 200
+
+
+def test_the_login_limit_is_counted_in_the_shared_storage_too(limited, make_user, tmp_path):
+    """Flask-Limiter's per-address login limit (10 a minute) is counted in the same SQLite
+    file as the rest, which every worker of the machine opens (not ``memory://``)."""
+    import sqlite3
+
+    make_user()
+    one, two = limited().test_client(), limited().test_client()
+    statuses = [
+        (one if n % 2 else two)
+        .post(
+            "/auth/login",
+            data={"email": f"iemand{n}@hhu.test", "password": "fout-wachtwoord"},
+            environ_base=NOT_JOINED,
+        )
+        .status_code
+        for n in range(11)
+    ]
+    assert 429 not in statuses[:10]
+    assert statuses[10] == 429
+    with sqlite3.connect(tmp_path / "limits.sqlite3") as conn:
+        keys = [key for (key,) in conn.execute("SELECT key FROM counter")]
+    assert any("login" in key for key in keys), keys
+
+
+def test_behind_a_proxy_the_scheme_is_the_clients(limited):
+    app = limited(PROXY_FIX_HOPS=1)
+
+    @app.get("/_test/scheme")
+    def scheme() -> str:
+        from flask import request
+
+        return f"{request.scheme} {request.remote_addr} {request.host}"
+
+    answer = app.test_client().get(
+        "/_test/scheme",
+        headers={
+            "X-Forwarded-For": "198.51.100.1",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "evil.example",
+        },
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
+    assert answer.get_data(as_text=True) == "https 198.51.100.1 localhost"
