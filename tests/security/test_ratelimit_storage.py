@@ -92,6 +92,48 @@ def test_two_processes_count_every_hit_once(tmp_path):
     assert SQLiteStorage(f"sqlite:///{path}").get("shared") == 400
 
 
+def _worker(database_url: str, storage_uri: str, urls: list[str], queue: Any) -> None:
+    """One gunicorn worker's share of the requests: its own process, app and connections."""
+    from hhu_ranking import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key",
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": storage_uri,
+            "LIMIT_CODE_FAILURES_PER_ADDRESS": "5 per minute",
+            "JOIN_CLOSES_AFTER_HOURS": -1,
+        }
+    )
+    client = app.test_client()
+    environ = {"REMOTE_ADDR": "198.51.100.7"}
+    queue.put([client.get(url, environ_base=environ).status_code for url in urls])
+
+
+def test_two_worker_processes_share_the_guessing_limit(app, tmp_path, make_session):
+    """Wrong codes spread over two processes (as gunicorn's workers get them) add up; with
+    ``memory://`` the second would start from nothing and let the right code through."""
+    code = make_session()["code"]
+    storage_uri = f"sqlite:///{tmp_path / 'limits.sqlite3'}"
+    database_url = app.config["SQLALCHEMY_DATABASE_URI"]
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    plans = [
+        ["/doe-mee?code=ZZZZ01", "/doe-mee?code=ZZZZ02", "/doe-mee?code=ZZZZ03"],
+        ["/doe-mee?code=ZZZZ04", "/doe-mee?code=ZZZZ05", f"/j/{code}"],
+    ]
+    answers = []
+    for urls in plans:  # one after the other: the second worker starts from the first's count
+        worker = context.Process(target=_worker, args=(database_url, storage_uri, urls, queue))
+        worker.start()
+        answers.append(queue.get(timeout=120))
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    assert answers == [[404, 404, 404], [404, 404, 429]]
+
+
 # --- Redis, for several hosts ---------------------------------------------------------------
 
 
