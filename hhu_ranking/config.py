@@ -150,6 +150,9 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
             "RATELIMIT_STORAGE_URI", f"sqlite:///{instance_path / 'ratelimits.sqlite3'}"
         ),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # a storage that fails (Redis gone) lets the login through, logged, rather than a 500;
+        # the login's own limits in the database still hold (services.logins)
+        "RATELIMIT_SWALLOW_ERRORS": True,
         # the limits of floods.py, as ``limits`` strings ("30 per minute; 200 per hour"); an
         # empty value switches one off. A festival hall joins from ONE NAT address:
         # wrong join codes (guessing) are limited strictly, joins and the big screen not

@@ -22,6 +22,7 @@ A refusal is a 429 with a Dutch page and ``Retry-After``.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from . import ratelimit_storage  # noqa: F401  (registers the sqlite:// scheme)
+
+log = logging.getLogger(__name__)
 
 EXTENSION = "hhu_floods"
 #: the identifier of "everyone together"
@@ -94,9 +97,12 @@ class Floods:
         if not self.enabled or not (rule.per_address or rule.overall):
             return None
         strategy = self.strategy
-        for item, *ids in rule.keyed(address):
-            if not strategy.test(item, *ids):
-                return _retry_after(strategy, item, ids)
+        try:
+            for item, *ids in rule.keyed(address):
+                if not strategy.test(item, *ids):
+                    return _retry_after(strategy, item, ids)
+        except strategy.storage.base_exceptions:
+            _unavailable(rule_name)
         return None
 
     def hit(self, rule_name: str, address: str) -> int | None:
@@ -105,6 +111,14 @@ class Floods:
         if not self.enabled:
             return None
         strategy = self.strategy
+        try:
+            return self._hit(strategy, rule, address)
+        except strategy.storage.base_exceptions:
+            _unavailable(rule_name)
+            return None
+
+    @staticmethod
+    def _hit(strategy: FixedWindowRateLimiter, rule: Rule, address: str) -> int | None:
         # the address first: one that is over its own limit does not use up everyone's
         for scope, items in ((address, rule.per_address), (EVERYONE, rule.overall)):
             over: int | None = None
@@ -114,6 +128,12 @@ class Floods:
             if over is not None:
                 return over
         return None
+
+
+def _unavailable(rule_name: str) -> None:
+    """The storage failed (locked, Redis gone): the request goes on, unlimited, and the log
+    says so. A limit that cannot be counted must not turn every join into an error."""
+    log.warning("rate limit storage unavailable for %s", rule_name, exc_info=True)
 
 
 def _parse(value: object) -> tuple[RateLimitItem, ...]:

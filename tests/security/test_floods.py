@@ -319,3 +319,24 @@ def test_behind_a_proxy_the_scheme_is_the_clients(limited):
         environ_base={"REMOTE_ADDR": "10.0.0.1"},
     )
     assert answer.get_data(as_text=True) == "https 198.51.100.1 localhost"
+
+
+def test_a_failing_storage_lets_requests_through_with_a_warning(
+    limited, make_session, monkeypatch, caplog
+):
+    """A locked file or a Redis that is gone must not make every join a 500."""
+    import sqlite3
+
+    from hhu_ranking.ratelimit_storage import SQLiteStorage
+
+    code = make_session()["code"]
+    client = limited().test_client()
+
+    def broken(*args: Any, **kwargs: Any) -> int:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(SQLiteStorage, "incr", broken)
+    monkeypatch.setattr(SQLiteStorage, "get", broken)
+    assert _guess(client, 8) == [404] * 8
+    assert client.get(f"/j/{code}", environ_base=NOT_JOINED).status_code == 200
+    assert "rate limit storage unavailable" in caplog.text
