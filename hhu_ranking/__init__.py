@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401  (registers the tables)
     from .db_events import configure_sqlite
     from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+    from .floods import init_floods
     from .i18n import init_i18n
 
     db.init_app(app)
@@ -38,13 +39,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
+    init_floods(app)
     login_manager.init_app(app)
     init_i18n(app, babel)
     with app.app_context():
         configure_sqlite(db.engine)
         engine = db.engine
 
-    from .polling import ConditionalPolls, session_cookie_reader
+    from .polling import ConditionalPolls, poll_tag_key, session_cookie_reader
     from .static_files import init_static
 
     # versioned, pre-compressed static files; inside the poll middleware, which stays first
@@ -67,16 +69,30 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         languages=app.config["LANGUAGES"],
         default_language=app.config["BABEL_DEFAULT_LOCALE"],
         notices=notices,
+        tag_key=poll_tag_key(app.config["SECRET_KEY"]),
     )
+
+    hops = int(app.config["PROXY_FIX_HOPS"])
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # outermost: every layer, the limits included, sees the client's own address and
+        # scheme. Not X-Forwarded-Host: proxies pass Host on, and a Host a client could
+        # choose would be the Origin check's idea of "this site"
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops
+        )
 
     from .auth import init_auth
     from .cli import register_cli
     from .errors import init_errors
     from .headers import init_headers
+    from .origin import init_origin
     from .views import register_blueprints
 
     init_auth(app)
     init_errors(app)
+    init_origin(app)
     init_headers(app)
     register_blueprints(app)
     register_cli(app)

@@ -144,8 +144,36 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "LANGUAGES": ("nl", "en"),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # rate limits are counted where every worker of this machine sees them: a SQLite
+        # file in the instance folder (ratelimit_storage.py); redis://… for several hosts
+        "RATELIMIT_STORAGE_URI": env.get(
+            "RATELIMIT_STORAGE_URI", f"sqlite:///{instance_path / 'ratelimits.sqlite3'}"
+        ),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # a storage that fails (Redis gone) lets the login through, logged, rather than a 500;
+        # the login's own limits in the database still hold (services.logins)
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # the limits of floods.py, as ``limits`` strings ("30 per minute; 200 per hour"); an
+        # empty value switches one off. A festival hall joins from ONE NAT address: 5,000
+        # phones in a minute must get in, and their typos (a few percent) must not lock the
+        # hall out. Guessing stays hopeless: 36^6 codes, so one address at 1,000 an hour
+        # needs 25 years on average to hit one of ten open sessions
+        "LIMIT_CODE_FAILURES_PER_ADDRESS": env.get(
+            "LIMIT_CODE_FAILURES_PER_ADDRESS", "120 per minute; 1000 per hour"
+        ),
+        "LIMIT_CODE_FAILURES_OVERALL": env.get("LIMIT_CODE_FAILURES_OVERALL", "1000 per minute"),
+        "LIMIT_JOINS_PER_ADDRESS": env.get("LIMIT_JOINS_PER_ADDRESS", "5000 per minute"),
+        "LIMIT_JOINS_OVERALL": env.get("LIMIT_JOINS_OVERALL", "10000 per minute"),
+        # what reaches Flask of a projector's polls (its 304s do not): 5 screens a second
+        "LIMIT_SCREEN_PER_ADDRESS": env.get("LIMIT_SCREEN_PER_ADDRESS", "300 per minute"),
+        "LIMIT_SCREEN_OVERALL": env.get("LIMIT_SCREEN_OVERALL", "6000 per minute"),
+        # proxies in front of the app that set X-Forwarded-For/-Proto: 0 = none, the
+        # client's address is the connection's. Set it to the number of proxies you run
+        # (one nginx: 1); more than that lets a client choose its own address.
+        "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", "0")),
+        # hours after a session ended (its day is over and no round is open, or its last
+        # round closed, whichever is later) that phones can still join; negative: forever
+        "JOIN_CLOSES_AFTER_HOURS": float(env.get("JOIN_CLOSES_AFTER_HOURS", "12")),
         # every body: a ballot is a few hundred bytes, the round editor's 60 items a few kB;
         # the ballot import alone may send more (IMPORT_MAX_CONTENT_LENGTH)
         "MAX_CONTENT_LENGTH": 256 * 1024,

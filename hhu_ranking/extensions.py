@@ -12,6 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 
+from . import ratelimit_storage  # noqa: F401  (the sqlite:// scheme of RATELIMIT_STORAGE_URI)
 from .models.base import Base
 
 db = SQLAlchemy(model_class=Base)

@@ -169,6 +169,24 @@ class JoinQuestionsForm(AppForm):
     )
 
 
+class JoinLimitsForm(AppForm):
+    """Against ballot stuffing: at most so many participants, only these organisations."""
+
+    max_participants = AsciiIntegerField(
+        _l("Hoeveel deelnemers mogen er hoogstens meedoen?"),
+        validators=[Optional(), NumberRange(min=1, max=100_000)],
+        description=_l("Leeg: geen maximum. Wie al meedoet, blijft meedoen."),
+    )
+    roster = TextAreaField(
+        _l("Alleen deze organisaties mogen meedoen"),
+        validators=[Length(max=60_000)],
+        description=_l(
+            "Eén organisatie per regel. Leeg: iedereen mag meedoen. Met een lijst kiest de "
+            "telefoon alleen uit deze organisaties."
+        ),
+    )
+
+
 class JoiningForm(AppForm):
     """Lock or unlock joining; the button says which."""
 

@@ -22,6 +22,8 @@ moment of truth costs one rendering per process, not one per phone.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import threading
 from collections import OrderedDict
@@ -61,9 +63,22 @@ SHARED_HEADER = "X-Hhu-Shared-Poll"
 CookieReader = Callable[[str], "dict[str, Any] | None"]
 
 
-def phone_etag(state_version: int) -> str:
+def poll_tag_key(secret_key: str) -> bytes:
+    """The key that seals the polls' tags, derived from the app's secret key."""
+    return hashlib.sha256(b"hhu-ranking poll tags\0" + secret_key.encode()).digest()
+
+
+def _sealed(tag: str, code: str, key: bytes) -> str:
+    """``tag`` with a MAC of the join code: a 304 is only ever the answer to a tag this
+    server gave out, so a guessed code with guessed versions ("p1", "p2"…) is never one,
+    and the 304 tells a guesser no more than the 404 (which the limits guard)."""
+    mac = hmac.new(key, f"{code}:{tag}".encode(), hashlib.sha256).hexdigest()[:12]
+    return f"{tag}.{mac}"
+
+
+def phone_etag(state_version: int, code: str, key: bytes) -> str:
     """The phone's status poll: only a change of rounds or joining matters to it."""
-    return f"p{state_version}"
+    return _sealed(f"p{state_version}", code, key)
 
 
 def phone_poll_seconds(base: float, joined: int, polls_per_second: float) -> float:
@@ -79,9 +94,9 @@ def phone_poll_seconds(base: float, joined: int, polls_per_second: float) -> flo
     return round(max(base, joined / polls_per_second), 1)
 
 
-def screen_etag(versions: PollVersions, *, fragment: bool) -> str:
+def screen_etag(versions: PollVersions, code: str, key: bytes, *, fragment: bool) -> str:
     """The big screen: page and polled fragment are two representations of one URL."""
-    return ("F-" if fragment else "P-") + versions.etag
+    return _sealed(("F-" if fragment else "P-") + versions.etag, code, key)
 
 
 @dataclass(frozen=True)
@@ -129,8 +144,10 @@ class ConditionalPolls:
         languages: Iterable[str] = ("nl", "en"),
         default_language: str = "nl",
         notices: StateVersions | None = None,
+        tag_key: bytes = b"",
     ) -> None:
         self.app = app
+        self._tag_key = tag_key
         self.engine = engine
         #: PostgreSQL's notices of state versions: an unchanged phone poll needs no query
         self.notices = notices
@@ -243,12 +260,14 @@ class ConditionalPolls:
             if phone := _PHONE_STATUS.fullmatch(path):
                 version = self._phone_version(phone.group(1))
                 environ["hhu.state_version"] = version
-                etag = None if version is None else phone_etag(version)
+                etag = (
+                    None if version is None else phone_etag(version, phone.group(1), self._tag_key)
+                )
                 headers = PHONE_HEADERS
             elif screen := _SCREEN.fullmatch(path):
                 code = screen.group(1)
                 fragment = environ.get("HTTP_HX_REQUEST") == "true"
-                etag = self._current(lambda conn: _screen_tag(conn, code, fragment))
+                etag = self._current(lambda conn: _screen_tag(conn, code, fragment, self._tag_key))
                 headers = SCREEN_HEADERS
             else:
                 return None
@@ -321,8 +340,8 @@ def _holds_token(cookie: dict[str, Any] | None, session_id: int) -> bool:
     return isinstance(tokens, dict) and isinstance(tokens.get(str(session_id)), str)
 
 
-def _screen_tag(conn: Any, code: str, fragment: bool) -> str | None:
+def _screen_tag(conn: Any, code: str, fragment: bool, key: bytes) -> str | None:
     from .services.screen import poll_versions
 
     versions = poll_versions(conn, code)
-    return None if versions is None else screen_etag(versions, fragment=fragment)
+    return None if versions is None else screen_etag(versions, code, key, fragment=fragment)

@@ -5,7 +5,7 @@ A festival hall's phones ask "anything new?" hundreds of times a second, and on
 PostgreSQL each question was a round trip: a quarter of a millisecond of CPU on
 the client and the server, on the cores the ballots need. Yet the answer (the
 session's ``state_version``) changes a handful of times per session. A trigger
-(migration 0009) sends ``NOTIFY hhu_state`` with the join code and the new
+(migration 0010) sends ``NOTIFY hhu_state`` with the join code and the new
 version whenever it changes, when a session is deleted or its code changes, and
 on TRUNCATE; each process keeps one listening connection and the versions it
 heard or read.
@@ -29,7 +29,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 CHANNEL = "hhu_state"
-#: the trigger that sends the notices (migration 0009); without it nothing is cached
+#: the trigger that sends the notices (migration 0010); without it nothing is cached
 TRIGGER = "ranking_session_state_notice"
 #: the listening connection's name in pg_stat_activity
 LISTENER_NAME = "hhu-state-notices"

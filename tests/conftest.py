@@ -122,6 +122,9 @@ def app(tmp_path: Any, database_url: str | None, _postgres_schema: None) -> Iter
             # a notice comes a few ms after its commit: tests that poll right after a change
             # would race it; tests/web/test_state_notices.py switches it on
             "POLL_NOTICES": False,
+            # the builders' sessions were held days ago (tests/clock.py): joining stays open
+            # unless a test asks for the closing (tests/security/test_stuffing.py)
+            "JOIN_CLOSES_AFTER_HOURS": -1,
         }
     )
     with app.app_context():

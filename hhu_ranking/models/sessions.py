@@ -88,6 +88,10 @@ class RankingSession(TimestampMixin, Base):
     quick_roles: Mapped[bool] = mapped_column(default=False)
     #: when ``flask purge`` removed the participants' names, tokens and links (services.privacy)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: at most this many participants (None: no cap); a join beyond it is refused
+    max_participants: Mapped[int | None]
+    #: the organisations that may join, by name (None: anyone); a join must pick one of them
+    join_roster: Mapped[list[str] | None] = mapped_column(JSON)
 
     coalition: Mapped[Coalition | None] = relationship()
     created_by: Mapped[User | None] = relationship()

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from ..models import MeetingKind, Participant, RankingSession, Round, RoundItem, User
 from .codes import new_join_code, normalise_join_code
 from .errors import ServiceError
+from .participants import ORGANISATION_MAX
+from .text import clean_line, text_key
 
 #: what a phone is asked on joining, by the facilitator's choice per session:
 #: (ask_organisation, ask_pillar, quick_roles). A festival asks only "Waar kom je vandaan?",
@@ -45,6 +47,47 @@ def set_join_questions(db: Session, ranking_session: RankingSession, preset: str
         ranking_session.ask_pillar,
         ranking_session.quick_roles,
     ) = JOIN_PRESETS[preset]
+
+
+#: a roster of more names than this is a paste gone wrong, not a meeting
+ROSTER_MAX = 300
+CAP_MAX = 100_000
+
+
+def parse_roster(text: str) -> list[str]:
+    """One organisation per line, cleaned (``services.text``), duplicates and blanks left out."""
+    names: dict[str, str] = {}
+    for line in text.splitlines():
+        name = clean_line(line)
+        if not name:
+            continue
+        if len(name) > ORGANISATION_MAX:
+            raise ServiceError(
+                _l(
+                    "Een organisatie in de lijst mag hoogstens %(n)s tekens hebben.",
+                    n=ORGANISATION_MAX,
+                )
+            )
+        names.setdefault(text_key(name), name)
+    if len(names) > ROSTER_MAX:
+        raise ServiceError(_l("De lijst mag hoogstens %(n)s organisaties hebben.", n=ROSTER_MAX))
+    return list(names.values())
+
+
+def set_join_limits(
+    db: Session, ranking_session: RankingSession, *, cap: int | None, roster: str
+) -> None:
+    """A cap on participants (None: none) and a roster of organisations (empty: anyone).
+
+    Those who already joined stay in, also beyond a new cap or outside a new roster.
+    """
+    if cap is not None and not 1 <= cap <= CAP_MAX:
+        raise ServiceError(
+            _l("Het maximum aantal deelnemers moet tussen 1 en %(n)s liggen.", n=CAP_MAX)
+        )
+    ranking_session.max_participants = cap
+    ranking_session.join_roster = parse_roster(roster) or None
+    db.flush()
 
 
 def create_session(

@@ -34,6 +34,7 @@ from ..forms import (
     CopySessionForm,
     EditRoundForm,
     JoiningForm,
+    JoinLimitsForm,
     JoinQuestionsForm,
     NewRoundForm,
     RoundSettingsForm,
@@ -224,6 +225,11 @@ def show_session(session_id: int) -> str:
         join_questions_form=JoinQuestionsForm(
             join_questions=session_service.join_preset(ranking_session)
         ),
+        join_limits_form=JoinLimitsForm(
+            formdata=None,
+            max_participants=ranking_session.max_participants,
+            roster="\n".join(ranking_session.join_roster or []),
+        ),
     )
 
 
@@ -284,6 +290,29 @@ def set_joining(session_id: int) -> Response:
         return _fragment("facilitator/_joining.html", session=ranking_session, notice=message)
     flash(message, "success")
     return redirect(url_for(".show_session", session_id=ranking_session.id))
+
+
+@bp.post("/sessies/<int:session_id>/meedoen-beperken")
+def set_join_limits(session_id: int) -> Response:
+    ranking_session = _session_or_404(session_id)
+    form = JoinLimitsForm()
+    anchor = url_for(".show_session", session_id=ranking_session.id) + "#join-limits"
+    if not form.validate_on_submit():
+        messages = [m for errors in form.errors.values() for m in errors]
+        flash(" ".join(str(m) for m in messages) or _("Dat kon niet worden gelezen."), "error")
+        return redirect(anchor)
+    with unit_of_work() as work:
+        session_service.set_join_limits(
+            db_session(),
+            ranking_session,
+            cap=form.max_participants.data,
+            roster=form.roster.data or "",
+        )
+    if work.ok:
+        flash(_("Opgeslagen. Dit geldt voor wie vanaf nu meedoet."), "success")
+    else:
+        flash(work.error or "", "error")
+    return redirect(anchor)
 
 
 @bp.post("/sessies/<int:session_id>/meedoen-vragen")

@@ -40,6 +40,10 @@ def _explain(error: HTTPException) -> tuple[str, str]:
         )
     # a description passed to abort() is already a translated sentence; the default is English
     custom = error.description if error.description != type(error).description else None
+    if code == 429:
+        return _("Even rustig aan"), custom or _(
+            "Je hebt het te vaak geprobeerd. Wacht een minuut en probeer het dan opnieuw."
+        )
     if code == 403:
         return _("Geen toegang"), custom or _("Je mag deze pagina niet bekijken.")
     if code == 404:

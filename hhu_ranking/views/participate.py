@@ -10,7 +10,7 @@ so a half-sorted ballot survives every other change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from werkzeug.wrappers import Response
 from wtforms.validators import Optional
 
 from ..extensions import db_session
+from ..floods import check_lookup, count_join, failed_lookup
 from ..forms import BallotForm, JoinForm
 from ..models import (
     Ballot,
@@ -44,13 +45,19 @@ from ..models import (
     Round,
     RoundItem,
     RoundState,
+    utcnow,
 )
 from ..numbers import ascii_int_or_none
-from ..polling import SHARED_HEADER, phone_etag, phone_poll_seconds
+from ..polling import SHARED_HEADER, phone_etag, phone_poll_seconds, poll_tag_key
 from ..services.ballots import ballot_of, cast_ballot
 from ..services.codes import normalise_join_code
 from ..services.errors import ServiceError
-from ..services.participants import join_session, participant_for_token
+from ..services.participants import (
+    ENDED_MESSAGE,
+    join_session,
+    joining_ended,
+    participant_for_token,
+)
 from ..services.rounds import current_round
 from ..services.sessions import find_by_code, participant_count
 from ..services.standing import Standing, phone_standing
@@ -78,6 +85,28 @@ def _token(ranking_session: RankingSession) -> str | None:
     tokens = session.get(COOKIE_KEY) or {}
     token = tokens.get(str(ranking_session.id)) if isinstance(tokens, dict) else None
     return token if isinstance(token, str) else None
+
+
+def _lookup(code: str) -> RankingSession | None:
+    """The session of a join code, behind the limit on guessing (``floods``).
+
+    An unknown code counts as a failed lookup; a known one, asked without this session's
+    participant token, is refused while this address is over that limit, so a guesser
+    then gets a 429 whether the code exists or not. A phone that joined pays nothing.
+    """
+    ranking_session = find_by_code(db_session(), code)
+    if ranking_session is None:
+        failed_lookup()
+    elif _token(ranking_session) is None:
+        check_lookup()
+    return ranking_session
+
+
+@bp.app_template_global()
+def phone_tag(ranking_session: RankingSession) -> str:
+    """The ETag of the phone's status poll (sealed: see ``polling.phone_etag``)."""
+    key = poll_tag_key(current_app.config["SECRET_KEY"])
+    return phone_etag(ranking_session.state_version, ranking_session.join_code, key)
 
 
 def _remember(ranking_session: RankingSession, token: str) -> None:
@@ -261,7 +290,7 @@ def enter() -> Response | tuple[str, int] | str:
     raw = request.args.get("code", "")
     if not raw.strip():
         return render_template("participate/enter.html", error=None, code="")
-    ranking_session = find_by_code(db_session(), raw)
+    ranking_session = _lookup(raw)
     if ranking_session is None:
         return _unknown_code(raw)
     return redirect(url_for("participate.join", code=ranking_session.join_code))
@@ -271,15 +300,17 @@ def enter() -> Response | tuple[str, int] | str:
 def join(code: str) -> Response | tuple[str, int] | str:
     if (normal := _canonical(code)) is not None:
         return redirect(url_for("participate.join", code=normal))
-    ranking_session = find_by_code(db_session(), code)
+    ranking_session = _lookup(code)
     if ranking_session is None:
         return _unknown_code(code)
     if _participant(ranking_session) is not None:
         return redirect(url_for("participate.vote", code=code))
     form = JoinForm()
+    # a roster names the organisations that may join: then the organisation is always asked
+    roster = ranking_session.join_roster or []
     # the session decides what is asked: one tap for a resident or visitor answers it all
-    quick = ranking_session.quick_roles and bool(form.quick.data)
-    if quick or not ranking_session.ask_organisation:
+    quick = ranking_session.quick_roles and not roster and bool(form.quick.data)
+    if (quick or not ranking_session.ask_organisation) and not roster:
         form.organisation.validators = [Optional()]
     if quick or not ranking_session.ask_pillar:
         form.pillar.validators = [Optional()]
@@ -287,13 +318,17 @@ def join(code: str) -> Response | tuple[str, int] | str:
         form.pillar.choices = _pillar_choices()
     error: str | None = None
     status = 200
+    now, closes_after = utcnow(), _join_closes_after()
     if ranking_session.joining_locked:
         error = _(
             "Deze sessie is gesloten voor nieuwe deelnemers. Vraag de gespreksleider "
             "om je toe te laten."
         )
         status = 403
+    elif joining_ended(ranking_session, now=now, closes_after=closes_after):
+        error, status = str(ENDED_MESSAGE), 403
     elif form.validate_on_submit():
+        count_join()
         with unit_of_work(keep_loaded=True) as work:
             _participant_, token = join_session(
                 db_session(),
@@ -303,6 +338,8 @@ def join(code: str) -> Response | tuple[str, int] | str:
                 pillar_id=form.pillar.data if ranking_session.ask_pillar else None,
                 display_name=form.display_name.data,
                 quick_role=form.quick.data if quick else None,
+                now=now,
+                closes_after=closes_after,
             )
         if work.ok:
             _remember(ranking_session, token)
@@ -313,25 +350,36 @@ def join(code: str) -> Response | tuple[str, int] | str:
         csrf = getattr(form, "csrf_token", None)
         if csrf is not None and csrf.errors:
             error = _("Je formulier was verlopen. Probeer het nog een keer.")
-    organisations = (
-        db_session().scalars(select(Organisation.name).order_by(Organisation.name)).all()
-        if ranking_session.ask_organisation
-        else []
-    )
+    if roster:
+        organisations: list[str] = sorted(roster, key=str.casefold)
+    elif ranking_session.ask_organisation:
+        organisations = list(
+            db_session().scalars(select(Organisation.name).order_by(Organisation.name))
+        )
+    else:
+        organisations = []
     return render_template(
         "participate/join.html",
         ranking_session=ranking_session,
         form=form,
         organisations=organisations,
+        roster=bool(roster),
+        # a refusal that no answer can change (locked, ended) shows no form
+        joinable=status != 403,
         error=error,
     ), status
+
+
+def _join_closes_after() -> timedelta | None:
+    hours = float(current_app.config.get("JOIN_CLOSES_AFTER_HOURS", 12))
+    return None if hours < 0 else timedelta(hours=hours)
 
 
 @bp.get("/j/<code>/stem")
 def vote(code: str) -> Response | tuple[str, int]:
     if (normal := _canonical(code)) is not None:
         return redirect(url_for("participate.vote", code=normal))
-    ranking_session = find_by_code(db_session(), code)
+    ranking_session = _lookup(code)
     if ranking_session is None:
         return _unknown_code(code)
     participant = _participant(ranking_session)
@@ -342,7 +390,7 @@ def vote(code: str) -> Response | tuple[str, int]:
 
 @bp.post("/j/<code>/stem")
 def ballot(code: str) -> Response | tuple[str, int]:
-    ranking_session = find_by_code(db_session(), code)
+    ranking_session = _lookup(code)
     if ranking_session is None:
         return _unknown_code(code)
     participant = _participant(ranking_session)
@@ -435,19 +483,22 @@ def status(code: str) -> Response | tuple[str, int]:
     204 when the state changed but not the round the phone shows (it keeps its
     half-sorted ballot and just learns the new version); 200 with the new round
     fragment when the round opened or closed.
+
+    A code we do not know and a phone without its token get the same answer: go to the
+    join page, which says whether the code exists, behind the limit on guessing. So the
+    poll tells a guesser nothing, costs no limiter, and the phones of a deleted session
+    stop polling after one answer instead of using up their hall's limit poll by poll.
     """
     normal = normalise_join_code(code)
     ranking_session = find_by_code(db_session(), normal)
     if ranking_session is None:
-        return _unknown_code(code)
-    etag = phone_etag(ranking_session.state_version)
+        return _to_join(normal)
+    etag = phone_tag(ranking_session)
     if request.if_none_match.contains(etag):
         return _no_body(304, etag)
     participant = _participant(ranking_session)
     if participant is None:
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url_for("participate.join", code=normal)
-        return response
+        return _to_join(normal)
     round_ = current_round(ranking_session)
     if request.args.get("seen") == round_key(round_):
         return _shared(ranking_session, _no_body(204, etag))
@@ -462,6 +513,13 @@ def status(code: str) -> Response | tuple[str, int]:
         return _shared(ranking_session, _fragment(view, etag, poll))
     view = _phone_round(ranking_session, participant, round_)
     return _fragment(view, etag, _poll_seconds(ranking_session))
+
+
+def _to_join(code: str) -> Response:
+    response = make_response("", 204)
+    response.headers["HX-Redirect"] = url_for("participate.join", code=code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _shared(ranking_session: RankingSession, response: Response) -> Response:
@@ -483,7 +541,7 @@ def _fragment(view: PhoneRound, etag: str, poll_seconds: float) -> Response:
 @bp.get("/j/<code>/mijn-stem/<int:round_id>")
 def my_ballot(code: str, round_id: int) -> Response | tuple[str, int]:
     """The phone's own ballot in a closed round, fetched a little after the close."""
-    ranking_session = find_by_code(db_session(), code)
+    ranking_session = _lookup(code)
     if ranking_session is None:
         return _unknown_code(code)
     participant = _participant(ranking_session)

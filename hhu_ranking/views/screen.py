@@ -30,9 +30,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from ..extensions import db, db_session
+from ..floods import check_lookup, count_screen, failed_lookup
 from ..forms import ActionForm
 from ..models import RankingSession
-from ..polling import screen_etag
+from ..polling import poll_tag_key, screen_etag
 from ..services import reveal as reveal_service
 from ..services.codes import normalise_join_code
 from ..services.qr import join_url, qr_svg
@@ -57,8 +58,14 @@ def show(code: str) -> Response | tuple[str, int]:
         return redirect(url_for("screen.show", code=normal))
     versions = poll_versions(db_session(), normal)
     if versions is None:
+        failed_lookup()
         return _unknown()
-    etag = screen_etag(versions, fragment=htmx)
+    # the code is the screen's only key: guessing is limited as on the join page, and a
+    # screen asking far too often (its 304s never get here) is told to slow down
+    check_lookup()
+    count_screen()
+    key = poll_tag_key(current_app.config["SECRET_KEY"])
+    etag = screen_etag(versions, normal, key, fragment=htmx)
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
         response.set_etag(etag)
@@ -73,7 +80,7 @@ def show(code: str) -> Response | tuple[str, int]:
             template,
             view=view,
             # the polls ask for the fragment: they start from its tag, also on the full page
-            poll_etag=screen_etag(versions, fragment=True) if view.fresh else "",
+            poll_etag=screen_etag(versions, normal, key, fragment=True) if view.fresh else "",
             join_link=join_url(ranking_session.join_code),
             poll_seconds=_poll_seconds(),
             # the reveal keys work for a logged-in facilitator; the fragment is the same for all
@@ -121,7 +128,9 @@ def qr(code: str) -> Response | tuple[str, int]:
     """The QR code of the join link, as SVG (scales sharply on any projector)."""
     ranking_session = find_by_code(db_session(), code)
     if ranking_session is None:
+        failed_lookup()
         return _unknown()
+    check_lookup()
     response = make_response(qr_svg(join_url(ranking_session.join_code)))
     response.mimetype = "image/svg+xml"
     response.headers["Cache-Control"] = "public, max-age=3600"

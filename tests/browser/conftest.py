@@ -50,6 +50,9 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
             "DATABASE_URL": f"sqlite:///{tmp_path / 'live.db'}",
             "SECRET_KEY": "browser-test-secret",
             "RATELIMIT_ENABLED": False,
+            # the builders' sessions were held days ago (tests/clock.py): joining stays open
+            # unless a test asks for the closing (tests/security/test_stuffing.py)
+            "JOIN_CLOSES_AFTER_HOURS": -1,
         }
     )
     with app.app_context():

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import BallotMode, Participant, RankingSession
+from hhu_ranking.polling import phone_etag, poll_tag_key
 from hhu_ranking.services.sessions import set_joining_locked
 
 
@@ -318,7 +319,9 @@ def test_status_fragment_carries_its_etag_for_the_next_poll(app, client, make_se
     page = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
     with app.app_context():
         version = db.session.get(RankingSession, ids["session_id"]).state_version
-    assert f'hx-headers=\'{{"If-None-Match": "\\"p{version}\\""}}\'' in page
+        tag = phone_etag(version, ids["code"], poll_tag_key(app.config["SECRET_KEY"]))
+    assert tag.startswith(f"p{version}.")
+    assert f'hx-headers=\'{{"If-None-Match": "\\"{tag}\\""}}\'' in page
 
 
 def test_at_the_close_the_hall_gets_the_shared_view_and_each_ballot_follows(

@@ -19,7 +19,7 @@ from flask import template_rendered
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import RankingSession, Round
-from hhu_ranking.polling import SHARED_HEADER
+from hhu_ranking.polling import SHARED_HEADER, phone_etag, poll_tag_key
 from hhu_ranking.services import reveal
 
 HX = {"HX-Request": "true"}
@@ -53,7 +53,9 @@ def _hall(app, make_session, phones=4, results_live=False):
 
 def _state_tag(app, session_id):
     with app.app_context():
-        return f'"p{db.session.get(RankingSession, session_id).state_version}"'
+        ranking_session = db.session.get(RankingSession, session_id)
+        key = poll_tag_key(app.config["SECRET_KEY"])
+        return f'"{phone_etag(ranking_session.state_version, ranking_session.join_code, key)}"'
 
 
 def _poll(phone, ids, tag, seen=None, **headers):

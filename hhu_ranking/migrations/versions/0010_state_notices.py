@@ -6,8 +6,8 @@ deleted or changes its code, and ``*`` on TRUNCATE; each server process listens
 and answers unchanged phone polls without a query (``hhu_ranking.state_notices``).
 Nothing on SQLite, whose polls are a cheap in-process read.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03 13:00:00
 
 """
@@ -16,8 +16,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

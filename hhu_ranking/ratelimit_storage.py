@@ -1,0 +1,122 @@
+"""A ``limits`` storage in a SQLite file: rate limits shared by the workers of one machine.
+
+Flask-Limiter's ``memory://`` keeps a counter per process, so with four gunicorn workers a
+limit of 20 lets through up to 80. Redis shares them, but is one more thing to run; this
+storage needs only a file in the instance folder (``sqlite:///<path>``, the default of
+``RATELIMIT_STORAGE_URI``). Several hosts share their limits through
+``RATELIMIT_STORAGE_URI=redis://…`` instead.
+
+Each counter is one row; a hit is one ``INSERT … ON CONFLICT … RETURNING`` statement, atomic
+across processes, that starts a new window when the old one has expired. The file is in
+WAL mode without fsync: a counter lost in a power cut only lets a few requests more through.
+It supports the fixed-window strategy (Flask-Limiter's default), which is all the app uses.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from limits.storage import Storage
+
+SCHEME = "sqlite"
+#: expired rows are swept about once every this many hits
+_SWEEP_EVERY = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS counter (
+    key TEXT PRIMARY KEY,
+    hits INTEGER NOT NULL,
+    expires REAL NOT NULL
+) WITHOUT ROWID
+"""
+_INCR = """
+INSERT INTO counter (key, hits, expires) VALUES (:key, :amount, :expires)
+ON CONFLICT (key) DO UPDATE SET
+    hits = CASE WHEN counter.expires <= :now THEN excluded.hits
+                ELSE counter.hits + excluded.hits END,
+    expires = CASE WHEN counter.expires <= :now THEN excluded.expires
+                   ELSE counter.expires END
+RETURNING hits
+"""
+
+
+class SQLiteStorage(Storage):
+    """``sqlite:///absolute/path.db``: fixed-window counters in one file."""
+
+    STORAGE_SCHEME = [SCHEME]
+
+    def __init__(
+        self, uri: str | None = None, wrap_exceptions: bool = False, **options: float | str | bool
+    ) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        prefix = f"{SCHEME}:///"
+        if not uri or not uri.startswith(prefix) or len(uri) <= len(prefix):
+            raise ValueError(f"a SQLite rate limit storage needs {prefix}<path>, not {uri!r}")
+        self.path = Path(uri[len(prefix) :])
+        self.timeout = float(options.get("timeout", 5))
+        # one connection per thread and process: sqlite3 connections are not to be shared,
+        # and a forked worker must not reuse its parent's
+        self._local = threading.local()
+        self._hits = 0
+        self._connection()  # the file and table now, so a wrong path fails at start
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and getattr(self._local, "pid", None) == os.getpid():
+            return conn
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute(_SCHEMA)
+        self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return sqlite3.Error
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        conn = self._connection()
+        row = conn.execute(
+            _INCR, {"key": key, "amount": amount, "expires": now + expiry, "now": now}
+        ).fetchone()
+        self._hits += 1
+        if self._hits % _SWEEP_EVERY == 0:
+            conn.execute("DELETE FROM counter WHERE expires <= ?", (now,))
+        return int(row[0])
+
+    def get(self, key: str) -> int:
+        row = (
+            self._connection()
+            .execute("SELECT hits FROM counter WHERE key = ? AND expires > ?", (key, time.time()))
+            .fetchone()
+        )
+        return int(row[0]) if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        now = time.time()
+        row = (
+            self._connection()
+            .execute("SELECT expires FROM counter WHERE key = ? AND expires > ?", (key, now))
+            .fetchone()
+        )
+        return float(row[0]) if row else now
+
+    def check(self) -> bool:
+        try:
+            self._connection().execute("SELECT 1").fetchone()
+        except sqlite3.Error:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        return self._connection().execute("DELETE FROM counter").rowcount
+
+    def clear(self, key: str) -> None:
+        self._connection().execute("DELETE FROM counter WHERE key = ?", (key,))
