@@ -2,8 +2,8 @@
 # One command: install everything the tests need (Debian's chromium included)
 # and run the whole suite: lint, types, then pytest on SQLite and on
 # PostgreSQL. Every step runs and reports even when an earlier one fails.
-# Under CI=true a stopped local PostgreSQL is started first, its tests may not
-# skip, and the whole SQLite suite runs once more with the clock a year ahead
+# Under CI=true a stopped local PostgreSQL (and Redis) is started first, their tests
+# may not skip, and the whole SQLite suite runs once more with the clock a year ahead
 # (CLOCK_AHEAD=1 does that outside CI too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,15 @@ if [[ "${CI:-}" == "true" ]] && ! pg_isready -q -h 127.0.0.1 -p 5432; then
   echo "==> Starting the local PostgreSQL"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+
+# the several-hosts setup shares its rate limits through Redis (tests/security/test_floods.py)
+if [[ "${CI:-}" == "true" ]] && ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  echo "==> Starting the local Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  for _ in $(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 1; done
 fi
 
 # Every step runs and reports, even after one fails; the exit status says whether all passed.
