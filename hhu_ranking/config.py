@@ -157,7 +157,7 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # empty value switches one off. A festival hall joins from ONE NAT address: 5,000
         # phones in a minute must get in, and their typos (a few percent) must not lock the
         # hall out. Guessing stays hopeless: among 25^6 codes one address, at 1,000 an hour,
-        # has about one chance in 10,000 a day of hitting one of ten open sessions
+        # has about one chance in 1,000 a day of hitting one of ten open sessions
         "LIMIT_CODE_FAILURES_PER_ADDRESS": env.get(
             "LIMIT_CODE_FAILURES_PER_ADDRESS", "120 per minute; 1000 per hour"
         ),
