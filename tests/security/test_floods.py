@@ -155,9 +155,16 @@ def test_the_default_join_limit_lets_a_festival_hall_behind_one_address_in(app):
     per_minute = {
         item.get_expiry(): item.amount for item in parse_many(app.config["LIMIT_JOINS_PER_ADDRESS"])
     }
-    assert per_minute[60] >= 300
-    failures = parse_many(app.config["LIMIT_CODE_FAILURES_PER_ADDRESS"])
-    assert all(item.amount <= 60 for item in failures if item.get_expiry() == 60)
+    # issue 8's hall: up to 5,000 phones join within a minute, all from the venue's NAT
+    assert per_minute[60] >= 5000
+    failures = {
+        item.get_expiry(): item.amount
+        for item in parse_many(app.config["LIMIT_CODE_FAILURES_PER_ADDRESS"])
+    }
+    # a few percent of 2,000 mistype the code: the hall is not locked out by its typos,
+    # while a guesser gets at most a thousand tries an hour
+    assert failures[60] >= 100
+    assert failures[3600] <= 1000
 
 
 def test_the_big_screen_is_limited_but_its_304s_cost_nothing(limited, make_session):
