@@ -149,7 +149,9 @@ def test_a_deleted_session_is_never_answered_from_memory(app, make_session, noti
         db.session.execute(delete(RankingSession).where(RankingSession.id == ids["session_id"]))
         db.session.commit()
     assert _eventually(lambda: notices.lookup(ids["code"])[0] is None)
-    assert _poll(phone, ids, tag).status_code == 404
+    answer = _poll(phone, ids, tag)
+    # not "nothing new": the phone is sent back to the join page, as for any unknown code
+    assert answer.status_code == 204 and answer.headers["HX-Redirect"].endswith(ids["code"])
 
 
 def test_a_lost_listening_connection_forgets_and_listens_again(app, make_session, notices):
