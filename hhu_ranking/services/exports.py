@@ -17,8 +17,9 @@ Privacy
   ballots together.
 * Each ballot carries the participant's organisation and pillar: these are
   not personal data, and the partners asked to see differences of view per
-  organisation and pillar. Display names appear only when the round is not
-  anonymous (``Round.anonymous`` is False) at the time of the export.
+  organisation and pillar. Display names appear only when the round was not
+  anonymous when the outcome was frozen (``Outcome.is_anonymous``): the flag
+  frozen with the ballots, not the round's flag at the time of the export.
 * "Via" says whether a ballot came from a phone or from an imported file
   (paper ballots, another tool).
 
@@ -126,7 +127,7 @@ def export_ballots(db: Session, outcome: Outcome) -> list[ExportBallot]:
         else {}
     )
     titles = {int(item["id"]): str(item["title"]) for item in outcome.data["items"]}
-    named = not outcome.round.anonymous
+    named = not outcome.is_anonymous
     out = []
     for number, ballot in enumerate(snapshot, start=1):
         person = people.get(int(ballot["participant_id"]))
@@ -211,7 +212,7 @@ def ballots_table(db: Session, outcomes: Sequence[Outcome]) -> Table:
     the order the participant put them (``Plaats 1`` = best)."""
     per_outcome = [(o, export_ballots(db, o)) for o in outcomes]
     width = max((len(o.data["items"]) for o in outcomes), default=0)
-    named = any(not o.round.anonymous for o in outcomes)
+    named = any(not o.is_anonymous for o in outcomes)
     headers = [_("Ronde"), _("Versie"), _("Stem"), _("Organisatie"), _("Pijler")]
     if named:
         headers.append(_("Naam"))
@@ -378,7 +379,7 @@ def outcome_document(db: Session, outcome: Outcome) -> dict[str, Any]:
     """
     doc = outcome_as_dict(outcome)
     doc["format"] = JSON_FORMAT
-    doc["round"]["anonymous"] = outcome.round.anonymous
+    doc["round"]["anonymous"] = outcome.is_anonymous
     doc["round"]["state"] = outcome.round.state.value
     doc["ballots"] = [_ballot_document(b) for b in export_ballots(db, outcome)]
     return doc
