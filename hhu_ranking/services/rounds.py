@@ -179,7 +179,12 @@ def update_settings(
         raise ServiceError(
             _l("De manier van tellen ligt vast zodra een ronde geopend is."), status=409
         )
-    if anonymous != round_.anonymous and has_ballots(db, round_):
+    bumped = anonymous != round_.anonymous
+    if bumped:
+        # the round's row first: a ballot in flight (it holds the row FOR SHARE) commits
+        # before the check below reads, and a later one waits until this change is done
+        db.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
+    if bumped and has_ballots(db, round_):
         # whoever voted did so on the promise shown on their ballot; names may not appear
         # (or vanish) in the outcome afterwards
         raise ServiceError(
@@ -212,7 +217,8 @@ def update_settings(
     round_.anonymous = anonymous
     if weighting is not None:
         round_.weighting = _check_weighting(weighting)
-    db.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
+    if not bumped:
+        db.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
     db.flush()
     bump_state(db, round_.session_id)
     audit.record(
