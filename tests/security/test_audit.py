@@ -352,3 +352,33 @@ def test_the_log_holds_nothing_of_participants_and_the_purge_still_runs(app, run
         *voted["token_hashes"],
     ]:
         assert not any(secret in value for row in rows for value in row)
+
+
+def test_a_blocked_login_is_recorded_though_the_attempt_changes_nothing(app, client, make_user):
+    from hhu_ranking.services.logins import MAX_FAILURES_PER_ACCOUNT
+
+    user_id = make_user(email=LEADER)
+    for _attempt in range(MAX_FAILURES_PER_ACCOUNT):
+        assert _log_in(client, LEADER, "verkeerd-wachtwoord").status_code == 200
+    assert _log_in(client, LEADER).status_code == 429  # even the right password now
+    [blocked] = _events(app, "login.blocked")
+    assert blocked["actor"] is None and blocked["user_id"] == user_id
+    assert len(_events(app, "login.failed")) == MAX_FAILURES_PER_ACCOUNT
+    assert _events(app, "login") == []
+
+
+def test_a_new_password_is_recorded_with_the_account_it_is_about(app, make_user):
+    from hhu_ranking.services.errors import ServiceError
+    from hhu_ranking.services.logins import set_password
+
+    user_id = make_user(email=LEADER)
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        with pytest.raises(ServiceError):
+            set_password(db.session, user, "kort")
+        db.session.rollback()
+        set_password(db.session, db.session.get(User, user_id), "een-nieuw-wachtwoord")
+        db.session.commit()
+    [changed] = _events(app, "account.password")
+    assert changed["user_id"] == user_id
+    assert "een-nieuw-wachtwoord" not in json.dumps(changed["detail"])
