@@ -144,3 +144,44 @@ def test_the_file_is_read_before_the_write_transaction_begins(
             .where(Participant.ballot_import_id.is_not(None))
         )
     assert imported == 10
+
+
+def test_a_phone_elsewhere_votes_while_a_file_is_being_read(
+    app, client, login, round_open, monkeypatch
+):
+    """Reading the file holds no lock a ballot in another session would wait for."""
+    import threading
+
+    from factories import join, vote
+
+    from hhu_ranking.models import RankingSession
+    from hhu_ranking.services import imports as import_service
+
+    festival = voted_session(app, orders=[], close=False, title="Kennisfestival")
+    with app.app_context():
+        code = db.session.get(RankingSession, festival["session_id"]).join_code
+    phone = app.test_client()
+    assert join(phone, app, code).status_code in (200, 302)
+    seen: dict[str, Any] = {}
+    real_read = import_service.read_file
+
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        def elsewhere() -> None:
+            seen["status"] = vote(
+                phone, code, festival["round_id"], festival["item_ids"]
+            ).status_code
+
+        voter = threading.Thread(target=elsewhere)
+        voter.start()
+        voter.join(timeout=10)
+        seen["voted_meanwhile"] = not voter.is_alive()
+        seen["voter"] = voter  # joined after the import: it may be waiting for its lock
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(import_service, "read_file", reading)
+    login()
+    assert _upload(client, round_open["round_id"], _csv(100)).status_code == 302
+    seen["voter"].join(timeout=30)
+    assert seen["voted_meanwhile"] is True
+    assert seen["status"] in (200, 302)
+    assert _ballots(app, festival["round_id"]) == 1
