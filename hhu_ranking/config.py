@@ -178,6 +178,9 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # the ballot import alone may send more (IMPORT_MAX_CONTENT_LENGTH)
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "IMPORT_MAX_CONTENT_LENGTH": 1_100_000,
+        # the most ballots one imported file may hold (PrefLib counts summed); see
+        # services/imports.py for why more would stall voting elsewhere
+        "IMPORT_MAX_BALLOTS": int(env.get("IMPORT_MAX_BALLOTS", "5000")),
         # a multipart text field, and the fields of any form (the editor has about 190)
         "MAX_FORM_MEMORY_SIZE": 200_000,
         "MAX_FORM_PARTS": 500,

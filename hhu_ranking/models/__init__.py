@@ -3,6 +3,7 @@
 from .access import SessionFacilitator
 from .agenda import AgendaChange, AgendaEntry, AgendaStatus
 from .api import ApiToken
+from .audit import AuditEvent
 from .base import Base, utcnow
 from .catalogue import (
     CatalogueItem,
@@ -32,6 +33,7 @@ from .users import LoginFailure, Role, User
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "BallotImport",
     "BallotWithdrawal",
     "AgendaChange",

@@ -64,8 +64,16 @@ class Outcome(Base):
     #: which is why this version was frozen; "[]" for an ordinary close. Earlier versions
     #: still count those ballots, and verification expects them gone from the ballot table.
     withdrawn: Mapped[str] = mapped_column(Text, default="[]")
+    #: whether the round was anonymous when this was frozen: exports show names only when
+    #: False. None for outcomes frozen before it was kept (``is_anonymous`` then asks the round)
+    anonymous: Mapped[bool | None]
 
     round: Mapped[Round] = relationship()
+
+    @property
+    def is_anonymous(self) -> bool:
+        """True when exports of this outcome must carry no participant names."""
+        return self.round.anonymous if self.anonymous is None else self.anonymous
 
     @cached_property
     def data(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import RankingSession, Role, SessionFacilitator, User, utcnow
+from . import audit
 from .errors import ServiceError
 
 
@@ -62,4 +63,7 @@ def add_co_facilitator(
         )
     )
     db.flush()
+    audit.record(
+        db, "session.co_facilitator", actor=added_by, session_id=ranking_session.id, user_id=user.id
+    )
     return user

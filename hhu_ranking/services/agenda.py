@@ -32,6 +32,7 @@ from ..models import (
     User,
     utcnow,
 )
+from . import audit
 from .errors import ServiceError
 from .slugs import slug
 from .summaries import summarise
@@ -231,6 +232,15 @@ def adopt_item(
         f"{coalition.name} · {phase.name} {year} · #{entry.position + 1}",
     )
     db.flush()
+    audit.record(
+        db,
+        "agenda.adopt",
+        actor=actor,
+        session_id=round_.session_id,
+        round_id=round_.id,
+        agenda_entry_id=entry.id,
+        detail={"title": entry.title, "coalition": coalition.name, "outcome_id": outcome.id},
+    )
     return entry
 
 
@@ -251,6 +261,7 @@ def add_coalition(db: Session, user: User | None, name: str, description: str = 
     coalition = Coalition(key=key[:60], name=name, description=description.strip())
     db.add(coalition)
     db.flush()
+    audit.record(db, "agenda.coalition", actor=user, detail={"name": name})
     return coalition
 
 
@@ -302,6 +313,13 @@ def update_entry(
         entry.note = note
     if changes:
         entry.updated_at = utcnow()
+        audit.record(
+            db,
+            "agenda.update",
+            actor=actor,
+            agenda_entry_id=entry.id,
+            detail={"fields": ", ".join(c.field for c in changes)},
+        )
     db.flush()
     return changes
 
@@ -338,7 +356,13 @@ def move_entry(db: Session, user: User | None, entry: AgendaEntry, offset: int) 
     # both entries changed place: both logs say so
     _log(db, entry, actor, "position", str(index + 1), str(target + 1))
     _log(db, other, actor, "position", str(target + 1), str(index + 1))
-    db.flush()
+    audit.record(
+        db,
+        "agenda.move",
+        actor=actor,
+        agenda_entry_id=entry.id,
+        detail={"from": index + 1, "to": target + 1},
+    )
     return True
 
 

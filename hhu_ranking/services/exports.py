@@ -21,8 +21,9 @@ Privacy
   breakdown's privacy floor (``BREAKDOWN_MIN_VOTERS``, at least 3) reads
   "overig", merged with the next smallest until "overig" itself reaches the
   floor (:func:`floor_groups`): a ballot next to a pillar of one or two voters
-  would be theirs for all to read. Display names appear only when the round is not
-  anonymous (``Round.anonymous`` is False) at the time of the export.
+  would be theirs for all to read. Display names appear only when the round was not
+  anonymous when the outcome was frozen (``Outcome.is_anonymous``): the flag
+  frozen with the ballots, not the round's flag at the time of the export.
 * "Via" says whether a ballot came from a phone or from an imported file
   (paper ballots, another tool).
 
@@ -153,7 +154,7 @@ def export_ballots(db: Session, outcome: Outcome) -> list[ExportBallot]:
         else {}
     )
     titles = {int(item["id"]): str(item["title"]) for item in outcome.data["items"]}
-    named = not outcome.round.anonymous
+    named = not outcome.is_anonymous
     persons = [people.get(int(ballot["participant_id"])) for ballot in snapshot]
     pillars = floor_groups(
         [p.pillar.name_nl if p and p.pillar else "" for p in persons],
@@ -245,7 +246,7 @@ def ballots_table(db: Session, outcomes: Sequence[Outcome]) -> Table:
     the order the participant put them (``Plaats 1`` = best)."""
     per_outcome = [(o, export_ballots(db, o)) for o in outcomes]
     width = max((len(o.data["items"]) for o in outcomes), default=0)
-    named = any(not o.round.anonymous for o in outcomes)
+    named = any(not o.is_anonymous for o in outcomes)
     headers = [_("Ronde"), _("Versie"), _("Stem"), _("Organisatie"), _("Pijler")]
     if named:
         headers.append(_("Naam"))
@@ -460,7 +461,7 @@ def outcome_document(db: Session, outcome: Outcome) -> dict[str, Any]:
     """
     doc = outcome_as_dict(outcome)
     doc["format"] = JSON_FORMAT
-    doc["round"]["anonymous"] = outcome.round.anonymous
+    doc["round"]["anonymous"] = outcome.is_anonymous
     doc["round"]["state"] = outcome.round.state.value
     doc["ballots"] = [_ballot_document(b) for b in export_ballots(db, outcome)]
     doc["breakdown"] = breakdown_document(db, outcome)

@@ -32,6 +32,16 @@ number, and a file with any problem stores nothing. Each imported ballot
 gets a participant of its own (an unguessable token that is never handed
 out) linked to a ``BallotImport`` that records the file's name, SHA-256, who
 read it in and when. The same file cannot be read into the same round twice.
+
+Bounded, and short in the write lock
+------------------------------------
+A file holds at most ``IMPORT_MAX_BALLOTS`` ballots (5,000 by default; a
+PrefLib count of ``c`` counts as ``c``); a bigger one is refused whole. Reading
+and checking (``prepare_import``) happens before the write transaction, so it
+holds no lock; ``store_import`` then writes the participants and the ballots
+in one bulk INSERT each, which keeps the write lock (SQLite has one for the
+whole database) for a fraction of a second instead of one statement per
+ballot: phones voting in other sessions meanwhile wait for that, not longer.
 """
 
 from __future__ import annotations
@@ -44,13 +54,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ..aggregation.preflib import DATA_TYPES, PrefLibError, parse_preflib
 from ..models import (
+    Ballot,
     BallotImport,
     Organisation,
     Participant,
@@ -60,15 +72,17 @@ from ..models import (
     User,
     utcnow,
 )
-from .ballots import cast_ballot, validate_ranking
+from . import audit
+from .ballots import validate_ranking
 from .codes import new_participant_token, token_digest
 from .errors import ServiceError
 from .text import clean_line, text_key
 
 #: the largest file accepted (a few thousand ballots fit easily)
 MAX_BYTES = 1_000_000
-#: the most ballots one file may hold (PrefLib counts included): more would hold the
-#: database's write lock long enough to stall voting in other sessions
+#: the most ballots one file may hold (PrefLib counts included) unless the config's
+#: ``IMPORT_MAX_BALLOTS`` says otherwise: more would hold the database's write lock long
+#: enough to stall voting in other sessions
 MAX_BALLOTS = 5000
 #: report at most this many problems; a file with more is probably the wrong file
 MAX_PROBLEMS = 50
@@ -180,7 +194,12 @@ def _delimiter(text: str) -> str:
 
 
 def _organisation(
-    db: Session, reading: _Reading, line: int, text: str, ballot: ParsedBallot
+    db: Session,
+    reading: _Reading,
+    line: int,
+    text: str,
+    ballot: ParsedBallot,
+    known: dict[str, int | None],
 ) -> None:
     name = clean_line(text)
     if not name:
@@ -191,9 +210,13 @@ def _organisation(
             line, _("De naam van de organisatie is langer dan %(n)d tekens.", n=ORGANISATION_MAX)
         )
         return
-    match = db.scalar(select(Organisation).where(func.lower(Organisation.name) == name.lower()))
+    if name.lower() not in known:  # one query per organisation, not per line
+        known[name.lower()] = db.scalar(
+            select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
+        )
+    match = known[name.lower()]
     if match is not None:
-        ballot.organisation_id = match.id
+        ballot.organisation_id = match
     else:
         ballot.organisation_other = name
 
@@ -235,9 +258,13 @@ def _pillar_lookup(db: Session) -> tuple[dict[str, int], list[str]]:
     return lookup, names
 
 
-def parse_csv(db: Session, round_: Round, text: str) -> _Reading:
-    """Read a CSV file of ballots (see the module docstring). Never raises for bad lines."""
+def parse_csv(db: Session, round_: Round, text: str, *, limit: int | None = None) -> _Reading:
+    """Read a CSV file of ballots (see the module docstring). Never raises for bad lines.
+
+    Stops after ``limit + 1`` good ballots: a file that big is refused anyway.
+    """
     reading = _Reading()
+    organisations: dict[str, int | None] = {}
     lookup = _item_lookup(round_)
     pillars, pillar_names = _pillar_lookup(db)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
@@ -313,12 +340,14 @@ def parse_csv(db: Session, round_: Round, text: str) -> _Reading:
                 if organisation_column is not None and organisation_column < len(row)
                 else ""
             )
-            _organisation(db, reading, line, organisation, ballot)
+            _organisation(db, reading, line, organisation, ballot, organisations)
             if pillar_column is not None and pillar_column < len(row):
                 _pillar(pillars, reading, line, row[pillar_column], ballot, pillar_names)
             if len(reading.problems) == before:
                 reading.ballots.append(ballot)
             if len(reading.problems) >= MAX_PROBLEMS:
+                break
+            if limit is not None and len(reading.ballots) > limit:
                 break
     except csv.Error as error:
         reading.problem(
@@ -440,15 +469,21 @@ def check_round(round_: Round) -> None:
         )
 
 
+def max_ballots() -> int:
+    """The most ballots one file may hold (``IMPORT_MAX_BALLOTS``)."""
+    return int(current_app.config.get("IMPORT_MAX_BALLOTS", MAX_BALLOTS))
+
+
 def read_file(db: Session, round_: Round, filename: str, data: bytes) -> list[ParsedBallot]:
     """Parse and check a file against the round; raises ``ImportRefused`` listing every problem."""
     kind = file_format(filename)
+    limit = max_ballots()
     if len(data) > MAX_BYTES:
         raise ImportRefused(
             [Problem(None, _("Het bestand is groter dan %(n)d kB.", n=MAX_BYTES // 1000))]
         )
     if kind == "csv":
-        reading = parse_csv(db, round_, _decode(data, fallback=True))
+        reading = parse_csv(db, round_, _decode(data, fallback=True), limit=limit)
     else:
         reading = parse_preflib_ballots(round_, _decode(data, fallback=False), kind)
     problems = sorted(reading.problems, key=lambda p: p.line or 0)
@@ -459,15 +494,15 @@ def read_file(db: Session, round_: Round, filename: str, data: bytes) -> list[Pa
             )
         ]
     total = sum(b.count for b in reading.ballots)
-    if not problems and total > MAX_BALLOTS:
+    if total > limit:
+        # the file is refused whole, whatever else is wrong with it
         problems = [
             Problem(
                 None,
                 _(
-                    "Het bestand bevat %(count)d stemmen; één bestand mag er hoogstens "
-                    "%(max)d bevatten. Splits het in kleinere bestanden.",
-                    count=total,
-                    max=MAX_BALLOTS,
+                    "Het bestand bevat meer dan %(max)d stemmen. Eén bestand mag er hoogstens "
+                    "%(max)d bevatten: splits het in kleinere bestanden. Er is niets ingelezen.",
+                    max=limit,
                 ),
             )
         ]
@@ -478,19 +513,44 @@ def read_file(db: Session, round_: Round, filename: str, data: bytes) -> list[Pa
     return reading.ballots
 
 
-def import_ballots(
-    db: Session, round_: Round, user: User, filename: str, data: bytes
-) -> BallotImport:
-    """Read a file of ballots into an open round: all of it, or (on any problem) nothing.
+@dataclass(frozen=True)
+class PreparedImport:
+    """A file read and checked against its round, ready to be stored."""
 
-    Flushes but does not commit: the view commits once, or rolls back on an error.
+    file_name: str
+    file_format: str
+    file_sha256: str
+    ballots: list[ParsedBallot]
+
+    @property
+    def ballot_count(self) -> int:
+        return sum(b.count for b in self.ballots)
+
+
+def prepare_import(db: Session, round_: Round, filename: str, data: bytes) -> PreparedImport:
+    """Read and check a file of ballots: all the work, before any write (reads only).
+
+    Raises ``ImportRefused`` (every problem by line) or a ``ServiceError``.
     """
     check_round(round_)
     ballots = read_file(db, round_, filename, data)
-    digest = hashlib.sha256(data).hexdigest()
+    return PreparedImport(
+        file_name=PurePath(filename).name[:255],
+        file_format=file_format(filename),
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        ballots=ballots,
+    )
+
+
+def store_import(db: Session, round_: Round, user: User, prepared: PreparedImport) -> BallotImport:
+    """Store a prepared file's ballots in the open round: one bulk INSERT each for the
+    participants and the ballots, so the write lock is held briefly.
+
+    Flushes but does not commit: the view's unit of work commits once, or rolls back.
+    """
     earlier = db.scalar(
         select(BallotImport).where(
-            BallotImport.round_id == round_.id, BallotImport.file_sha256 == digest
+            BallotImport.round_id == round_.id, BallotImport.file_sha256 == prepared.file_sha256
         )
     )
     if earlier is not None:
@@ -498,33 +558,86 @@ def import_ballots(
             _("Dit bestand is al ingelezen in deze ronde (door %(name)s).", name=earlier.user_name),
             status=409,
         )
+    now = utcnow()
     record = BallotImport(
         round_id=round_.id,
         user_id=user.id,
         user_name=user.name,
-        file_name=PurePath(filename).name[:255],
-        file_format=file_format(filename),
-        file_sha256=digest,
-        ballot_count=sum(b.count for b in ballots),
-        imported_at=utcnow(),
+        file_name=prepared.file_name,
+        file_format=prepared.file_format,
+        file_sha256=prepared.file_sha256,
+        ballot_count=prepared.ballot_count,
+        imported_at=now,
     )
     db.add(record)
-    db.flush()
-    for parsed in ballots:
-        for _copy in range(parsed.count):
-            participant = Participant(
-                session_id=round_.session_id,
+    db.flush()  # on SQLite this write takes the lock: the check below cannot be overtaken
+    still_open = db.scalar(
+        select(Round.id)
+        .where(Round.id == round_.id, Round.state == RoundState.OPEN)
+        .with_for_update(read=True)  # FOR SHARE on PostgreSQL: a close waits for this import
+    )
+    if still_open is None:
+        check_round(round_)  # closed meanwhile: its message
+        raise ServiceError(_("Deze ronde is niet open."), status=409)
+    copies = [parsed for parsed in prepared.ballots for _copy in range(parsed.count)]
+    participant_ids = db.scalars(
+        insert(Participant).returning(Participant.id, sort_by_parameter_order=True),
+        [
+            {
+                "session_id": round_.session_id,
                 # a token nobody receives: the participant exists only for this ballot
-                token_hash=token_digest(new_participant_token()),
-                organisation_id=parsed.organisation_id,
-                organisation_other=parsed.organisation_other,
-                pillar_id=parsed.pillar_id,
-                ballot_import_id=record.id,
-            )
-            db.add(participant)
-            db.flush()
-            cast_ballot(db, round_, participant, parsed.ranking)
+                "token_hash": token_digest(new_participant_token()),
+                "organisation_id": parsed.organisation_id,
+                "organisation_other": parsed.organisation_other,
+                "pillar_id": parsed.pillar_id,
+                "ballot_import_id": record.id,
+                "joined_at": now,
+            }
+            for parsed in copies
+        ],
+    ).all()
+    rows: list[dict[str, object]] = [
+        {
+            "round_id": round_.id,
+            "participant_id": participant_id,
+            "ranking": list(parsed.ranking),
+            "submitted_at": now,
+            "updated_at": now,
+            "revision": 1,
+        }
+        for participant_id, parsed in zip(participant_ids, copies, strict=True)
+    ]
+    if db.get_bind().dialect.name != "postgresql":
+        # SQLite takes MAX + 1 per statement; under its write lock, number the rows here
+        base = int(db.scalar(select(func.coalesce(func.max(Ballot.seq), 0))) or 0)
+        for offset, row in enumerate(rows, start=1):
+            row["seq"] = base + offset
+    db.execute(insert(Ballot), rows)
+    audit.record(
+        db,
+        "import",
+        actor=user,
+        session_id=round_.session_id,
+        round_id=round_.id,
+        detail={
+            "file": record.file_name,
+            "format": record.file_format,
+            "ballots": record.ballot_count,
+            "sha256": record.file_sha256,
+        },
+    )
     return record
+
+
+def import_ballots(
+    db: Session, round_: Round, user: User, filename: str, data: bytes
+) -> BallotImport:
+    """Read a file of ballots into an open round: all of it, or (on any problem) nothing.
+
+    ``prepare_import`` then ``store_import`` in one go (the view runs the first before
+    its unit of work). Flushes but does not commit.
+    """
+    return store_import(db, round_, user, prepare_import(db, round_, filename, data))
 
 
 def imports_of_round(db: Session, round_id: int) -> list[BallotImport]:

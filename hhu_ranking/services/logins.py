@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..auth import hash_password, verify_password, verify_unknown_password
 from ..models import LoginFailure, User
+from . import audit
 from .errors import ServiceError
 
 #: how long a failed login counts
@@ -71,11 +72,26 @@ def authenticate(
         verify_unknown_password(password)
     elif verify_password(user, password) and user.active:
         db.execute(delete(LoginFailure).where(LoginFailure.account == account))
+        audit.record(db, "login", actor=user, at=now)
         return user
     db.execute(delete(LoginFailure).where(LoginFailure.failed_at <= since))
     db.add(LoginFailure(account=account, address=origin, failed_at=now))
-    db.flush()
+    # nobody is logged in: a known account is named as the subject; what was typed for an
+    # unknown one is not kept (people type their password in the wrong field)
+    audit.record(db, "login.failed", actor=None, user_id=user.id if user else None, at=now)
     return None
+
+
+def record_blocked(db: Session, email: str, *, now: datetime) -> None:
+    """Note a login refused for too many failures (the view writes it on its own)."""
+    user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    audit.record(db, "login.blocked", actor=None, user_id=user.id if user else None, at=now)
+
+
+def log_out(db: Session, user: User) -> None:
+    """The account logs out: every copy of its session cookie and remember-me token ends."""
+    end_all_sessions(db, user)
+    audit.record(db, "logout", actor=user)
 
 
 def end_all_sessions(db: Session, user: User) -> None:
@@ -94,3 +110,4 @@ def set_password(db: Session, user: User, password: str) -> None:
         )
     user.password_hash = hash_password(password)
     end_all_sessions(db, user)
+    audit.record(db, "account.password", user_id=user.id)

@@ -317,6 +317,8 @@ def freeze_outcome(db: Session, round_: Round, *, withdrawn: Sequence[int] = ())
         ballot_revisions=canonical_json({str(b.participant_id): b.revision for b in ballots}),
         result=canonical_json(result),
         withdrawn=canonical_json(sorted(int(p) for p in withdrawn)),
+        # frozen with the ballots: exports follow this, not the round's flag of later
+        anonymous=round_.anonymous,
     )
     db.add(outcome)
     db.flush()

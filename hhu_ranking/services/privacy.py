@@ -44,6 +44,7 @@ from ..models import (
     User,
     utcnow,
 )
+from . import audit
 from .errors import ServiceError
 from .outcomes import freeze_outcome
 
@@ -124,6 +125,7 @@ def save_privacy_text(db: Session, body: str, user: User | None) -> SiteText:
     stored.updated_at = utcnow()
     stored.updated_by_id = user.id
     db.flush()
+    audit.record(db, "privacy.text", actor=user)
     return stored
 
 
@@ -136,6 +138,7 @@ def set_ask_names(db: Session, ranking_session: RankingSession, ask: bool) -> No
         raise ServiceError(_l("Deze sessie is al opgeschoond."), status=409)
     ranking_session.ask_names = ask
     db.flush()
+    audit.record(db, "session.ask_names", session_id=ranking_session.id, detail={"ask": ask})
 
 
 # -- purge -----------------------------------------------------------------------------------
@@ -347,9 +350,16 @@ def delete_participant(db: Session, participant: Participant) -> Deletion:
             .where(RoundResult.round_id.in_(round_ids))
             .values(version=0, claimed_version=0, payload="")
         )
-    participant_id = participant.id
+    participant_id, session_id = participant.id, participant.session_id
     db.delete(participant)
     db.flush()
+    # the number only: nothing of the person (a name, a token) goes into the audit log
+    audit.record(
+        db,
+        "participant.delete",
+        session_id=session_id,
+        detail={"rounds": len(round_ids)},
+    )
     for round_id in open_rounds:
         # the round's next close freezes a version without the ballot
         db.add(BallotWithdrawal(round_id=round_id, participant_id=participant_id))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,12 +19,14 @@ from ..models import (
     BallotMode,
     CatalogueItem,
     CatalogueList,
+    Outcome,
     RankingSession,
     Round,
     RoundItem,
     RoundState,
     utcnow,
 )
+from . import audit
 from .dml import rows_matched
 from .errors import ServiceError
 from .outcomes import WEIGHTING_EQUAL, WEIGHTINGS, freeze_outcome
@@ -120,6 +122,13 @@ def add_round(
     db.add(round_)
     db.flush()
     bump_state(db, ranking_session.id)
+    audit.record(
+        db,
+        "round.create",
+        session_id=ranking_session.id,
+        round_id=round_.id,
+        detail={"title": round_.title, "items": len(cleaned), "anonymous": anonymous},
+    )
     return round_
 
 
@@ -170,8 +179,37 @@ def update_settings(
         raise ServiceError(
             _l("De manier van tellen ligt vast zodra een ronde geopend is."), status=409
         )
+    bumped = anonymous != round_.anonymous
+    if bumped:
+        # the round's row first: a ballot in flight (it holds the row FOR SHARE) commits
+        # before the check below reads, and a later one waits until this change is done
+        db.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
+    if bumped and has_ballots(db, round_):
+        # whoever voted did so on the promise shown on their ballot; names may not appear
+        # (or vanish) in the outcome afterwards
+        raise ServiceError(
+            _l(
+                "Of de ronde anoniem is, ligt vast zodra er stemmen zijn: wie stemde, "
+                "ging daarvan uit."
+            ),
+            status=409,
+        )
     if not clean_line(title):
         raise ServiceError(_l("Geef de ronde een titel."))
+    changed = {
+        name: new
+        for name, old, new in (
+            ("title", round_.title, clean_line(title)),
+            ("results_live", round_.results_live, results_live),
+            ("anonymous", round_.anonymous, anonymous),
+            (
+                "weighting",
+                round_.weighting,
+                weighting if weighting is not None else round_.weighting,
+            ),
+        )
+        if old != new
+    }
     round_.title = clean_line(title)
     round_.top_k = _check_mode(mode, top_k, len(round_.items))
     round_.mode = mode
@@ -179,9 +217,23 @@ def update_settings(
     round_.anonymous = anonymous
     if weighting is not None:
         round_.weighting = _check_weighting(weighting)
-    db.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
+    if not bumped:
+        db.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
     db.flush()
     bump_state(db, round_.session_id)
+    audit.record(
+        db, "round.settings", session_id=round_.session_id, round_id=round_.id, detail=changed
+    )
+
+
+def has_ballots(db: Session, round_: Round) -> bool:
+    """Has anyone voted in this round (a ballot now, or one counted in an outcome)?"""
+    return bool(
+        db.scalar(select(exists().where(Ballot.round_id == round_.id)))
+        or db.scalar(
+            select(exists().where(Outcome.round_id == round_.id, Outcome.ballot_count > 0))
+        )
+    )
 
 
 def _check_weighting(weighting: str) -> str:
@@ -203,6 +255,7 @@ def open_round(db: Session, round_: Round) -> None:
     )
     if other_open is not None:
         raise ServiceError(_l("Sluit eerst de ronde ‘%(title)s’.", title=other_open), status=409)
+    reopened = round_.state is RoundState.CLOSED
     try:
         # the check above reads; two facilitators clicking at once both pass it, and the
         # database's one-open-round index (uq_round_one_open_per_session) refuses the second
@@ -227,6 +280,13 @@ def open_round(db: Session, round_: Round) -> None:
         raise ServiceError(_l("Deze ronde is al open."), status=409)
     bump_state(db, round_.session_id)
     db.refresh(round_)
+    audit.record(
+        db,
+        "round.open",
+        session_id=round_.session_id,
+        round_id=round_.id,
+        detail={"title": round_.title, "reopened": reopened},
+    )
 
 
 def close_round(db: Session, round_: Round) -> None:
@@ -246,9 +306,20 @@ def close_round(db: Session, round_: Round) -> None:
         raise ServiceError(_l("Deze ronde is niet open."), status=409)
     bump_state(db, round_.session_id)
     db.refresh(round_)
-    freeze_outcome(db, round_)
+    outcome = freeze_outcome(db, round_)
     # the moment of truth: every phone and screen asks at once; they find this stored result
     compute_and_store(db, round_)
+    audit.record(
+        db,
+        "round.close",
+        session_id=round_.session_id,
+        round_id=round_.id,
+        detail={
+            "title": round_.title,
+            "ballots": outcome.ballot_count,
+            "outcome_version": outcome.version_number,
+        },
+    )
 
 
 def current_round(ranking_session: RankingSession) -> Round | None:
@@ -323,16 +394,27 @@ def edit_draft_round(
     db.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
     db.flush()
     bump_state(db, round_.session_id)
+    audit.record(
+        db,
+        "round.edit",
+        session_id=round_.session_id,
+        round_id=round_.id,
+        detail={"title": title, "items": len(cleaned), "anonymous": anonymous},
+    )
 
 
 def delete_round(db: Session, round_: Round) -> None:
     """Remove a round that never opened; rounds with (possible) ballots stay on record."""
     if round_.state is not RoundState.DRAFT:
         raise ServiceError(_l("Een ronde die al open is geweest, blijft bewaard."), status=409)
-    session_id = round_.session_id
+    session_id, round_id, title = round_.session_id, round_.id, round_.title
     db.delete(round_)
     db.flush()
     bump_state(db, session_id)
+    # the round leaves no other trace: this says it was there, and who removed it
+    audit.record(
+        db, "round.delete", session_id=session_id, round_id=round_id, detail={"title": title}
+    )
 
 
 def ballot_counts(db: Session, round_ids: Sequence[int]) -> dict[int, int]:

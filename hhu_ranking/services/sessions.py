@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import MeetingKind, Participant, RankingSession, Round, RoundItem, User
+from . import audit
 from .codes import new_join_code, normalise_join_code
 from .errors import ServiceError
 from .participants import ORGANISATION_MAX
@@ -47,6 +48,9 @@ def set_join_questions(db: Session, ranking_session: RankingSession, preset: str
         ranking_session.ask_pillar,
         ranking_session.quick_roles,
     ) = JOIN_PRESETS[preset]
+    audit.record(
+        db, "session.join_questions", session_id=ranking_session.id, detail={"preset": preset}
+    )
 
 
 #: a roster of more names than this is a paste gone wrong, not a meeting
@@ -128,6 +132,10 @@ def create_session(
                 db.flush()
         except IntegrityError:
             continue  # join code collision: draw again
+        if copied_from_id is None:  # a copy is recorded as one, by copy_session
+            audit.record(
+                db, "session.create", session_id=ranking_session.id, detail={"title": title}
+            )
         return ranking_session
     raise ServiceError(_l("Kon geen unieke code maken; probeer het opnieuw."), status=500)
 
@@ -190,6 +198,12 @@ def copy_session(
         ]
         copy.rounds.append(new_round)
     db.flush()
+    audit.record(
+        db,
+        "session.copy",
+        session_id=copy.id,
+        detail={"title": copy.title, "copied_from": source.id},
+    )
     return copy
 
 
@@ -211,6 +225,7 @@ def set_joining_locked(db: Session, ranking_session: RankingSession, locked: boo
     ranking_session.joining_locked = locked
     db.flush()
     bump_state(db, ranking_session.id)
+    audit.record(db, "session.joining", session_id=ranking_session.id, detail={"locked": locked})
 
 
 def sessions_by_date(db: Session, today: date) -> tuple[list[RankingSession], list[RankingSession]]:

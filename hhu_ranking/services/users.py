@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..auth import hash_password
 from ..models import Role, User
+from . import audit
 from .errors import ServiceError
 
 MIN_PASSWORD_LENGTH = 10
@@ -32,6 +33,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    audit.record(session, "account.create", user_id=user.id, detail={"role": role.value})
     return user
 
 

@@ -44,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
     from . import (
         agenda,
         api,
+        audit,
         auth,
         exports,
         facilitator,
@@ -67,5 +68,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(privacy.bp)
+    app.register_blueprint(audit.bp)
     init_unit_of_work(app)
     init_labels(app)

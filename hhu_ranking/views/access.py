@@ -1,4 +1,4 @@
-"""Refusing a session to someone who may not run or export it: a 403, logged."""
+"""Refusing a session to someone who may not run or export it: a 403, logged and audited."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db_session
 from ..models import RankingSession, User
-from ..services import access
+from ..services import access, audit
+from .unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,14 @@ def _check(
             request.method,
             request.path,
         )
+        # the refusal changes nothing, so its event is a small write of its own
+        with unit_of_work():
+            audit.record(
+                db_session(),
+                "access.refused",
+                session_id=ranking_session.id,
+                detail={"method": request.method, "path": request.path, "right": allowed.__name__},
+            )
         abort(
             403,
             _(

@@ -34,7 +34,7 @@ from ..models import (
     Round,
 )
 from ..services import agenda as agenda_service
-from ..services import api_tokens
+from ..services import api_tokens, audit
 from ..services import exports as export_service
 from ..services import outcomes as outcome_service
 from ..services import rounds as round_service
@@ -256,7 +256,21 @@ def outcomes() -> Response:
 @bp.get("/outcomes/<int:outcome_id>")
 def outcome(outcome_id: int) -> Response:
     found = db.get_or_404(Outcome, outcome_id)
-    return _respond(shapes.Outcome, export_service.outcome_document(db_session(), found))
+    response = _respond(shapes.Outcome, export_service.outcome_document(db_session(), found))
+    # an outcome carries its ballots: noted in the audit log, in a write after the reads
+    try:
+        with unit_of_work():
+            audit.record(
+                db_session(),
+                "api.export",
+                actor=g.api_user,
+                session_id=found.round.session_id,
+                round_id=found.round_id,
+                detail={"outcome_id": found.id, "version": found.version_number},
+            )
+    except SQLAlchemyError:
+        current_app.logger.warning("API outcome %s: not recorded in the audit log", found.id)
+    return response
 
 
 @bp.get("/agenda")

@@ -74,6 +74,10 @@ def login() -> str | Response | tuple[str, int]:
         if work.ok and user is not None:
             return redirect(_safe_next(request.args.get("next")))
         if work.refused is not None:
+            if isinstance(work.refused, login_service.TooManyFailures):
+                # the refusal rolled back; the attempt is noted in a write of its own
+                with unit_of_work():
+                    login_service.record_blocked(db_session(), form.email.data or "", now=utcnow())
             flash(work.refused.message, "error")
             status = work.status
         else:
@@ -98,7 +102,7 @@ def logout() -> Response:
     assert isinstance(user, User)
     with unit_of_work(refusal="raise"):
         # every copy of this session cookie and of the remember-me token ends with it
-        login_service.end_all_sessions(db_session(), user)
+        login_service.log_out(db_session(), user)
     logout_user()
     session.clear()
     return redirect(url_for("main.index"))

@@ -2,7 +2,8 @@
 
 Every export is of frozen outcomes (see ``services.exports``): a round's
 newest outcome, or the version asked for with ``?versie=N``; a session's
-newest outcome per round. Nothing here writes to the database.
+newest outcome per round. Nothing here changes stored data; each download is
+noted in the audit log, in a small write of its own after the export's reads.
 """
 
 from __future__ import annotations
@@ -11,20 +12,23 @@ import io
 import json
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from ..extensions import db, db_session
 from ..labels import agenda_status_label, method_label
-from ..models import Outcome, RankingSession
+from ..models import Outcome, RankingSession, Round
 from ..services import agenda as agenda_service
+from ..services import audit
 from ..services import exports as export_service
 from ..services.errors import ServiceError
 from ..services.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 from . import coalition_or_404, id_arg
 from .access import may_export_or_403
+from .unit_of_work import unit_of_work
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
 
@@ -35,6 +39,31 @@ TABLES = "any(uitslag, stemmen, overeenstemming, groepen)"
 @login_required
 def _require_login() -> None:
     """Exports are for facilitators and the kerngroep (every account is one of them)."""
+
+
+@bp.after_request
+def _audit_download(response: Response) -> Response:
+    """Who downloaded what: one audit event per export handed out (not for refusals)."""
+    if response.status_code != 200:
+        return response
+    args = request.view_args or {}
+    round_id = args.get("round_id")
+    session_id = args.get("session_id")
+    if round_id is not None and session_id is None:
+        found = db.session.get(Round, round_id)
+        session_id = found.session_id if found is not None else None
+    detail = {"export": (request.endpoint or "").removeprefix("exports."), **args}
+    if request.args.get("versie"):
+        detail["version"] = request.args.get("versie", "")[:10]
+    try:
+        with unit_of_work():
+            audit.record(
+                db_session(), "export", session_id=session_id, round_id=round_id, detail=detail
+            )
+    except SQLAlchemyError:
+        # the download was built and checked; a database too busy to note it is logged
+        current_app.logger.warning("export %s: not recorded in the audit log", request.path)
+    return response
 
 
 def _download(data: bytes, filename: str, mimetype: str) -> Response:

@@ -499,6 +499,7 @@ def edit_round(round_id: int) -> str | Response | tuple[str, int]:
             round=round_,
             form=None,
             settings_form=_settings_form(round_),
+            anonymity_frozen=round_service.has_ballots(db_session(), round_),
             error=error,
         ), status
     return render_template(
@@ -512,11 +513,12 @@ def edit_round(round_id: int) -> str | Response | tuple[str, int]:
 
 
 @bp.post("/rondes/<int:round_id>/instellingen")
-def round_settings(round_id: int) -> str | Response:
-    """Title, live results and anonymity may change after opening; items and mode may not."""
+def round_settings(round_id: int) -> Response | tuple[str, int]:
+    """Title and live results may change after opening; anonymity until the first ballot."""
     round_ = _round_or_404(round_id)
     form = RoundSettingsForm()
     error = None
+    status = 422
     if form.validate_on_submit():
         with unit_of_work() as work:
             round_service.update_settings(
@@ -528,13 +530,18 @@ def round_settings(round_id: int) -> str | Response:
                 results_live=form.results_live.data,
                 anonymous=form.anonymous.data,
             )
-        error = work.error
+        error, status = work.error, work.status
         if work.ok:
             flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
             return _back_to_session(round_)
     return render_template(
-        "facilitator/round_edit.html", round=round_, form=None, settings_form=form, error=error
-    )
+        "facilitator/round_edit.html",
+        round=round_,
+        form=None,
+        settings_form=form,
+        anonymity_frozen=round_service.has_ballots(db_session(), round_),
+        error=error,
+    ), status
 
 
 def _round_action(round_id: int, action: str) -> Response:

@@ -1,7 +1,9 @@
 """Reading paper ballots (CSV) or another tool's ballots (PrefLib) into an open round.
 
 The page explains the CSV layout with an example; a file with any problem is
-refused as a whole, with every problem listed by line number.
+refused as a whole, with every problem listed by line number. The file is read
+and checked before the unit of work begins, so only the bulk insert holds the
+database's write lock (services/imports.py).
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db, db_session
 from ..forms import BallotImportForm
-from ..models import Round, User
+from ..models import BallotImport, Round, User
 from ..services import imports as import_service
+from ..services.errors import ServiceError
 from .access import may_run_or_403
 from .unit_of_work import unit_of_work
 
@@ -35,21 +38,26 @@ def upload(round_id: int) -> str | Response | tuple[str, int]:
     problems: list[import_service.Problem] = []
     error = None
     status = 200
+    record: BallotImport | None = None
     if form.validate_on_submit():
         upload_file = form.file.data
         user = current_user._get_current_object()  # the model, not the proxy
         assert isinstance(user, User)
-        with unit_of_work() as work:
-            record = import_service.import_ballots(
+        try:
+            prepared = import_service.prepare_import(
                 db_session(),
                 round_,
-                user,
                 upload_file.filename or "",
                 upload_file.read(import_service.MAX_BYTES + 1),
             )
-        error, status = work.error, work.status
-        problems = getattr(work.refused, "problems", [])
-        if work.ok:
+        except ServiceError as refused:  # nothing was written: there is nothing to undo
+            error, status = refused.message, refused.status
+            problems = getattr(refused, "problems", [])
+        else:
+            with unit_of_work() as work:
+                record = import_service.store_import(db_session(), round_, user, prepared)
+            error, status = work.error, work.status
+        if record is not None and error is None:
             flash(
                 ngettext(
                     "%(num)d stem ingelezen uit ‘%(file)s’ in ronde ‘%(round)s’.",

@@ -110,7 +110,8 @@ def test_the_voice_is_fixed_once_the_round_is_open(app, login, client):
     token = parse_html(page).select_one("input[name=csrf_token]")["value"]
     response = client.post(
         f"/beheer/rondes/{ids['round_id']}/instellingen",
-        data={"csrf_token": token, "title": "Waarden", "org_voice": "y"},
+        # (anonymity as it is: it is frozen too, since the round has ballots)
+        data={"csrf_token": token, "title": "Waarden", "anonymous": "y", "org_voice": "y"},
     )
     assert response.status_code in (200, 302)
     with app.app_context():

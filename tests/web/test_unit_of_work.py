@@ -175,12 +175,16 @@ def every_get(app: Any, client: Any, make_user: Callable[..., Any], runner: Any)
 ANSWERS = {
     "participate.my_ballot": 204,  # a phone's own ballot follows once its round has closed
     "outcomes.for_round": 302,  # sends on to the round's latest outcome
+    "audit.index": 403,  # the audit log is for admins; this browser is the kerngroep's
+    "audit.export_csv": 403,
 }
 #: what a GET may write, each in a short transaction of its own after its reads, never in
 #: the request's unit of work: the live result, computed once per version of the ballots and
 #: shared by every screen (services/results.py), and an API token's day of use, once a day
 #: (services/api_tokens.py)
 BOOKKEEPING = {"round_result", "api_token"}
+#: what a GET adds every time: a download's event in the audit log (an INSERT, never more)
+AUDITED = "audit_event"
 
 
 def _written_tables(statements: list[str]) -> set[str]:
@@ -216,13 +220,20 @@ def test_no_get_of_any_route_changes_the_database_or_leaves_anything_pending(
         answered = ask_every_route()
         assert [a for a in answered if a[1] != ANSWERS.get(a[0], 200)] == []
         after = _database(app)
+        audited = [s for s in writes if _written_tables([s]) == {AUDITED}]
+        # downloads are noted, only by adding events
+        assert audited and all(s.lstrip().upper().startswith("INSERT") for s in audited)
+        assert len(after[AUDITED]) > len(before[AUDITED])
+        others = [s for s in writes if s not in audited]
+        after.pop(AUDITED)
+        before.pop(AUDITED)
         if first_time:
-            assert writes and _written_tables(writes) <= BOOKKEEPING
+            assert others and _written_tables(others) <= BOOKKEEPING
             assert {t: r for t, r in after.items() if t not in BOOKKEEPING} == {
                 t: r for t, r in before.items() if t not in BOOKKEEPING
             }
         else:
-            assert writes == []
+            assert others == []
             assert after == before
     request_finished.disconnect(check, app)
     assert all(changed == 0 for _path, changed in pending), pending
