@@ -9,7 +9,7 @@ every facilitator, as it was; SECURITY.md says so.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..models import RankingSession, Role, SessionFacilitator, User, utcnow
@@ -24,6 +24,20 @@ def can_run(db: Session, user: User, ranking_session: RankingSession) -> bool:
     return (
         db.get(SessionFacilitator, {"session_id": ranking_session.id, "user_id": user.id})
         is not None
+    )
+
+
+def listed_for(user: User | None) -> ColumnElement[bool]:
+    """Which sessions ``user``'s dashboard lists: those it may run (its own, those it was
+    added to, those without a creator); all of them for admins and the kerngroep, who may
+    export every session. Another facilitator's sessions are not even named."""
+    if user is None or user.role in (Role.ADMIN, Role.KERNGROEP):
+        return true()
+    added = select(SessionFacilitator.session_id).where(SessionFacilitator.user_id == user.id)
+    return or_(
+        RankingSession.created_by_id.is_(None),
+        RankingSession.created_by_id == user.id,
+        RankingSession.id.in_(added),
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..models import MeetingKind, Participant, RankingSession, Round, RoundItem, User
 from . import audit
+from .access import listed_for
 from .codes import new_join_code, normalise_join_code
 from .errors import ServiceError
 from .participants import ORGANISATION_MAX
@@ -228,16 +229,20 @@ def set_joining_locked(db: Session, ranking_session: RankingSession, locked: boo
     audit.record(db, "session.joining", session_id=ranking_session.id, detail={"locked": locked})
 
 
-def sessions_by_date(db: Session, today: date) -> tuple[list[RankingSession], list[RankingSession]]:
-    """Sessions from today on (soonest first) and earlier ones (latest first)."""
+def sessions_by_date(
+    db: Session, today: date, user: User | None = None
+) -> tuple[list[RankingSession], list[RankingSession]]:
+    """Sessions from today on (soonest first) and earlier ones (latest first); with
+    ``user``, only those its dashboard lists (``access.listed_for``)."""
+    listed = listed_for(user)
     upcoming = db.scalars(
         select(RankingSession)
-        .where(RankingSession.held_on >= today)
+        .where(RankingSession.held_on >= today, listed)
         .order_by(RankingSession.held_on, RankingSession.id)
     ).all()
     past = db.scalars(
         select(RankingSession)
-        .where(RankingSession.held_on < today)
+        .where(RankingSession.held_on < today, listed)
         .order_by(RankingSession.held_on.desc(), RankingSession.id.desc())
     ).all()
     return list(upcoming), list(past)

@@ -174,7 +174,7 @@ def _round_action_done(round_: Round, error: str | None, success: str) -> Respon
 
 @bp.get("/")
 def dashboard() -> str:
-    upcoming, past = session_service.sessions_by_date(db_session(), local_today())
+    upcoming, past = session_service.sessions_by_date(db_session(), local_today(), _user())
     return render_template("facilitator/dashboard.html", upcoming=upcoming, past=past)
 
 

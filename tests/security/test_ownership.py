@@ -168,3 +168,18 @@ def test_the_kerngroep_exports_any_session_but_runs_only_its_own(app, make_user,
         assert kern.get(path).status_code == 200, path
     assert kern.get(f"/beheer/sessies/{owned['session_id']}").status_code == 403
     assert kern.post(f"/beheer/rondes/{owned['closed']}/openen").status_code == 403
+
+
+def test_the_dashboard_names_only_the_sessions_a_facilitator_may_run(app, make_user, owned):
+    title = "Sessie van de eigenaar"
+    owner = app.test_client()
+    assert owner.post("/auth/login", data={"email": OWNER, "password": PASSWORD}).status_code == 302
+    colleague = _client_as(app, make_user, OTHER)
+    admin = _client_as(app, make_user, "beheer@hhu.test", role=Role.ADMIN, name="Beheer")
+    kern = _client_as(app, make_user, KERNGROEP["email"], role=Role.KERNGROEP, name="Kees")
+    assert title in _text(owner.get("/beheer/"))
+    assert title not in _text(colleague.get("/beheer/"))
+    assert title in _text(admin.get("/beheer/"))
+    assert title in _text(kern.get("/beheer/"))  # it may export every session
+    owner.post(f"/beheer/sessies/{owned['session_id']}/gespreksleiders", data={"email": OTHER})
+    assert title in _text(colleague.get("/beheer/"))
