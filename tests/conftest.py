@@ -190,10 +190,32 @@ def login(client: Any, make_user: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @pytest.fixture
+def csrf_client(app: Any, make_user: Any) -> Iterator[Any]:
+    """A client of a second app on the same database, with CSRF protection switched on."""
+    from hhu_ranking import create_app
+    from hhu_ranking.extensions import db
+
+    make_user()
+    protected = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": "test-secret-key",
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    yield protected.test_client()
+    with protected.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def make_session(app: Any) -> Callable[..., Any]:
     """Create a session with one round through the services; returns ids."""
     from hhu_ranking.extensions import db
-    from hhu_ranking.models import BallotMode, MeetingKind
+    from hhu_ranking.models import BallotMode, MeetingKind, User
     from hhu_ranking.services.rounds import ItemSpec, add_round
     from hhu_ranking.services.sessions import create_session
 
@@ -203,6 +225,7 @@ def make_session(app: Any) -> Callable[..., Any]:
         top_k: int | None = None,
         results_live: bool = True,
         ask_names: bool = False,
+        created_by_id: int | None = None,
     ) -> dict[str, Any]:
         with app.app_context():
             ranking_session = create_session(
@@ -211,6 +234,7 @@ def make_session(app: Any) -> Callable[..., Any]:
                 held_on=SESSION_DAY,
                 kind=MeetingKind.NETWORK,
                 ask_names=ask_names,
+                created_by=None if created_by_id is None else db.session.get(User, created_by_id),
             )
             round_ = add_round(
                 db.session,

@@ -16,7 +16,6 @@ from sqlalchemy.exc import DBAPIError
 from hhu_ranking.extensions import db
 from hhu_ranking.models import AuditEvent, Role, Round, User
 from hhu_ranking.services import audit
-from hhu_ranking.services.rounds import ItemSpec, add_round
 
 PASSWORD = "geheim-wachtwoord"
 ADMIN = "beheer@hhu.test"
@@ -49,30 +48,11 @@ def _log_in(client: Any, email: str, password: str = PASSWORD) -> Any:
 
 
 @pytest.fixture
-def leader_session(app, make_user):
-    """LEADER's session with one draft round; LEADER is logged in on the returned client."""
+def leader_session(make_user, make_session):
+    """LEADER's session with one draft round."""
     leader_id = make_user(email=LEADER, name="Lea Leider")
-    with app.app_context():
-        from clock import SESSION_DAY
-
-        from hhu_ranking.models import MeetingKind
-        from hhu_ranking.services.sessions import create_session
-
-        ranking_session = create_session(
-            db.session,
-            title="Netwerkbijeenkomst",
-            held_on=SESSION_DAY,
-            kind=MeetingKind.NETWORK,
-            created_by=db.session.get(User, leader_id),
-        )
-        round_ = add_round(
-            db.session,
-            ranking_session,
-            title="Waarden",
-            items=[ItemSpec(t) for t in ("Mensgericht", "Missiegedreven", "Regiobreed")],
-        )
-        db.session.commit()
-        return {"session_id": ranking_session.id, "round_id": round_.id, "leader_id": leader_id}
+    ids = make_session(created_by_id=leader_id)
+    return {"session_id": ids["session_id"], "round_id": ids["round_id"], "leader_id": leader_id}
 
 
 # -- what is recorded -----------------------------------------------------------------------

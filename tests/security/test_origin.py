@@ -4,38 +4,15 @@ site and requests without either header go on to the CSRF check as before."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from factories import join, parse_html
 
-from hhu_ranking.extensions import db
 from hhu_ranking.origin import is_foreign
 
 HTMX = {"HX-Request": "true"}
 REFUSED = "kwam van een andere website"
-
-
-@pytest.fixture
-def csrf_client(app: Any, make_user: Any) -> Iterator[Any]:
-    """A client of a second app on the same database, with CSRF protection switched on."""
-    from hhu_ranking import create_app
-
-    make_user()
-    protected = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SECRET_KEY": "test-secret-key",
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    yield protected.test_client()
-    with protected.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _token(response: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -663,27 +663,6 @@ def test_copy_a_past_session_into_a_new_one(facilitator, make_session, fetch):
 
 
 # --- CSRF -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def csrf_client(app: Any, make_user: Callable[..., Any]) -> Iterator[Any]:
-    """A client of a second app on the same database, with CSRF protection switched on."""
-    from hhu_ranking import create_app
-
-    make_user()
-    protected = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SECRET_KEY": "test-secret-key",
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    yield protected.test_client()
-    with protected.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _token(html: str) -> str:
