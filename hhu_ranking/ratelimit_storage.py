@@ -70,11 +70,29 @@ class SQLiteStorage(Storage):
             return conn
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=OFF")
-        conn.execute(_SCHEMA)
+        self._prepare(conn)
         self._local.conn, self._local.pid = conn, os.getpid()
         return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """WAL and the table, also when every worker of a server starts at the same moment.
+
+        Changing the journal mode takes the file's lock without SQLite's busy handler, so
+        the workers that lose that race are told "database is locked" at once: they wait
+        their turn here instead (and skip the change once another has made it).
+        """
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=OFF")
+                conn.execute(_SCHEMA)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:

@@ -96,7 +96,14 @@ def _postgres_schema(database_url: str | None) -> Iterator[None]:
     from hhu_ranking import create_app
     from hhu_ranking.extensions import db
 
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     with app.app_context():
         reset_postgres_schema(db.engine)
         from flask_migrate import upgrade
@@ -119,6 +126,8 @@ def app(tmp_path: Any, database_url: str | None, _postgres_schema: None) -> Iter
             "SECRET_KEY": "test-secret-key",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
+            # each test its own count, not the checkout's instance/ratelimits.sqlite3
+            "RATELIMIT_STORAGE_URI": f"sqlite:///{tmp_path / 'ratelimits.sqlite3'}",
             # a notice comes a few ms after its commit: tests that poll right after a change
             # would race it; tests/web/test_state_notices.py switches it on
             "POLL_NOTICES": False,

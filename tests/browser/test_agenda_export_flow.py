@@ -114,7 +114,7 @@ def test_a_closed_round_goes_to_the_agenda_and_its_xlsx_downloads(chromium, live
         context.close()
 
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Uitslag", "Stemmen", "Overeenstemming"]
+    assert book.sheetnames == ["Uitslag", "Stemmen", "Overeenstemming", "Groepen"]
     rows = list(book["Uitslag"].iter_rows(values_only=True))
     header = rows[0]
     place, title = header.index("Plaats"), header.index("Onderdeel")
