@@ -1,0 +1,638 @@
+"""Class 18 of issue 9: random requests to every route never give a 500 and never change a
+ballot.
+
+The routes come from ``app.url_map`` and the field names from the forms and the views' own
+``request.form``/``request.args`` reads, so a new route or field is fuzzed without editing
+this file. Each test builds one world (an open round with ballots, a closed round with an
+outcome, a draft round, an agenda entry; a facilitator, a second facilitator, an admin, a
+kerngroep API token, phones) and sends many random requests into it: real and random ids
+and join codes in the URL, random query strings, form fields (unicode, control characters,
+huge numbers, ``²``, lists, missing fields), JSON and raw bodies with random content types.
+
+After every request: the answer is below 500 (a 503 would be a masked error too: nothing
+else uses the database here), and the guarded ballots (the first phone's ballot in the open
+round and every ballot of the closed round) keep their ranking, seq and revision. The
+second phone does post ballots, so random payloads that happen to be valid change only its
+own ballot; deleting a guarded round or participant is a facilitator's right, so those ids
+are never substituted into the two delete routes.
+
+``HHU_FUZZ_EXAMPLES`` scales the number of examples (default: modest, smaller on
+PostgreSQL, whose requests cost more).
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from clock import SESSION_DAY
+from factories import KERNGROEP, adopt_first_item, parse_html, voted_session
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, update
+from wtforms import FieldList, FormField
+from wtforms import Form as WtForm
+from wtforms.fields.core import UnboundField
+
+from hhu_ranking import forms
+from hhu_ranking.extensions import db
+from hhu_ranking.models import (
+    Ballot,
+    Coalition,
+    MeetingKind,
+    Outcome,
+    RankingSession,
+    Role,
+    Round,
+    RoundItem,
+    RoundState,
+    User,
+)
+from hhu_ranking.services import rounds
+from hhu_ranking.services.sessions import create_session
+
+POSTGRES = os.environ.get("TEST_DATABASE", "sqlite") == "postgresql"
+SCALE = float(os.environ.get("HHU_FUZZ_EXAMPLES", "1") or 1)
+
+
+def _examples(sqlite: int, postgres: int) -> int:
+    return max(1, int((postgres if POSTGRES else sqlite) * SCALE))
+
+
+FUZZ = settings(
+    max_examples=_examples(300, 80),
+    deadline=None,
+    derandomize=False,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
+
+#: served files: nothing in them reads input
+SKIPPED_ENDPOINTS = frozenset({"static"})
+#: a logged-in caller sent here would end its login (or start another) for every later example
+SESSION_ENDPOINTS = frozenset({"auth.login", "auth.logout"})
+#: ``(endpoint, URL variable)`` whose real guarded ids are a legitimate way to remove a ballot
+DESTRUCTIVE = {
+    ("facilitator.delete_round", "round_id"): "rounds",
+    ("privacy.delete_participant", "participant_id"): "participants",
+}
+
+PACKAGE = Path(forms.__file__).resolve().parent
+PARAMETER = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
+#: the names a view reads itself: request.form.get("x"), request.args.get("x"), id_arg("x")
+READS = re.compile(r"""(?:request\.(?:form|args|values)\.get|id_arg)\(\s*f?["']([^"'{]+)""")
+
+
+# -- what the app offers, discovered --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    rule: str
+    methods: tuple[str, ...]
+    #: (name, converter, converter arguments) per URL variable
+    variables: tuple[tuple[str, str, str], ...]
+
+
+def discover_routes(app: Any) -> list[Route]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIPPED_ENDPOINTS:
+            continue
+        variables = tuple(
+            (m["name"], m["converter"] or "default", m["args"] or "")
+            for m in PARAMETER.finditer(rule.rule)
+        )
+        methods = tuple(sorted(set(rule.methods or ()) - {"HEAD", "OPTIONS"}))
+        found.append(Route(rule.endpoint, rule.rule, methods, variables))
+    return sorted(found, key=lambda r: (r.rule, r.methods))
+
+
+def _unbound_names(name: str, unbound: UnboundField) -> set[str]:
+    if unbound.field_class is FieldList:
+        inner = unbound.args[0]
+        rows = (0, 1, 2, 59, 60)
+        if inner.field_class is FormField:
+            subform = inner.args[0]
+            return {f"{name}-{row}-{sub}" for row in rows for sub in _form_names(subform)}
+        return {f"{name}-{row}" for row in rows}
+    if unbound.field_class is FormField:
+        return {f"{name}-{sub}" for sub in _form_names(unbound.args[0])}
+    return {name}
+
+
+def _form_names(form_class: type) -> set[str]:
+    names: set[str] = set()
+    for klass in form_class.__mro__:
+        for attr, value in vars(klass).items():
+            if isinstance(value, UnboundField):
+                names |= _unbound_names(attr, value)
+    return names
+
+
+def discover_field_names() -> list[str]:
+    """Every field of every form, and every name a view or the i18n layer reads itself."""
+    names: set[str] = {"csrf_token"}
+    for _name, value in inspect.getmembers(forms, inspect.isclass):
+        if issubclass(value, WtForm) and value.__module__ == forms.__name__:
+            names |= _form_names(value)
+    for source in [*sorted((PACKAGE / "views").glob("*.py")), PACKAGE / "i18n.py"]:
+        names |= set(READS.findall(source.read_text(encoding="utf-8")))
+    return sorted(names)
+
+
+# -- the world --------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    clients: dict[str, Any]
+    headers: dict[str, dict[str, str]]
+    ids: dict[str, list[int]]
+    codes: list[str]
+    keys: list[str]
+    #: ids that are never put into the DESTRUCTIVE routes
+    protected: dict[str, set[int]]
+    guarded_ballot_ids: list[int]
+    open_round_id: int
+    field_names: list[str] = field(default_factory=list)
+
+
+def _owned(session_id: int, user_id: int) -> None:
+    db.session.execute(
+        update(RankingSession)
+        .where(RankingSession.id == session_id)
+        .values(created_by_id=user_id)
+    )
+
+
+def _logged_in(app: Any, email: str, password: str = "geheim-wachtwoord") -> Any:
+    browser = app.test_client()
+    answer = browser.post("/auth/login", data={"email": email, "password": password})
+    assert answer.status_code == 302, answer.data
+    return browser
+
+
+def _phone(app: Any, session_id: int, token: str) -> Any:
+    phone = app.test_client()
+    with phone.session_transaction() as cookie:
+        cookie["participants"] = {str(session_id): token}
+    return phone
+
+
+def build_world(app: Any, make_user: Callable[..., Any], runner: Any) -> World:
+    owner = make_user()
+    make_user(email="ander@hhu.test", name="Andere leider")
+    make_user(email="beheer@hhu.test", role=Role.ADMIN, name="Beheerder")
+    kern = make_user(**KERNGROEP)
+    live = voted_session(app, close=False, orders=([0, 1, 2, 3], [3, 2, 1, 0], [1, 0, 2, 3]))
+    closed = voted_session(app, title="Kennisfestival")
+    with app.app_context():
+        draft_session = create_session(
+            db.session, title="Trekkersoverleg", held_on=SESSION_DAY, kind=MeetingKind.NETWORK
+        )
+        rounds.add_round(
+            db.session,
+            draft_session,
+            title="Spelregels",
+            items=[rounds.ItemSpec(t) for t in ("Lachen mag", "Samen uit, samen thuis")],
+        )
+        db.session.flush()
+        for session_id in (live["session_id"], closed["session_id"], draft_session.id):
+            _owned(session_id, owner)
+        outcome = db.session.get(Outcome, closed["outcome_id"])
+        coalition = db.session.scalar(select(Coalition).order_by(Coalition.id))
+        entry = adopt_first_item(
+            outcome, db.session.get(User, kern), coalition, closed["item_ids"][0]
+        )
+        db.session.commit()
+        live_session = db.session.get(RankingSession, live["session_id"])
+        guarded_ballot_ids = list(
+            db.session.scalars(
+                select(Ballot.id).where(
+                    (Ballot.round_id == closed["round_id"])
+                    | (
+                        (Ballot.round_id == live["round_id"])
+                        & (Ballot.participant_id == _participant_of(live["token_hashes"][0]))
+                    )
+                )
+            )
+        )
+        ids = {
+            "session_id": list(db.session.scalars(select(RankingSession.id))),
+            "round_id": list(db.session.scalars(select(Round.id))),
+            "round_item_id": list(db.session.scalars(select(RoundItem.id))),
+            "participant_id": _all_participant_ids(),
+            "outcome_id": list(db.session.scalars(select(Outcome.id))),
+            "entry_id": [entry.id],
+            "catalogue_item_id": [
+                i for i in db.session.scalars(select(RoundItem.catalogue_item_id)) if i
+            ]
+            or [1],
+        }
+        codes = list(db.session.scalars(select(RankingSession.join_code)))
+        keys = list(db.session.scalars(select(Coalition.key)))
+        guarded_participants = {
+            _participant_of(live["token_hashes"][0]),
+            *(_participant_of(h) for h in closed["token_hashes"]),
+        }
+        assert live_session.join_code in codes
+    result = runner.invoke(args=["create-api-token", "--user", KERNGROEP["email"]])
+    assert result.exit_code == 0, result.output
+    bearer = {"Authorization": "Bearer " + result.stdout.strip().splitlines()[-1]}
+    assert len(guarded_ballot_ids) == 1 + len(closed["tokens"])
+    clients = {
+        "anonymous": app.test_client(),
+        "guarded phone": _phone(app, live["session_id"], live["tokens"][0]),
+        "second phone": _phone(app, live["session_id"], live["tokens"][1]),
+        "facilitator": _logged_in(app, "leider@hhu.test"),
+        "other facilitator": _logged_in(app, "ander@hhu.test"),
+        "admin": _logged_in(app, "beheer@hhu.test"),
+        "kerngroep": _logged_in(app, KERNGROEP["email"]),
+        "api": app.test_client(),
+    }
+    return World(
+        clients=clients,
+        headers={"api": bearer},
+        ids=ids,
+        codes=codes,
+        keys=keys,
+        protected={
+            "rounds": {live["round_id"], closed["round_id"]},
+            "participants": guarded_participants,
+        },
+        guarded_ballot_ids=guarded_ballot_ids,
+        open_round_id=live["round_id"],
+        field_names=discover_field_names(),
+    )
+
+
+def _participant_of(token_hash: str) -> int:
+    from hhu_ranking.models import Participant
+
+    found = db.session.scalar(select(Participant.id).where(Participant.token_hash == token_hash))
+    assert found is not None
+    return found
+
+
+def _all_participant_ids() -> list[int]:
+    from hhu_ranking.models import Participant
+
+    return list(db.session.scalars(select(Participant.id)))
+
+
+def guarded_ballots(app: Any, world: World) -> list[tuple[Any, ...]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(Ballot.id, Ballot.ranking, Ballot.seq, Ballot.revision)
+            .where(Ballot.id.in_(world.guarded_ballot_ids))
+            .order_by(Ballot.id)
+        ).all()
+        return [tuple(row) for row in rows]
+
+
+def keep_round_open(app: Any, world: World) -> None:
+    """An earlier example may have closed the open round: re-open it, so ballots still land."""
+    with app.app_context():
+        round_ = db.session.get(Round, world.open_round_id)
+        if round_.state is not RoundState.OPEN:
+            rounds.open_round(db.session, round_)
+            db.session.commit()
+
+
+# -- random requests --------------------------------------------------------------------------
+
+NASTY = (
+    "",
+    " ",
+    "0",
+    "-1",
+    "1",
+    "2",
+    "²",
+    "٣",
+    "１２",
+    "1e400",
+    "NaN",
+    "inf",
+    "9" * 4301,
+    "10" + "0" * 400,
+    "9223372036854775808",
+    "3.5",
+    "0x10",
+    "\x00",
+    "\r\n",
+    "\u202ePartner",
+    "Al\u200bpha",
+    "Mensgericht",
+    "Gemeente Utrecht",
+    "inwoner",
+    "bezoeker",
+    "on",
+    "true",
+    "up",
+    "down",
+    "save",
+    "console",
+    "partners",
+    "2026-02-30",
+    "9999-12-31",
+    "/%0A/x",
+    "/\t/evil.example/",
+    "//evil.example",
+    "'; DROP TABLE ballot; --",
+    "<script>alert(1)</script>",
+    "%s%(x)s{0}",
+    "../../etc/passwd",
+    "ë" * 300,
+    "=HYPERLINK(\"x\")",
+)
+PREFLIB = (
+    b"# FILE NAME: x.soc\n# NUMBER ALTERNATIVES: 2\n"
+    b"# ALTERNATIVE NAME 1: A\n# ALTERNATIVE NAME 2: B\n"
+)
+FILES = (
+    b"",
+    b"\xff\xfe\x00bad",
+    b"organisatie,1,2\nGemeente Utrecht,Mensgericht,Regiobreed\n",
+    PREFLIB + b"1" + b"0" * 400 + b": 1,2\n",
+    PREFLIB + b"3: 1,2\n2: 2,1\n",
+    PREFLIB + b"\xc3\x28: 1,2\n",
+)
+CONTENT_TYPES = (
+    "application/json",
+    "application/json; charset=latin-1",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "application/x-www-form-urlencoded; charset=utf-16",
+    "multipart/form-data",
+    "multipart/form-data; boundary=x",
+    "application/xml",
+    "application/octet-stream",
+    "",
+)
+
+
+def text_values(world: World) -> st.SearchStrategy[str]:
+    real = [str(i) for ids in world.ids.values() for i in ids] + world.codes + world.keys
+    return st.one_of(
+        st.sampled_from(NASTY),
+        st.sampled_from(real),
+        st.text(max_size=30),
+        st.integers(-(10**30), 10**30).map(str),
+    )
+
+
+def json_values(world: World) -> st.SearchStrategy[Any]:
+    leaves = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**30), 10**30),
+        st.floats(allow_nan=False, allow_infinity=False),
+        text_values(world),
+    )
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(st.sampled_from(world.field_names) | st.text(max_size=8), inner,
+                            max_size=5),
+        ),
+        max_leaves=12,
+    )
+
+
+def form_fields(world: World) -> st.SearchStrategy[dict[str, Any]]:
+    """Form fields by name: some the app reads, some not; single values or several."""
+    item_places = [f"pos-{i}" for i in world.ids["round_item_id"]]
+    names = st.one_of(
+        st.sampled_from(world.field_names),
+        st.sampled_from(item_places),
+        st.text(min_size=1, max_size=10),
+    )
+    values = text_values(world)
+    return st.dictionaries(
+        names, st.one_of(values, st.lists(values, max_size=5)), max_size=10
+    )
+
+
+@dataclass
+class Case:
+    caller: str
+    method: str
+    path: str
+    endpoint: str
+    query: dict[str, Any]
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+    def __repr__(self) -> str:
+        body = {k: (v if not isinstance(v, bytes | str) or len(v) < 200 else f"{v[:200]!r}…")
+                for k, v in self.body.items()}
+        return (
+            f"Case({self.caller}: {self.method} {self.path[:300]} query={self.query!r} "
+            f"body={body!r} headers={self.headers!r})"
+        )
+
+
+def _variable(world: World, route: Route, name: str, converter: str, args: str) -> Any:
+    if converter == "int":
+        real = world.ids.get(name) or [i for ids in world.ids.values() for i in ids]
+        numbers = st.one_of(st.sampled_from(real), st.integers(0, 10**25))
+        kind = DESTRUCTIVE.get((route.endpoint, name))
+        if kind is not None:
+            protected = world.protected[kind]
+            numbers = numbers.filter(lambda n: n not in protected)
+        return numbers.map(str)
+    if converter == "any":
+        choices = [a.strip().strip("'\"") for a in args.split(",") if a.strip()]
+        return st.one_of(st.sampled_from(choices), st.text(max_size=10))
+    if name == "code":
+        codes = world.codes + [c.lower() for c in world.codes]
+        return st.one_of(st.sampled_from(codes), text_values(world))
+    return st.one_of(st.sampled_from(world.keys), text_values(world))
+
+
+@st.composite
+def bodies(draw: st.DrawFn, world: World, route: Route) -> dict[str, Any]:
+    """Keyword arguments for the test client's ``open``: a form, a file, JSON, raw bytes."""
+    kind = draw(st.sampled_from(("form", "form", "form", "file", "json", "raw", "none")))
+    if kind == "form":
+        return {"data": draw(form_fields(world))}
+    if kind == "file":
+        fields = draw(form_fields(world))
+        fields[draw(st.sampled_from(("file", "upload", "ranking")))] = (
+            io.BytesIO(draw(st.sampled_from(FILES) | st.binary(max_size=200))),
+            draw(st.sampled_from(("stemmen.csv", "x.soc", "x.xlsx", "", "../x\x00.csv"))),
+        )
+        return {"data": fields, "content_type": "multipart/form-data"}
+    if kind == "json":
+        return {"data": json.dumps(draw(json_values(world))), "content_type": "application/json"}
+    if kind == "raw":
+        raw = draw(
+            st.one_of(
+                st.binary(max_size=300),
+                st.sampled_from(FILES),
+                form_fields(world).map(lambda f: "&".join(f"{k}={v}" for k, v in f.items())),
+            )
+        )
+        return {"data": raw, "content_type": draw(st.sampled_from(CONTENT_TYPES))}
+    return {}
+
+
+@st.composite
+def cases(draw: st.DrawFn, world: World, routes: list[Route]) -> Case:
+    route = draw(st.sampled_from(routes))
+    callers = sorted(world.clients)
+    if route.endpoint in SESSION_ENDPOINTS:
+        callers = ["anonymous"]
+    caller = draw(st.sampled_from(callers))
+    methods = list(route.methods)
+    if caller == "guarded phone" and route.endpoint == "participate.ballot":
+        # the only request allowed to change the guarded ballot: its own valid submission
+        caller = "second phone"
+    method = draw(st.sampled_from(methods))
+    values = {
+        name: draw(_variable(world, route, name, converter, args))
+        for name, converter, args in route.variables
+    }
+    path = PARAMETER.sub(lambda m: quote(values[m["name"]], safe=""), route.rule)
+    query = draw(
+        st.dictionaries(
+            st.sampled_from(world.field_names) | st.text(min_size=1, max_size=8),
+            text_values(world) | st.lists(text_values(world), max_size=3),
+            max_size=4,
+        )
+    )
+    headers = dict(world.headers.get(caller, {}))
+    if draw(st.booleans()):
+        headers["HX-Request"] = "true"
+    if draw(st.booleans()):
+        headers["Accept-Language"] = draw(st.sampled_from(("en", "nl", "xx", "*", "en;q=x")))
+    if draw(st.integers(0, 9)) == 0:
+        headers["Authorization"] = draw(
+            st.sampled_from(("Bearer ", "Bearer hhu_" + "A" * 43, "Basic x", "Bearer \u00e9"))
+        )
+    body = draw(bodies(world, route)) if method == "POST" else {}
+    return Case(caller, method, path, route.endpoint, query, body, headers)
+
+
+class _Errors(logging.Handler):
+    """Keeps the tracebacks the app logs, to show with a 500."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(self.format(record))
+
+
+@pytest.fixture
+def app_errors() -> Iterator[_Errors]:
+    handler = _Errors()
+    logger = logging.getLogger("hhu_ranking")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+
+
+def send(app: Any, world: World, case: Case, errors: _Errors) -> Any:
+    errors.seen.clear()
+    before = guarded_ballots(app, world)
+    response = world.clients[case.caller].open(
+        case.path,
+        method=case.method,
+        query_string=case.query,
+        headers=case.headers,
+        **case.body,
+    )
+    assert response.status_code < 500, f"{response.status_code} for {case!r}\n" + "\n".join(
+        errors.seen
+    )
+    assert guarded_ballots(app, world) == before, f"a guarded ballot changed by {case!r}"
+    return response
+
+
+# -- the tests ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(app: Any, make_user: Callable[..., Any], runner: Any) -> World:
+    return build_world(app, make_user, runner)
+
+
+def test_the_discovery_finds_every_kind_of_route_and_the_ballot_fields(app: Any) -> None:
+    routes = {r.endpoint: r for r in discover_routes(app)}
+    assert "POST" in routes["participate.ballot"].methods
+    assert {"api.outcome", "imports.upload", "facilitator.edit_round"} <= set(routes)
+    names = discover_field_names()
+    assert {"ranking", "round_id", "pillar", "items-0-title", "pos-", "next", "lang"} <= set(
+        names
+    )
+
+
+def test_random_requests_to_every_route_never_fail_and_never_change_a_ballot(
+    app: Any, world: World, app_errors: _Errors
+) -> None:
+    routes = discover_routes(app)
+
+    @FUZZ
+    @given(case=cases(world, routes))
+    def fuzz(case: Case) -> None:
+        keep_round_open(app, world)
+        send(app, world, case, app_errors)
+
+    fuzz()
+
+
+def test_random_posts_with_right_wrong_or_missing_csrf_tokens(
+    app: Any, world: World, app_errors: _Errors
+) -> None:
+    """With CSRF on, as in production: a right token reaches the forms, a wrong one is a 400."""
+    routes = [r for r in discover_routes(app) if "POST" in r.methods]
+    app.config["WTF_CSRF_ENABLED"] = True
+    tokens = {}
+    for caller, browser in world.clients.items():
+        page = parse_html(browser.get("/"))
+        tokens[caller] = json.loads(page.body["hx-headers"])["X-CSRFToken"]
+
+    @settings(FUZZ, max_examples=_examples(120, 30))
+    @given(case=cases(world, routes), choice=st.sampled_from(("right", "wrong", "missing")),
+           where=st.sampled_from(("form", "header")))
+    def fuzz(case: Case, choice: str, where: str) -> None:
+        keep_round_open(app, world)
+        if case.method != "POST":
+            case.method = "POST"
+        token = {"right": tokens[case.caller], "wrong": tokens[case.caller][::-1],
+                 "missing": None}[choice]
+        if token is not None:
+            if where == "header":
+                case.headers["X-CSRFToken"] = token
+            else:
+                data = case.body.get("data")
+                if isinstance(data, dict):
+                    data["csrf_token"] = token
+                else:
+                    case.body = {"data": {"csrf_token": token}}
+        response = send(app, world, case, app_errors)
+        if choice != "right" and response.status_code < 400:
+            pytest.fail(f"a POST without a right CSRF token was accepted: {case!r}")
+
+    fuzz()
