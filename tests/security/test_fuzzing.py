@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import inspect
 import io
+import itertools
 import json
 import logging
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,10 +84,25 @@ FUZZ = settings(
     ],
 )
 
+#: examples per route in the main test (scaled by HHU_FUZZ_EXAMPLES)
+PER_POST_ROUTE = _examples(12, 4)
+PER_GET_ROUTE = _examples(4, 2)
+#: what the phones post: the routes most exposed, fuzzed three times as much
+PHONE_POSTS = frozenset({"participate.ballot", "participate.join"})
 #: served files: nothing in them reads input
 SKIPPED_ENDPOINTS = frozenset({"static"})
 #: a logged-in caller sent here would end its login (or start another) for every later example
 SESSION_ENDPOINTS = frozenset({"auth.login", "auth.logout"})
+#: who usually calls a route (by endpoint prefix); anyone else is tried as often
+NATURAL_CALLERS = (
+    ("participate.", ["second phone", "guarded phone", "anonymous"]),
+    ("screen.", ["facilitator", "anonymous"]),
+    ("api.", ["api"]),
+    ("agenda.", ["kerngroep", "admin"]),
+    ("", ["facilitator", "admin", "other facilitator"]),
+)
+#: routes that take a file
+FILE_ENDPOINTS = frozenset({"imports.upload"})
 #: ``(endpoint, URL variable)`` whose real guarded ids are a legitimate way to remove a ballot
 DESTRUCTIVE = {
     ("facilitator.delete_round", "round_id"): "rounds",
@@ -172,13 +189,13 @@ class World:
     guarded_ballot_ids: list[int]
     open_round_id: int
     field_names: list[str] = field(default_factory=list)
+    #: the forms the pages offer, by the path they post to: field name -> values seen
+    forms: dict[str, list[dict[str, list[str]]]] = field(default_factory=dict)
 
 
 def _owned(session_id: int, user_id: int) -> None:
     db.session.execute(
-        update(RankingSession)
-        .where(RankingSession.id == session_id)
-        .values(created_by_id=user_id)
+        update(RankingSession).where(RankingSession.id == session_id).values(created_by_id=user_id)
     )
 
 
@@ -248,8 +265,10 @@ def build_world(app: Any, make_user: Callable[..., Any], runner: Any) -> World:
         }
         codes = list(db.session.scalars(select(RankingSession.join_code)))
         keys = list(db.session.scalars(select(Coalition.key)))
-        guarded_participants = {
+        # the second phone is kept too: it is the hand that posts the ballots
+        kept_participants = {
             _participant_of(live["token_hashes"][0]),
+            _participant_of(live["token_hashes"][1]),
             *(_participant_of(h) for h in closed["token_hashes"]),
         }
         assert live_session.join_code in codes
@@ -267,7 +286,7 @@ def build_world(app: Any, make_user: Callable[..., Any], runner: Any) -> World:
         "kerngroep": _logged_in(app, KERNGROEP["email"]),
         "api": app.test_client(),
     }
-    return World(
+    world = World(
         clients=clients,
         headers={"api": bearer},
         ids=ids,
@@ -275,12 +294,69 @@ def build_world(app: Any, make_user: Callable[..., Any], runner: Any) -> World:
         keys=keys,
         protected={
             "rounds": {live["round_id"], closed["round_id"]},
-            "participants": guarded_participants,
+            "participants": kept_participants,
         },
         guarded_ballot_ids=guarded_ballot_ids,
         open_round_id=live["round_id"],
         field_names=discover_field_names(),
     )
+    world.forms = harvest_forms(app, world)
+    return world
+
+
+def _real_paths(world: World, route: Route, limit: int = 6) -> list[str]:
+    """The route's URL with real values in its variables (a few combinations)."""
+    choices: list[list[str]] = []
+    for name, converter, args in route.variables:
+        if converter == "int":
+            choices.append([str(i) for i in world.ids.get(name, [])])
+        elif converter == "any":
+            choices.append([a.strip().strip("'\"") for a in args.split(",")])
+        elif name == "code":
+            choices.append(world.codes)
+        elif name == "key":
+            choices.append(world.keys)
+        else:
+            return []
+    paths = []
+    for combination in itertools.islice(itertools.product(*choices), limit):
+        values = dict(zip((v[0] for v in route.variables), combination, strict=True))
+        paths.append(PARAMETER.sub(lambda m: quote(values[m["name"]], safe=""), route.rule))
+    return paths
+
+
+def harvest_forms(app: Any, world: World) -> dict[str, list[dict[str, list[str]]]]:
+    """Every POST form on the pages the facilitator and the phones see, by its action.
+
+    Fuzzing from these (a field changed, dropped or added) reaches the validators and the
+    services, where a request made of random names stops at the first missing field.
+    """
+    found: dict[str, list[dict[str, list[str]]]] = {}
+    for route in discover_routes(app):
+        if "GET" not in route.methods or route.endpoint.startswith(("api.", "export")):
+            continue
+        for path in _real_paths(world, route):
+            for caller in ("facilitator", "second phone"):
+                page = world.clients[caller].get(path)
+                if page.status_code != 200 or page.mimetype != "text/html":
+                    continue
+                for form in parse_html(page).select("form"):
+                    if (form.get("method") or "get").lower() != "post":
+                        continue
+                    action = str(form.get("action") or path).split("?", 1)[0].split("#", 1)[0]
+                    fields: dict[str, list[str]] = {}
+                    for tag in form.select("input[name], select[name], textarea[name]"):
+                        values = fields.setdefault(str(tag["name"]), [])
+                        if tag.name == "select":
+                            values += [
+                                str(o.get("value", o.get_text())) for o in tag.select("option")
+                            ]
+                        elif tag.name == "textarea":
+                            values.append(tag.get_text())
+                        else:
+                            values.append(str(tag.get("value", "")))
+                    found.setdefault(action, []).append(fields)
+    return found
 
 
 def _participant_of(token_hash: str) -> int:
@@ -361,7 +437,7 @@ NASTY = (
     "%s%(x)s{0}",
     "../../etc/passwd",
     "ë" * 300,
-    "=HYPERLINK(\"x\")",
+    '=HYPERLINK("x")',
 )
 PREFLIB = (
     b"# FILE NAME: x.soc\n# NUMBER ALTERNATIVES: 2\n"
@@ -411,8 +487,9 @@ def json_values(world: World) -> st.SearchStrategy[Any]:
         leaves,
         lambda inner: st.one_of(
             st.lists(inner, max_size=4),
-            st.dictionaries(st.sampled_from(world.field_names) | st.text(max_size=8), inner,
-                            max_size=5),
+            st.dictionaries(
+                st.sampled_from(world.field_names) | st.text(max_size=8), inner, max_size=5
+            ),
         ),
         max_leaves=12,
     )
@@ -427,9 +504,7 @@ def form_fields(world: World) -> st.SearchStrategy[dict[str, Any]]:
         st.text(min_size=1, max_size=10),
     )
     values = text_values(world)
-    return st.dictionaries(
-        names, st.one_of(values, st.lists(values, max_size=5)), max_size=10
-    )
+    return st.dictionaries(names, st.one_of(values, st.lists(values, max_size=5)), max_size=10)
 
 
 @dataclass
@@ -443,8 +518,10 @@ class Case:
     headers: dict[str, str]
 
     def __repr__(self) -> str:
-        body = {k: (v if not isinstance(v, bytes | str) or len(v) < 200 else f"{v[:200]!r}…")
-                for k, v in self.body.items()}
+        body = {
+            k: (v if not isinstance(v, bytes | str) or len(v) < 200 else f"{v[:200]!r}…")
+            for k, v in self.body.items()
+        }
         return (
             f"Case({self.caller}: {self.method} {self.path[:300]} query={self.query!r} "
             f"body={body!r} headers={self.headers!r})"
@@ -454,7 +531,7 @@ class Case:
 def _variable(world: World, route: Route, name: str, converter: str, args: str) -> Any:
     if converter == "int":
         real = world.ids.get(name) or [i for ids in world.ids.values() for i in ids]
-        numbers = st.one_of(st.sampled_from(real), st.integers(0, 10**25))
+        numbers = st.one_of(st.sampled_from(real), st.sampled_from(real), st.integers(0, 10**25))
         kind = DESTRUCTIVE.get((route.endpoint, name))
         if kind is not None:
             protected = world.protected[kind]
@@ -465,13 +542,46 @@ def _variable(world: World, route: Route, name: str, converter: str, args: str) 
         return st.one_of(st.sampled_from(choices), st.text(max_size=10))
     if name == "code":
         codes = world.codes + [c.lower() for c in world.codes]
-        return st.one_of(st.sampled_from(codes), text_values(world))
+        return st.one_of(st.sampled_from(world.codes), st.sampled_from(codes), text_values(world))
     return st.one_of(st.sampled_from(world.keys), text_values(world))
 
 
 @st.composite
-def bodies(draw: st.DrawFn, world: World, route: Route) -> dict[str, Any]:
+def near_valid_form(draw: st.DrawFn, world: World, offered: list[dict[str, list[str]]]) -> Any:
+    """A form the page offers, filled from the values it shows, with some fields changed,
+    reordered, dropped or added."""
+    template = draw(st.sampled_from(offered))
+    values = text_values(world)
+    fields: dict[str, Any] = {}
+    for name, seen in template.items():
+        how = draw(st.sampled_from(("as shown", "as shown", "one", "shuffled", "random", "drop")))
+        if how == "as shown":
+            fields[name] = seen if len(seen) > 1 else seen[0]
+        elif how == "one":
+            fields[name] = draw(st.sampled_from(seen))
+        elif how == "shuffled":
+            fields[name] = draw(st.permutations(seen)) + draw(
+                st.lists(st.sampled_from(seen), max_size=2)
+            )
+        elif how == "random":
+            fields[name] = draw(values | st.lists(values, max_size=4))
+    fields.update(draw(form_fields(world).map(lambda f: dict(list(f.items())[:2]))))
+    return fields
+
+
+@st.composite
+def bodies(draw: st.DrawFn, world: World, route: Route, path: str) -> dict[str, Any]:
     """Keyword arguments for the test client's ``open``: a form, a file, JSON, raw bytes."""
+    offered = world.forms.get(path)
+    if offered and draw(st.integers(0, 3)) > 0:
+        fields = draw(near_valid_form(world, offered))
+        if route.endpoint in FILE_ENDPOINTS:
+            fields["file"] = (
+                io.BytesIO(draw(st.sampled_from(FILES) | st.binary(max_size=200))),
+                draw(st.sampled_from(("stemmen.csv", "x.soc", "x.xlsx", ""))),
+            )
+            return {"data": fields, "content_type": "multipart/form-data"}
+        return {"data": fields}
     kind = draw(st.sampled_from(("form", "form", "form", "file", "json", "raw", "none")))
     if kind == "form":
         return {"data": draw(form_fields(world))}
@@ -500,9 +610,10 @@ def bodies(draw: st.DrawFn, world: World, route: Route) -> dict[str, Any]:
 def cases(draw: st.DrawFn, world: World, routes: list[Route]) -> Case:
     route = draw(st.sampled_from(routes))
     callers = sorted(world.clients)
+    natural = next(v for k, v in NATURAL_CALLERS if route.endpoint.startswith(k))
     if route.endpoint in SESSION_ENDPOINTS:
-        callers = ["anonymous"]
-    caller = draw(st.sampled_from(callers))
+        callers = natural = ["anonymous"]
+    caller = draw(st.sampled_from(natural) | st.sampled_from(callers))
     methods = list(route.methods)
     if caller == "guarded phone" and route.endpoint == "participate.ballot":
         # the only request allowed to change the guarded ballot: its own valid submission
@@ -529,7 +640,7 @@ def cases(draw: st.DrawFn, world: World, routes: list[Route]) -> Case:
         headers["Authorization"] = draw(
             st.sampled_from(("Bearer ", "Bearer hhu_" + "A" * 43, "Basic x", "Bearer \u00e9"))
         )
-    body = draw(bodies(world, route)) if method == "POST" else {}
+    body = draw(bodies(world, route, path)) if method == "POST" else {}
     return Case(caller, method, path, route.endpoint, query, body, headers)
 
 
@@ -567,7 +678,21 @@ def send(app: Any, world: World, case: Case, errors: _Errors) -> Any:
         errors.seen
     )
     assert guarded_ballots(app, world) == before, f"a guarded ballot changed by {case!r}"
+    ANSWERS[(case.endpoint, case.method, response.status_code)] += 1
+    if os.environ.get("HHU_FUZZ_DEBUG") and case.endpoint == os.environ["HHU_FUZZ_DEBUG"]:
+        print(response.status_code, repr(case)[:400])
     return response
+
+
+#: how often each route answered what, printed under ``-s`` with HHU_FUZZ_REPORT=1
+ANSWERS: Counter[tuple[str, str, int]] = Counter()
+
+
+def _report() -> None:
+    if os.environ.get("HHU_FUZZ_REPORT"):
+        for (endpoint, method, status), count in sorted(ANSWERS.items()):
+            print(f"{count:5d} {status} {method:4} {endpoint}")
+    ANSWERS.clear()
 
 
 # -- the tests ---------------------------------------------------------------------------------
@@ -583,23 +708,27 @@ def test_the_discovery_finds_every_kind_of_route_and_the_ballot_fields(app: Any)
     assert "POST" in routes["participate.ballot"].methods
     assert {"api.outcome", "imports.upload", "facilitator.edit_round"} <= set(routes)
     names = discover_field_names()
-    assert {"ranking", "round_id", "pillar", "items-0-title", "pos-", "next", "lang"} <= set(
-        names
-    )
+    assert {"ranking", "round_id", "pillar", "items-0-title", "pos-", "next", "lang"} <= set(names)
 
 
 def test_random_requests_to_every_route_never_fail_and_never_change_a_ballot(
     app: Any, world: World, app_errors: _Errors
 ) -> None:
-    routes = discover_routes(app)
+    """Each route gets its own examples, so that none is left to chance; routes taking a
+    POST get more."""
+    for route in discover_routes(app):
+        examples = PER_POST_ROUTE if "POST" in route.methods else PER_GET_ROUTE
+        if route.endpoint in PHONE_POSTS:
+            examples *= 3
 
-    @FUZZ
-    @given(case=cases(world, routes))
-    def fuzz(case: Case) -> None:
-        keep_round_open(app, world)
-        send(app, world, case, app_errors)
+        @settings(FUZZ, max_examples=examples)
+        @given(case=cases(world, [route]))
+        def fuzz(case: Case) -> None:
+            keep_round_open(app, world)
+            send(app, world, case, app_errors)
 
-    fuzz()
+        fuzz()
+    _report()
 
 
 def test_random_posts_with_right_wrong_or_missing_csrf_tokens(
@@ -614,14 +743,18 @@ def test_random_posts_with_right_wrong_or_missing_csrf_tokens(
         tokens[caller] = json.loads(page.body["hx-headers"])["X-CSRFToken"]
 
     @settings(FUZZ, max_examples=_examples(120, 30))
-    @given(case=cases(world, routes), choice=st.sampled_from(("right", "wrong", "missing")),
-           where=st.sampled_from(("form", "header")))
+    @given(
+        case=cases(world, routes),
+        choice=st.sampled_from(("right", "wrong", "missing")),
+        where=st.sampled_from(("form", "header")),
+    )
     def fuzz(case: Case, choice: str, where: str) -> None:
         keep_round_open(app, world)
         if case.method != "POST":
             case.method = "POST"
-        token = {"right": tokens[case.caller], "wrong": tokens[case.caller][::-1],
-                 "missing": None}[choice]
+        token = {"right": tokens[case.caller], "wrong": tokens[case.caller][::-1], "missing": None}[
+            choice
+        ]
         if token is not None:
             if where == "header":
                 case.headers["X-CSRFToken"] = token
@@ -636,3 +769,4 @@ def test_random_posts_with_right_wrong_or_missing_csrf_tokens(
             pytest.fail(f"a POST without a right CSRF token was accepted: {case!r}")
 
     fuzz()
+    _report()
