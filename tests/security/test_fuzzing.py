@@ -336,7 +336,7 @@ def harvest_forms(app: Any, world: World) -> dict[str, list[dict[str, list[str]]
         if "GET" not in route.methods or route.endpoint.startswith(("api.", "export")):
             continue
         for path in _real_paths(world, route):
-            for caller in ("facilitator", "second phone"):
+            for caller in ("facilitator", "kerngroep", "second phone"):
                 page = world.clients[caller].get(path)
                 if page.status_code != 200 or page.mimetype != "text/html":
                     continue
@@ -355,7 +355,9 @@ def harvest_forms(app: Any, world: World) -> dict[str, list[dict[str, list[str]]
                             values.append(tag.get_text())
                         else:
                             values.append(str(tag.get("value", "")))
-                    found.setdefault(action, []).append(fields)
+                    offered = found.setdefault(action, [])
+                    if fields not in offered:
+                        offered.append(fields)
     return found
 
 
@@ -465,6 +467,41 @@ CONTENT_TYPES = (
     "application/xml",
     "application/octet-stream",
     "",
+)
+
+
+#: request headers the app or its middleware read (caching, htmx, proxies, origins)
+HEADERS = (
+    "If-None-Match",
+    "If-Modified-Since",
+    "Origin",
+    "Referer",
+    "X-Forwarded-For",
+    "X-Forwarded-Proto",
+    "X-Forwarded-Host",
+    "HX-Current-URL",
+    "HX-Target",
+    "Accept",
+    "Accept-Encoding",
+    "Range",
+    "Cookie",
+)
+header_values = st.one_of(
+    st.sampled_from(
+        (
+            '"x"',
+            "*",
+            'W/"1"',
+            "null",
+            "http://evil.example",
+            "gzip, br",
+            "bytes=5-1",
+            "1.2.3.4, 5.6.7.8",
+            "session=garbage; remember_token=1|x",
+            "Fri, 99 Foo",
+        )
+    ),
+    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40),
 )
 
 
@@ -643,6 +680,7 @@ def cases(draw: st.DrawFn, world: World, routes: list[Route]) -> Case:
         headers["Authorization"] = draw(
             st.sampled_from(("Bearer ", "Bearer hhu_" + "A" * 43, "Basic x", "Bearer \u00e9"))
         )
+    headers.update(draw(st.dictionaries(st.sampled_from(HEADERS), header_values, max_size=2)))
     body = draw(bodies(world, route, path)) if method == "POST" else {}
     return Case(caller, method, path, route.endpoint, query, body, headers)
 
