@@ -523,13 +523,14 @@ def json_values(world: World) -> st.SearchStrategy[Any]:
         st.floats(allow_nan=False, allow_infinity=False),
         text_values(world),
     )
+    names = st.sampled_from(world.field_names) | st.text(max_size=8)
+    # empty lists and objects come from the leaves' siblings: an extend that may draw
+    # nothing from ``inner`` makes Hypothesis warn that it cannot recurse
     return st.recursive(
-        leaves,
+        leaves | st.just([]) | st.just({}),
         lambda inner: st.one_of(
-            st.lists(inner, max_size=4),
-            st.dictionaries(
-                st.sampled_from(world.field_names) | st.text(max_size=8), inner, max_size=5
-            ),
+            st.lists(inner, min_size=1, max_size=4),
+            st.dictionaries(names, inner, min_size=1, max_size=5),
         ),
         max_leaves=12,
     )
