@@ -22,7 +22,9 @@ own ballot; deleting a guarded round or participant is a facilitator's right, so
 are never substituted into the two delete routes.
 
 ``HHU_FUZZ_EXAMPLES`` scales the number of examples (default: modest, smaller on
-PostgreSQL, whose requests cost more).
+PostgreSQL, whose requests cost more); ``HHU_FUZZ_ONLY=imports.`` fuzzes only the endpoints
+with that prefix; ``HHU_FUZZ_REPORT=1`` (with ``-s``) prints how often each route answered
+what; ``HHU_FUZZ_DEBUG=participate.ballot`` prints every request to that endpoint and its answer.
 """
 
 from __future__ import annotations
@@ -91,8 +93,8 @@ FUZZ = settings(
 #: examples per route in the main test (scaled by HHU_FUZZ_EXAMPLES)
 PER_POST_ROUTE = _examples(12, 4)
 PER_GET_ROUTE = _examples(4, 2)
-#: what the phones post: the routes most exposed, fuzzed three times as much
-PHONE_POSTS = frozenset({"participate.ballot", "participate.join"})
+#: what the phones post, and the import's files: the most exposed, fuzzed three times as much
+PHONE_POSTS = frozenset({"participate.ballot", "participate.join", "imports.upload"})
 #: served files: nothing in them reads input
 SKIPPED_ENDPOINTS = frozenset({"static"})
 #: a logged-in caller sent here would end its login (or start another) for every later example
@@ -192,6 +194,8 @@ class World:
     protected: dict[str, set[int]]
     guarded_ballot_ids: list[int]
     open_round_id: int
+    #: the items' titles, for import files that name them
+    item_titles: list[str] = field(default_factory=list)
     field_names: list[str] = field(default_factory=list)
     #: the forms the pages offer, by the path they post to: field name -> values seen
     forms: dict[str, list[dict[str, list[str]]]] = field(default_factory=dict)
@@ -302,6 +306,7 @@ def build_world(app: Any, make_user: Callable[..., Any], runner: Any) -> World:
         },
         guarded_ballot_ids=guarded_ballot_ids,
         open_round_id=live["round_id"],
+        item_titles=[*live["items"], "Lachen mag"],
         field_names=discover_field_names(),
     )
     world.forms = harvest_forms(app, world)
@@ -460,6 +465,65 @@ FILES = (
     PREFLIB + b"3: 1,2\n2: 2,1\n",
     PREFLIB + b"\xc3\x28: 1,2\n",
 )
+
+
+@st.composite
+def import_files(draw: st.DrawFn, world: World) -> tuple[bytes, str]:
+    """A ballot file near what the import reads: CSV or PrefLib naming the round's items,
+    with random cells, counts, headers and encodings."""
+    titles = st.sampled_from(world.item_titles) | text_values(world)
+    if draw(st.booleans()):
+        delimiter = draw(st.sampled_from((",", ";", "\t", "|")))
+        headers = draw(
+            st.lists(
+                st.sampled_from(
+                    (
+                        "Plaats 1",
+                        "Plaats 2",
+                        "Plaats 3",
+                        "Plaats 4",
+                        "Plaats 9999",
+                        "rank1",
+                        "Organisatie",
+                        "Pijler",
+                        "Ronde",
+                        '"Plaats 1',
+                    )
+                )
+                | text_values(world),
+                min_size=1,
+                max_size=6,
+            )
+        )
+        rows = draw(st.lists(st.lists(titles, max_size=len(headers) + 1), max_size=6))
+        text = "\n".join(delimiter.join(row) for row in [headers, *rows])
+        name = "stemmen.csv"
+    else:
+        data_type = draw(st.sampled_from(("soc", "soi", "toc", "toi")))
+        names = draw(st.lists(titles, min_size=1, max_size=5))
+        lines = [
+            f"# FILE NAME: x.{data_type}",
+            f"# DATA TYPE: {data_type}",
+            f"# NUMBER ALTERNATIVES: {draw(st.sampled_from((len(names), 0, 99)))}",
+        ]
+        lines += [f"# ALTERNATIVE NAME {n}: {t}" for n, t in enumerate(names, 1)]
+        for _ in range(draw(st.integers(0, 4))):
+            count = draw(
+                st.sampled_from(("1", "3", "0", "-1", "²", "1" + "0" * 30)) | text_values(world)
+            )
+            order = draw(
+                st.lists(
+                    st.integers(-1, len(names) + 1).map(str) | st.just("{1,2}"),
+                    max_size=len(names) + 1,
+                )
+            )
+            lines.append(f"{count}: {','.join(order)}")
+        text = "\n".join(lines)
+        name = f"x.{data_type}"
+    encoding = draw(st.sampled_from(("utf-8", "utf-8-sig", "cp1252", "utf-16")))
+    return text.encode(encoding, errors="replace"), name
+
+
 CONTENT_TYPES = (
     "application/json",
     "application/json; charset=latin-1",
@@ -621,10 +685,14 @@ def bodies(draw: st.DrawFn, world: World, route: Route, path: str) -> dict[str, 
     if offered and draw(st.integers(0, 3)) > 0:
         fields = draw(near_valid_form(world, offered))
         if route.endpoint in FILE_ENDPOINTS:
-            fields["file"] = (
-                io.BytesIO(draw(st.sampled_from(FILES) | st.binary(max_size=200))),
-                draw(st.sampled_from(("stemmen.csv", "x.soc", "x.xlsx", ""))),
+            data, name = draw(
+                import_files(world)
+                | st.tuples(
+                    st.sampled_from(FILES) | st.binary(max_size=200),
+                    st.sampled_from(("stemmen.csv", "x.soc", "x.xlsx", "")),
+                )
             )
+            fields["file"] = (io.BytesIO(data), name)
             return {"data": fields, "content_type": "multipart/form-data"}
         return {"data": fields}
     kind = draw(st.sampled_from(("form", "form", "form", "file", "json", "raw", "none")))
@@ -773,7 +841,10 @@ def test_random_requests_to_every_route_never_fail_and_never_change_a_ballot(
 ) -> None:
     """Each route gets its own examples, so that none is left to chance; routes taking a
     POST get more."""
+    only = os.environ.get("HHU_FUZZ_ONLY", "")  # an endpoint prefix, to look at one route
     for route in discover_routes(app):
+        if not route.endpoint.startswith(only):
+            continue
         examples = PER_POST_ROUTE if "POST" in route.methods else PER_GET_ROUTE
         if route.endpoint in PHONE_POSTS:
             examples *= 3
