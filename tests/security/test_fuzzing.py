@@ -16,7 +16,8 @@ a second test turns it on and sends right, wrong and missing tokens.
 
 After every request: the answer is below 500 (a 503 would be a masked error too: nothing
 else uses the database here), and the guarded ballots (the first phone's ballot in the open
-round and every ballot of the closed round) keep their ranking, seq and revision. The
+round and every ballot of the closed round) keep their ranking, seq and revision, and an
+answer of 400 or more committed no write (a failed login's count aside). The
 second phone does post ballots, so random payloads that happen to be valid change only its
 own ballot; deleting a guarded round or participant is a facilitator's right, so those ids
 are never substituted into the two delete routes.
@@ -197,6 +198,8 @@ class World:
     #: the items' titles, for import files that name them
     item_titles: list[str] = field(default_factory=list)
     field_names: list[str] = field(default_factory=list)
+    #: which tables committed writes touched (every refusal must leave them alone)
+    writes: CommittedWrites = field(default_factory=lambda: CommittedWrites())
     #: the forms the pages offer, by the path they post to: field name -> values seen
     forms: dict[str, list[dict[str, list[str]]]] = field(default_factory=dict)
 
@@ -310,6 +313,8 @@ def build_world(app: Any, make_user: Callable[..., Any], runner: Any) -> World:
         field_names=discover_field_names(),
     )
     world.forms = harvest_forms(app, world)
+    with app.app_context():
+        world.writes.listen(db.engine)
     return world
 
 
@@ -451,6 +456,8 @@ NASTY = (
     "%s%(x)s{0}",
     "../../etc/passwd",
     "ë" * 300,
+    # one past the columns' lengths (SQLite ignores them, PostgreSQL refuses)
+    *("Ë" * n for n in (7, 21, 25, 41, 61, 65, 81, 121, 201, 255, 256, 301, 2001, 4001)),
     '=HYPERLINK("x")',
 )
 PREFLIB = (
@@ -778,9 +785,61 @@ def app_errors() -> Iterator[_Errors]:
     logger.removeHandler(handler)
 
 
+WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+#: tables a refused request may still write, by design: a failed login is counted
+REFUSAL_WRITES = frozenset({"login_failure"})
+
+
+class CommittedWrites:
+    """The tables that committed transactions wrote to: statements rolled back (a refused
+    unit of work, a savepoint given up) do not count."""
+
+    def __init__(self) -> None:
+        self.pending: list[str] = []
+        self.marks: list[int] = []
+        self.committed: set[str] = set()
+
+    def listen(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        event.listen(engine, "before_cursor_execute", self._execute)
+        event.listen(engine, "commit", self._commit)
+        event.listen(engine, "rollback", self._rollback)
+        event.listen(engine, "savepoint", lambda conn, name: self.marks.append(len(self.pending)))
+        event.listen(engine, "rollback_savepoint", self._rollback_savepoint)
+        event.listen(engine, "release_savepoint", lambda conn, name, ctx: self._release())
+
+    def _execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        match = WRITE.match(statement)
+        if match:
+            self.pending.append(match[1].lower())
+
+    def _commit(self, conn: Any) -> None:
+        self.committed.update(self.pending)
+        self.pending.clear()
+        self.marks.clear()
+
+    def _rollback(self, conn: Any) -> None:
+        self.pending.clear()
+        self.marks.clear()
+
+    def _rollback_savepoint(self, conn: Any, name: str, context: Any) -> None:
+        if self.marks:
+            del self.pending[self.marks.pop() :]
+
+    def _release(self) -> None:
+        if self.marks:
+            self.marks.pop()
+
+    def take(self) -> set[str]:
+        taken, self.committed = self.committed, set()
+        return taken
+
+
 def send(app: Any, world: World, case: Case, errors: _Errors) -> Any:
     errors.seen.clear()
     before = guarded_ballots(app, world)
+    world.writes.take()
     response = world.clients[case.caller].open(
         case.path,
         method=case.method,
@@ -792,6 +851,10 @@ def send(app: Any, world: World, case: Case, errors: _Errors) -> Any:
         errors.seen
     )
     assert guarded_ballots(app, world) == before, f"a guarded ballot changed by {case!r}"
+    written = world.writes.take() - REFUSAL_WRITES
+    assert response.status_code < 400 or not written, (
+        f"{response.status_code} for {case!r}, yet it wrote to {sorted(written)}"
+    )
     ANSWERS[(case.endpoint, case.method, response.status_code)] += 1
     if os.environ.get("HHU_FUZZ_DEBUG") and case.endpoint == os.environ["HHU_FUZZ_DEBUG"]:
         print(response.status_code, repr(case)[:400])
@@ -830,10 +893,16 @@ def test_a_harvested_form_as_the_page_shows_it_is_accepted(app: Any, world: Worl
     values its page shows, is a counted ballot (and leaves the guarded ones alone)."""
     before = guarded_ballots(app, world)
     [(action, offered)] = [(a, f) for a, f in world.forms.items() if a.endswith("/stem")]
+    world.writes.take()
     answer = world.clients["second phone"].post(action, data=offered[0])
     assert answer.status_code == 302
     assert answer.headers["Location"].endswith("#bevestiging")
     assert guarded_ballots(app, world) == before
+    # and the write tracker, which every refusal is checked with, sees the ballot stored
+    assert "ballot" in world.writes.take()
+    refused = world.clients["second phone"].post(action, data={**offered[0], "round_id": "x"})
+    assert refused.status_code == 422
+    assert not world.writes.take()
 
 
 def test_random_requests_to_every_route_never_fail_and_never_change_a_ballot(
