@@ -102,7 +102,7 @@ SKIPPED_ENDPOINTS = frozenset({"static"})
 SESSION_ENDPOINTS = frozenset({"auth.login", "auth.logout"})
 #: who usually calls a route (by endpoint prefix); anyone else is tried as often
 NATURAL_CALLERS = (
-    ("participate.", ["second phone", "guarded phone", "anonymous"]),
+    ("participate.", ["second phone", "guarded phone", "closed phone", "anonymous"]),
     ("screen.", ["facilitator", "anonymous"]),
     ("api.", ["api"]),
     ("agenda.", ["kerngroep", "admin"]),
@@ -195,6 +195,9 @@ class World:
     protected: dict[str, set[int]]
     guarded_ballot_ids: list[int]
     open_round_id: int
+    closed_round_id: int
+    #: each phone's own session's join code
+    phone_codes: dict[str, str] = field(default_factory=dict)
     #: the items' titles, for import files that name them
     item_titles: list[str] = field(default_factory=list)
     field_names: list[str] = field(default_factory=list)
@@ -291,6 +294,8 @@ def build_world(app: Any, make_user: Callable[..., Any], runner: Any) -> World:
         "anonymous": app.test_client(),
         "guarded phone": _phone(app, live["session_id"], live["tokens"][0]),
         "second phone": _phone(app, live["session_id"], live["tokens"][1]),
+        # voted in the closed round: its ballots there must meet a 409
+        "closed phone": _phone(app, closed["session_id"], closed["tokens"][0]),
         "facilitator": _logged_in(app, "leider@hhu.test"),
         "other facilitator": _logged_in(app, "ander@hhu.test"),
         "admin": _logged_in(app, "beheer@hhu.test"),
@@ -309,10 +314,23 @@ def build_world(app: Any, make_user: Callable[..., Any], runner: Any) -> World:
         },
         guarded_ballot_ids=guarded_ballot_ids,
         open_round_id=live["round_id"],
+        closed_round_id=closed["round_id"],
         item_titles=[*live["items"], "Lachen mag"],
         field_names=discover_field_names(),
     )
     world.forms = harvest_forms(app, world)
+    # the closed round's page offers no ballot form: the one its phones sent while it was open
+    with app.app_context():
+        closed_code = db.session.get(RankingSession, closed["session_id"]).join_code
+        live_code = db.session.get(RankingSession, live["session_id"]).join_code
+    world.phone_codes = {
+        "guarded phone": live_code,
+        "second phone": live_code,
+        "closed phone": closed_code,
+    }
+    world.forms[f"/j/{closed_code}/stem"] = [
+        {"round_id": [str(closed["round_id"])], "ranking": [str(i) for i in closed["item_ids"]]}
+    ]
     with app.app_context():
         world.writes.listen(db.engine)
     return world
@@ -400,11 +418,17 @@ def guarded_ballots(app: Any, world: World) -> list[tuple[Any, ...]]:
 
 
 def keep_round_open(app: Any, world: World) -> None:
-    """An earlier example may have closed the open round: re-open it, so ballots still land."""
+    """An earlier example may have closed the open round or re-opened the closed one (both a
+    facilitator's right): put them back, so ballots still land in the one and the closed
+    phone's ballots meet a closed round."""
     with app.app_context():
-        round_ = db.session.get(Round, world.open_round_id)
-        if round_.state is not RoundState.OPEN:
-            rounds.open_round(db.session, round_)
+        live = db.session.get(Round, world.open_round_id)
+        if live.state is not RoundState.OPEN:
+            rounds.open_round(db.session, live)
+            db.session.commit()
+        closed = db.session.get(Round, world.closed_round_id)
+        if closed.state is RoundState.OPEN:
+            rounds.close_round(db.session, closed)
             db.session.commit()
 
 
@@ -743,6 +767,8 @@ def cases(draw: st.DrawFn, world: World, routes: list[Route]) -> Case:
         name: draw(_variable(world, route, name, converter, args))
         for name, converter, args in route.variables
     }
+    if "code" in values and caller in world.phone_codes and draw(st.integers(0, 2)):
+        values["code"] = world.phone_codes[caller]  # a phone mostly calls its own session
     path = PARAMETER.sub(lambda m: quote(values[m["name"]], safe=""), route.rule)
     query = draw(
         st.dictionaries(
