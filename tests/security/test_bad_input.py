@@ -255,3 +255,23 @@ def test_a_form_or_query_id_beyond_the_databases_integers_is_a_clear_answer(app,
     compare = client.get(f"/uitkomsten/vergelijken?a={PAST_INTEGER}&b={closed['outcome_id']}")
     assert compare.status_code in (200, 404)
     assert stored() == before
+
+
+#: a multipart body whose one part has no name: Werkzeug reads it as the key None
+NAMELESS_PART = b"--x\r\nContent-Disposition: form-data\r\n\r\nMensgericht\r\n--x--\r\n"
+
+
+def test_a_form_part_without_a_name_is_a_clear_400(app, client, make_session, stored):
+    """Found by the fuzzing test with CSRF on (as in production): Flask-WTF's CSRF check
+    called ``None.endswith`` on such a part, a 500 on every POST route."""
+    ids = make_session()
+    open_round(app, ids["round_id"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    before = stored()
+    for path in ("/auth/login", f"/j/{ids['code']}", f"/j/{ids['code']}/stem"):
+        response = client.post(
+            path, data=NAMELESS_PART, content_type="multipart/form-data; boundary=x"
+        )
+        assert response.status_code == 400, path
+        assert "Dit formulier konden we niet lezen: een veld heeft geen naam." in _text(response)
+    assert stored() == before

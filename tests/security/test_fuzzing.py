@@ -918,7 +918,8 @@ def test_a_harvested_form_as_the_page_shows_it_is_accepted(app: Any, world: Worl
     """The near-valid bodies start from valid ones: the phone's ballot form, posted with the
     values its page shows, is a counted ballot (and leaves the guarded ones alone)."""
     before = guarded_ballots(app, world)
-    [(action, offered)] = [(a, f) for a, f in world.forms.items() if a.endswith("/stem")]
+    action = f"/j/{world.phone_codes['second phone']}/stem"
+    offered = world.forms[action]
     world.writes.take()
     answer = world.clients["second phone"].post(action, data=offered[0])
     assert answer.status_code == 302
@@ -992,7 +993,8 @@ def test_random_posts_with_right_wrong_or_missing_csrf_tokens(
             else:
                 case.body = {"data": {"csrf_token": token}}
         response = send(app, world, case, app_errors)
-        if choice != "right" and response.status_code < 400:
+        # a 308 is the router's (``/j//stem`` to ``/j/stem``), before any view or CSRF check
+        if choice != "right" and response.status_code < 400 and response.status_code != 308:
             pytest.fail(f"a POST without a right CSRF token was accepted: {case!r}")
 
     fuzz()
