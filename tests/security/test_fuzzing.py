@@ -555,6 +555,15 @@ def import_files(draw: st.DrawFn, world: World) -> tuple[bytes, str]:
     return text.encode(encoding, errors="replace"), name
 
 
+#: multipart bodies a browser never sends (boundary ``x``): parts without a name, a file
+#: without a name, a part with no headers, an unterminated body
+MULTIPART = (
+    b"--x\r\nContent-Disposition: form-data\r\n\r\nMensgericht\r\n--x--\r\n",
+    b'--x\r\nContent-Disposition: form-data; filename="a.csv"\r\n\r\n1,2\r\n--x--\r\n',
+    b"--x\r\n\r\nMensgericht\r\n--x--\r\n",
+    b'--x\r\nContent-Disposition: form-data; name="ranking"\r\n\r\n1',
+    b'--x\r\nContent-Disposition: form-data; name=""\r\n\r\n1\r\n--x--\r\n',
+)
 CONTENT_TYPES = (
     "application/json",
     "application/json; charset=latin-1",
@@ -726,7 +735,13 @@ def bodies(draw: st.DrawFn, world: World, route: Route, path: str) -> dict[str, 
             fields["file"] = (io.BytesIO(data), name)
             return {"data": fields, "content_type": "multipart/form-data"}
         return {"data": fields}
-    kind = draw(st.sampled_from(("form", "form", "form", "file", "json", "raw", "none")))
+    kinds = ("form", "form", "form", "file", "json", "raw", "multipart", "none")
+    kind = draw(st.sampled_from(kinds))
+    if kind == "multipart":
+        return {
+            "data": draw(st.sampled_from(MULTIPART)),
+            "content_type": "multipart/form-data; boundary=x",
+        }
     if kind == "form":
         return {"data": draw(form_fields(world))}
     if kind == "file":
