@@ -61,6 +61,7 @@ from hhu_ranking.models import (
     Coalition,
     MeetingKind,
     Outcome,
+    Participant,
     RankingSession,
     Role,
     Round,
@@ -394,16 +395,12 @@ def harvest_forms(app: Any, world: World) -> dict[str, list[dict[str, list[str]]
 
 
 def _participant_of(token_hash: str) -> int:
-    from hhu_ranking.models import Participant
-
     found = db.session.scalar(select(Participant.id).where(Participant.token_hash == token_hash))
     assert found is not None
     return found
 
 
 def _all_participant_ids() -> list[int]:
-    from hhu_ranking.models import Participant
-
     return list(db.session.scalars(select(Participant.id)))
 
 
