@@ -6,7 +6,8 @@
   a larger body (``IMPORT_MAX_CONTENT_LENGTH``). Too large is a 413 page.
 - Bodies the pages do not read: Flask-WTF would fill a form from a JSON body, where a list
   or a number in place of a string crashes the validators; outside ``/api/`` a JSON body
-  to a page is a 400.
+  to a page is a 400. So is a multipart part without a name, which Werkzeug reads as the
+  key None and Flask-WTF's CSRF check cannot.
 - Anything unexpected: logged with its traceback, answered with the plain error page (or
   the API's JSON error), never a traceback. A database that is busy (SQLite's "database is
   locked", a full connection pool) is a 503 with ``Retry-After``: trying again helps.
@@ -51,6 +52,17 @@ def _check_body() -> None:
             _(
                 "Deze pagina leest alleen formulieren, geen JSON. Gebruik het formulier op "
                 "de pagina zelf."
+            )
+        )
+    if request.mimetype == "multipart/form-data" and any(
+        key is None for key in [*request.form, *request.files]
+    ):
+        # a part without a name (``Content-Disposition: form-data``) is read as the key None,
+        # on which Flask-WTF's CSRF check (and any form) fails with an AttributeError
+        raise BadRequest(
+            _(
+                "Dit formulier konden we niet lezen: een veld heeft geen naam. Gebruik het "
+                "formulier op de pagina zelf."
             )
         )
     if request.mimetype == "application/x-www-form-urlencoded":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-#: the largest id a database integer column holds (SQLite and PostgreSQL bigint)
-MAX_DATABASE_ID = 2**63 - 1
+#: the largest number an ``Integer`` column holds on both databases: PostgreSQL's
+#: ``integer`` is 32 bits (SQLite's 64), and every id is such a column; a larger id in a
+#: URL or a form would otherwise be a 500 ("integer out of range") on PostgreSQL
+MAX_DATABASE_ID = 2**31 - 1
 #: the most digits a place on a ballot may have (a round has at most 60 items)
 MAX_PLACE_DIGITS = 3
 

@@ -203,3 +203,75 @@ def test_ascii_int_reads_ascii_digits_only():
     for bad in ("²", "١", "-1", "", "1e3", HUGE, str(2**63)):
         with pytest.raises(ValueError):
             ascii_int(bad)
+
+
+#: one past the largest id PostgreSQL's ``integer`` columns hold (SQLite's go further)
+PAST_INTEGER = 2**31
+
+
+def _int_routes(app):
+    """Every route with an ``<int:…>`` variable, with that variable one past the range."""
+    import re
+
+    for rule in app.url_map.iter_rules():
+        if "<int:" not in rule.rule:
+            continue
+        path = re.sub(r"<int:\w+>", str(PAST_INTEGER), rule.rule)
+        path = re.sub(r"<any\(([^,)]+)[^>]*>", r"\1", path)
+        path = re.sub(r"<\w+>", "ABCDEF", path)
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            yield method, path
+
+
+def test_an_id_beyond_the_databases_integers_is_not_found_on_every_route(
+    app, login, make_user, stored
+):
+    """Found by the fuzzing test on PostgreSQL: ``/agenda/overnemen/2147483648/1`` was a 500
+    ("integer out of range"); SQLite's integers are 64 bits, PostgreSQL's 32."""
+    from hhu_ranking.models import Role
+
+    client = login(email="beheer@hhu.test", role=Role.ADMIN)
+    before = stored()
+    for method, path in _int_routes(app):
+        response = client.open(path, method=method, data={"title": "x"})
+        # 405 where another rule shares the path: Werkzeug's matcher refuses the method first
+        assert response.status_code in (404, 405), (method, path, response.status_code)
+    assert stored() == before
+
+
+def test_a_form_or_query_id_beyond_the_databases_integers_is_a_clear_answer(app, login, stored):
+    from factories import KERNGROEP, voted_session
+
+    client = login(**KERNGROEP)
+    closed = voted_session(app)
+    before = stored()
+    adopt = f"/agenda/overnemen/{closed['outcome_id']}/{closed['item_ids'][0]}"
+    for field in ("coalition_id", "phase_id"):
+        response = client.post(
+            adopt, data={field: str(PAST_INTEGER), "year": "2026", "status": "proposed"}
+        )
+        assert response.status_code in (200, 422)
+        assert parse_html(response).select(f"[name={field}][aria-invalid=true]")
+    compare = client.get(f"/uitkomsten/vergelijken?a={PAST_INTEGER}&b={closed['outcome_id']}")
+    assert compare.status_code in (200, 404)
+    assert stored() == before
+
+
+#: a multipart body whose one part has no name: Werkzeug reads it as the key None
+NAMELESS_PART = b"--x\r\nContent-Disposition: form-data\r\n\r\nMensgericht\r\n--x--\r\n"
+
+
+def test_a_form_part_without_a_name_is_a_clear_400(app, client, make_session, stored):
+    """Found by the fuzzing test with CSRF on (as in production): Flask-WTF's CSRF check
+    called ``None.endswith`` on such a part, a 500 on every POST route."""
+    ids = make_session()
+    open_round(app, ids["round_id"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    before = stored()
+    for path in ("/auth/login", f"/j/{ids['code']}", f"/j/{ids['code']}/stem"):
+        response = client.post(
+            path, data=NAMELESS_PART, content_type="multipart/form-data; boundary=x"
+        )
+        assert response.status_code == 400, path
+        assert "Dit formulier konden we niet lezen: een veld heeft geen naam." in _text(response)
+    assert stored() == before
