@@ -418,7 +418,10 @@ def ballot(code: str) -> Response | tuple[str, int]:
             participant,
             error=_("Je stem kon niet worden gelezen. Probeer het nog een keer."),
         )
-        return _render_round(view, 422)
+        # a round number that names no round of this session (another session's, swapped
+        # in) is not found here; a number that is no number at all is unreadable
+        readable = isinstance(round_id, int) and 0 < round_id <= MAX_DATABASE_ID
+        return _render_round(view, 404 if round_ is None and readable else 422)
     item_ids = [item.id for item in round_.items]
     places = _submitted_places(item_ids)
     try:
