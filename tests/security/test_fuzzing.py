@@ -826,8 +826,9 @@ def app_errors() -> Iterator[_Errors]:
 
 
 WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
-#: tables a refused request may still write, by design: a failed login is counted
-REFUSAL_WRITES = frozenset({"login_failure"})
+#: tables a refused request may still write, by design: a failed login is counted, and a
+#: refusal (a 403 on another's session, a failed or blocked login) is logged (classes 13, 16)
+REFUSAL_WRITES = frozenset({"login_failure", "audit_event"})
 
 
 class CommittedWrites:
