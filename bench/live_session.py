@@ -82,14 +82,13 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from pages import VOTED, attr, body_csrf, hx_headers, interval_of
+from room import open_catalogue_round
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_LAG_MS = 2000.0
-CATALOGUE_LIST = "waarden"
 
 #: a gunicorn config that is the project's own plus a hook counting result computations
 GUNICORN_HOOK = """\
@@ -108,9 +107,9 @@ def post_worker_init(worker):
     original = results.compute_payload
     log = os.environ["LIVE_BENCH_COMPUTE_LOG"]
 
-    def counted(round_, ballots):
+    def counted(round_, ballots, *args, **kwargs):
         start = time.time()
-        payload = original(round_, ballots)
+        payload = original(round_, ballots, *args, **kwargs)
         end = time.time()
         # the version the cache keys on: the round's and its ballots' seq sum
         version = results._version(round_, sum(b.seq for b in ballots))
@@ -463,47 +462,11 @@ def _database(url: str | None, tmp: Path) -> Iterator[tuple[str, str]]:
 
 
 def _open_round(database_url: str, secret: str) -> tuple[str, int, list[str]]:
-    """The facilitator's part, through the services: a session, a round, opened.
-
-    Returns the join code, the number of items and the partner names (for the phones).
-    """
-    from sqlalchemy import select
-
-    from hhu_ranking import create_app
-    from hhu_ranking.extensions import db
-    from hhu_ranking.models import CatalogueList, MeetingKind, Organisation, User
-    from hhu_ranking.services.rounds import add_round, items_from_catalogue, open_round
-    from hhu_ranking.services.sessions import create_session
-
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": secret})
-    with app.app_context():
-        facilitator = db.session.scalars(select(User)).first()
-        catalogue = db.session.scalar(
-            select(CatalogueList).where(CatalogueList.key == CATALOGUE_LIST)
-        )
-        assert facilitator is not None and catalogue is not None
-        ranking_session = create_session(
-            db.session,
-            title="Netwerkbijeenkomst (benchmark)",
-            held_on=date.today(),
-            kind=MeetingKind.NETWORK,
-            created_by=facilitator,
-        )
-        round_ = add_round(
-            db.session,
-            ranking_session,
-            title=catalogue.title,
-            items=items_from_catalogue(catalogue),
-            results_live=True,
-            catalogue_list_id=catalogue.id,
-        )
-        open_round(db.session, round_)
-        db.session.commit()
-        partners = list(db.session.scalars(select(Organisation.name).order_by(Organisation.id)))
-        code, items = ranking_session.join_code, len(round_.items)
-        db.session.remove()
-        db.engine.dispose()
-    return code, items, partners
+    """The facilitator's part: the join code, the number of items and the partner names."""
+    opened = open_catalogue_round(
+        database_url, secret, title="Netwerkbijeenkomst (benchmark)", kind="NETWORK"
+    )
+    return opened.code, opened.item_count, opened.partners
 
 
 @contextmanager

@@ -72,14 +72,13 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import aiohttp
 from pages import VOTED, attr, body_csrf, hx_headers, interval_of
+from room import open_catalogue_round
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGUE_LIST = "waarden"
 RETRY_STATUSES = {502, 503, 504}
 TARGETS = {
     "p95_join_ms": 1000.0,
@@ -563,43 +562,13 @@ class Server:
 
 def prepare(database_url: str, secret: str) -> tuple[str, int, int, list[str]]:
     """The facilitator's part, through the services: a session and an open round."""
-    from sqlalchemy import select
-
-    from hhu_ranking import create_app
-    from hhu_ranking.extensions import db
-    from hhu_ranking.models import CatalogueList, MeetingKind, Organisation, User
-    from hhu_ranking.services.rounds import add_round, items_from_catalogue, open_round
-    from hhu_ranking.services.sessions import create_session
-
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": secret})
-    with app.app_context():
-        facilitator = db.session.scalars(select(User)).first()
-        catalogue = db.session.scalar(
-            select(CatalogueList).where(CatalogueList.key == CATALOGUE_LIST)
-        )
-        assert catalogue is not None
-        ranking_session = create_session(
-            db.session,
-            title="Kennisfestival Gelukkig Gezond (belastingtest)",
-            held_on=date.today(),
-            kind=MeetingKind.FESTIVAL,
-            created_by=facilitator,
-        )
-        round_ = add_round(
-            db.session,
-            ranking_session,
-            title=catalogue.title,
-            items=items_from_catalogue(catalogue),
-            results_live=True,
-            catalogue_list_id=catalogue.id,
-        )
-        open_round(db.session, round_)
-        db.session.commit()
-        partners = list(db.session.scalars(select(Organisation.name).order_by(Organisation.id)))
-        result = (ranking_session.join_code, ranking_session.id, round_.id, partners)
-        db.session.remove()
-        db.engine.dispose()
-    return result
+    opened = open_catalogue_round(
+        database_url,
+        secret,
+        title="Kennisfestival Gelukkig Gezond (belastingtest)",
+        kind="FESTIVAL",
+    )
+    return opened.code, opened.session_id, opened.round_id, opened.partners
 
 
 def close_round(database_url: str, secret: str, round_id: int) -> None:

@@ -1,0 +1,62 @@
+"""The facilitator's part of a benchmark, through the services: a session with one round
+of the "waarden" catalogue, opened, results live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+CATALOGUE_LIST = "waarden"
+
+
+@dataclass(frozen=True)
+class OpenRound:
+    code: str
+    session_id: int
+    round_id: int
+    item_count: int
+    #: the seeded partner organisations, for the phones to name
+    partners: list[str]
+
+
+def open_catalogue_round(database_url: str, secret: str, *, title: str, kind: str) -> OpenRound:
+    """``kind`` is a ``MeetingKind`` name (``"FESTIVAL"``, ``"NETWORK"``)."""
+    from sqlalchemy import select
+
+    from hhu_ranking import create_app
+    from hhu_ranking.extensions import db
+    from hhu_ranking.models import CatalogueList, MeetingKind, Organisation, User
+    from hhu_ranking.services.rounds import add_round, items_from_catalogue, open_round
+    from hhu_ranking.services.sessions import create_session
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": secret})
+    with app.app_context():
+        facilitator = db.session.scalars(select(User)).first()
+        catalogue = db.session.scalar(
+            select(CatalogueList).where(CatalogueList.key == CATALOGUE_LIST)
+        )
+        assert facilitator is not None and catalogue is not None
+        ranking_session = create_session(
+            db.session,
+            title=title,
+            held_on=date.today(),
+            kind=MeetingKind[kind],
+            created_by=facilitator,
+        )
+        round_ = add_round(
+            db.session,
+            ranking_session,
+            title=catalogue.title,
+            items=items_from_catalogue(catalogue),
+            results_live=True,
+            catalogue_list_id=catalogue.id,
+        )
+        open_round(db.session, round_)
+        db.session.commit()
+        partners = list(db.session.scalars(select(Organisation.name).order_by(Organisation.id)))
+        opened = OpenRound(
+            ranking_session.join_code, ranking_session.id, round_.id, len(round_.items), partners
+        )
+        db.session.remove()
+        db.engine.dispose()
+    return opened
