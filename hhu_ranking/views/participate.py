@@ -398,6 +398,8 @@ def ballot(code: str) -> Response | tuple[str, int]:
         return redirect(url_for("participate.join", code=ranking_session.join_code))
     form = BallotForm()
     round_id = form.round_id.data
+    # a tampered number beyond any id would crash SQLite's integer binding
+    readable = isinstance(round_id, int) and 0 < round_id <= MAX_DATABASE_ID
     round_ = (
         # its items in the same query: the festival hall's busiest write saves a round trip
         db_session()
@@ -408,8 +410,7 @@ def ballot(code: str) -> Response | tuple[str, int]:
         )
         .unique()
         .one_or_none()
-        # a tampered number beyond any id would crash SQLite's integer binding
-        if isinstance(round_id, int) and 0 < round_id <= MAX_DATABASE_ID
+        if readable
         else None
     )
     if round_ is None or not form.validate_on_submit():
@@ -420,7 +421,6 @@ def ballot(code: str) -> Response | tuple[str, int]:
         )
         # a round number that names no round of this session (another session's, swapped
         # in) is not found here; a number that is no number at all is unreadable
-        readable = isinstance(round_id, int) and 0 < round_id <= MAX_DATABASE_ID
         return _render_round(view, 404 if round_ is None and readable else 422)
     item_ids = [item.id for item in round_.items]
     places = _submitted_places(item_ids)
