@@ -826,9 +826,10 @@ def app_errors() -> Iterator[_Errors]:
 
 
 WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
-#: tables a refused request may still write, by design: a failed login is counted, and a
-#: refusal (a 403 on another's session, a failed or blocked login) is logged (classes 13, 16)
-REFUSAL_WRITES = frozenset({"login_failure", "audit_event"})
+#: tables a refused request may still write, by design: a failed login is counted, a
+#: refusal (a 403 on another's session, a failed or blocked login) is logged (classes 13,
+#: 16), and an API token notes the day it was first used, whatever that request's answer
+REFUSAL_WRITES = frozenset({"login_failure", "audit_event", "api_token"})
 
 
 class CommittedWrites:
