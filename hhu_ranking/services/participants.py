@@ -199,3 +199,28 @@ def participant_for_token(
     return db.scalar(
         _PARTICIPANT_BY_TOKEN, {"token_hash": token_digest(token), "session_id": ranking_session.id}
     )
+
+
+#: the phone and how many have joined its session, in one round trip: every page that
+#: shows a round names the poll interval, which depends on that count
+_PARTICIPANT_AND_COUNT_BY_TOKEN = _PARTICIPANT_BY_TOKEN.add_columns(
+    select(func.count())
+    .select_from(Participant)
+    .where(Participant.session_id == bindparam("session_id"))
+    .scalar_subquery()
+)
+
+
+def participant_and_count(
+    db: Session, ranking_session: RankingSession, token: str | None
+) -> tuple[Participant | None, int | None]:
+    """The token's participant and the session's participant count (None without one)."""
+    if not token:
+        return None, None
+    row = db.execute(
+        _PARTICIPANT_AND_COUNT_BY_TOKEN,
+        {"token_hash": token_digest(token), "session_id": ranking_session.id},
+    ).one_or_none()
+    if row is None:
+        return None, None
+    return row[0], int(row[1])

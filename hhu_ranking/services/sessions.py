@@ -7,7 +7,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import MeetingKind, Participant, RankingSession, Round, RoundItem, User
 from . import audit
@@ -144,6 +144,9 @@ def create_session(
 #: built once: every phone request looks its session up (statement building costs as much
 #: as the query itself)
 _SESSION_BY_CODE = select(RankingSession).where(RankingSession.join_code == bindparam("code"))
+#: the same with its rounds, for the pages that show the current round (one round trip
+#: instead of two: on PostgreSQL each costs a wait for the server under load)
+_SESSION_WITH_ROUNDS_BY_CODE = _SESSION_BY_CODE.options(joinedload(RankingSession.rounds))
 _PARTICIPANT_COUNT = (
     select(func.count())
     .select_from(Participant)
@@ -151,10 +154,14 @@ _PARTICIPANT_COUNT = (
 )
 
 
-def find_by_code(db: Session, raw_code: str) -> RankingSession | None:
+def find_by_code(db: Session, raw_code: str, *, with_rounds: bool = False) -> RankingSession | None:
+    """The session of a join code; ``with_rounds`` loads its rounds in the same query."""
     code = normalise_join_code(raw_code)
     if not code:
         return None
+    if with_rounds:
+        found = db.scalars(_SESSION_WITH_ROUNDS_BY_CODE, {"code": code}).unique()
+        return found.one_or_none()
     return db.scalar(_SESSION_BY_CODE, {"code": code})
 
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint,
     current_app,
+    g,
     make_response,
     redirect,
     render_template,
@@ -56,7 +57,7 @@ from ..services.participants import (
     ENDED_MESSAGE,
     join_session,
     joining_ended,
-    participant_for_token,
+    participant_and_count,
 )
 from ..services.rounds import current_round
 from ..services.sessions import find_by_code, participant_count
@@ -87,14 +88,14 @@ def _token(ranking_session: RankingSession) -> str | None:
     return token if isinstance(token, str) else None
 
 
-def _lookup(code: str) -> RankingSession | None:
+def _lookup(code: str, *, with_rounds: bool = False) -> RankingSession | None:
     """The session of a join code, behind the limit on guessing (``floods``).
 
     An unknown code counts as a failed lookup; a known one, asked without this session's
     participant token, is refused while this address is over that limit, so a guesser
     then gets a 429 whether the code exists or not. A phone that joined pays nothing.
     """
-    ranking_session = find_by_code(db_session(), code)
+    ranking_session = find_by_code(db_session(), code, with_rounds=with_rounds)
     if ranking_session is None:
         failed_lookup()
     elif _token(ranking_session) is None:
@@ -117,7 +118,13 @@ def _remember(ranking_session: RankingSession, token: str) -> None:
 
 
 def _participant(ranking_session: RankingSession) -> Participant | None:
-    return participant_for_token(db_session(), ranking_session, _token(ranking_session))
+    """The phone's participant; the session's participant count comes with it, for the
+    poll interval the page names (``_poll_seconds``)."""
+    participant, joined = participant_and_count(
+        db_session(), ranking_session, _token(ranking_session)
+    )
+    g.participants_joined = joined
+    return participant
 
 
 def _pillar_choices() -> list[tuple[Any, str]]:
@@ -269,6 +276,8 @@ def _poll_seconds(ranking_session: RankingSession, joined: int | None = None) ->
     """Every POLL_SECONDS, less often in a hall so large that its phones would swamp the server."""
     config = current_app.config
     if joined is None:
+        joined = g.get("participants_joined")
+    if joined is None:
         joined = participant_count(db_session(), ranking_session.id)
     return phone_poll_seconds(
         float(config["POLL_SECONDS"]), joined, float(config["PHONE_POLLS_PER_SECOND"])
@@ -300,7 +309,7 @@ def enter() -> Response | tuple[str, int] | str:
 def join(code: str) -> Response | tuple[str, int] | str:
     if (normal := _canonical(code)) is not None:
         return redirect(url_for("participate.join", code=normal))
-    ranking_session = _lookup(code)
+    ranking_session = _lookup(code, with_rounds=True)
     if ranking_session is None:
         return _unknown_code(code)
     if _participant(ranking_session) is not None:
@@ -314,8 +323,6 @@ def join(code: str) -> Response | tuple[str, int] | str:
         form.organisation.validators = [Optional()]
     if quick or not ranking_session.ask_pillar:
         form.pillar.validators = [Optional()]
-    if ranking_session.ask_pillar:
-        form.pillar.choices = _pillar_choices()
     error: str | None = None
     status = 200
     now, closes_after = utcnow(), _join_closes_after()
@@ -350,6 +357,9 @@ def join(code: str) -> Response | tuple[str, int] | str:
         csrf = getattr(form, "csrf_token", None)
         if csrf is not None and csrf.errors:
             error = _("Je formulier was verlopen. Probeer het nog een keer.")
+    if ranking_session.ask_pillar:
+        # only for drawing the form: the service checks the pillar a join names
+        form.pillar.choices = _pillar_choices()
     if roster:
         organisations: list[str] = sorted(roster, key=str.casefold)
     elif ranking_session.ask_organisation:
@@ -379,7 +389,7 @@ def _join_closes_after() -> timedelta | None:
 def vote(code: str) -> Response | tuple[str, int]:
     if (normal := _canonical(code)) is not None:
         return redirect(url_for("participate.vote", code=normal))
-    ranking_session = _lookup(code)
+    ranking_session = _lookup(code, with_rounds=True)
     if ranking_session is None:
         return _unknown_code(code)
     participant = _participant(ranking_session)
@@ -493,7 +503,7 @@ def status(code: str) -> Response | tuple[str, int]:
     stop polling after one answer instead of using up their hall's limit poll by poll.
     """
     normal = normalise_join_code(code)
-    ranking_session = find_by_code(db_session(), normal)
+    ranking_session = find_by_code(db_session(), normal, with_rounds=True)
     if ranking_session is None:
         return _to_join(normal)
     etag = phone_tag(ranking_session)
@@ -508,7 +518,7 @@ def status(code: str) -> Response | tuple[str, int]:
     if round_ is not None and round_.state is RoundState.CLOSED:
         # the moment of truth: the whole hall asks within a poll or two; the shared part now,
         # each phone's own ballot a few seconds later
-        joined = participant_count(db_session(), ranking_session.id)
+        joined = g.participants_joined or 0
         poll = _poll_seconds(ranking_session, joined)
         view = PhoneRound(ranking_session, participant, round_, personal=False)
         # a couple of hundred a second at most: a small room gets its own part at once
@@ -548,8 +558,15 @@ def my_ballot(code: str, round_id: int) -> Response | tuple[str, int]:
     if ranking_session is None:
         return _unknown_code(code)
     participant = _participant(ranking_session)
-    round_ = db_session().scalar(
-        select(Round).where(Round.id == round_id, Round.session_id == ranking_session.id)
+    round_ = (
+        db_session()
+        .scalars(
+            select(Round)
+            .options(joinedload(Round.items))
+            .where(Round.id == round_id, Round.session_id == ranking_session.id)
+        )
+        .unique()
+        .one_or_none()
     )
     if participant is None or round_ is None or round_.state is not RoundState.CLOSED:
         return make_response("", 204)  # nothing of its own to show here
