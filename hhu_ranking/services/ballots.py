@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, exists, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
 
 from ..models import Ballot, BallotMode, Participant, Round, RoundState, utcnow
 from ..models.sessions import next_ballot_seq
@@ -58,30 +59,29 @@ def validate_ranking(round_: Round, ranking: Sequence[int]) -> list[int]:
     return chosen
 
 
-def _upsert_while_open(
-    db: Session, round_id: int, participant_id: int, ranking: list[int]
-) -> Ballot | None:
-    """Insert or replace the ballot if the round is open; None (nothing written) if not."""
-    dialect = db.get_bind().dialect.name
+def _build_upsert(dialect: str) -> Executable:
+    """The ballot's one statement, built once per dialect: every phone's ballot runs it,
+    and building it (an EXISTS, a SELECT of literals, the conflict clause) costs as much
+    as running it."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    now = utcnow()
+    now = bindparam("now", type_=Ballot.submitted_at.type)
     round_is_open = exists(
         select(Round.id)
-        .where(Round.id == round_id, Round.state == RoundState.OPEN)
+        .where(Round.id == bindparam("round_id"), Round.state == RoundState.OPEN)
         .with_for_update(read=True)  # FOR SHARE on PostgreSQL; SQLite locks the database
     )
     columns = ["round_id", "participant_id", "ranking", "submitted_at", "updated_at", "revision"]
     values = select(
-        literal(round_id),
-        literal(participant_id),
-        literal(ranking, Ballot.ranking.type),
-        literal(now, Ballot.submitted_at.type),
-        literal(now, Ballot.updated_at.type),
+        bindparam("round_id", type_=Ballot.round_id.type),
+        bindparam("participant_id", type_=Ballot.participant_id.type),
+        bindparam("ranking", type_=Ballot.ranking.type),
+        now,
+        now,
         literal(1),
         next_ballot_seq(),
     ).where(round_is_open)
     statement = insert(Ballot).from_select([*columns, "seq"], values)
-    upsert = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[Ballot.round_id, Ballot.participant_id],
         set_={
             "ranking": statement.excluded.ranking,
@@ -90,7 +90,26 @@ def _upsert_while_open(
             "seq": next_ballot_seq(),
         },
     ).returning(Ballot)
-    return db.scalars(upsert, execution_options={"populate_existing": True}).one_or_none()
+
+
+_UPSERTS = {dialect: _build_upsert(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def _upsert_while_open(
+    db: Session, round_id: int, participant_id: int, ranking: list[int]
+) -> Ballot | None:
+    """Insert or replace the ballot if the round is open; None (nothing written) if not."""
+    upsert = _UPSERTS[db.get_bind().dialect.name]
+    parameters = {
+        "round_id": round_id,
+        "participant_id": participant_id,
+        "ranking": ranking,
+        "now": utcnow(),
+    }
+    # "orm": one statement with its parameters, its RETURNING loaded as a Ballot (with
+    # parameters SQLAlchemy would otherwise take it for a bulk insert)
+    options = {"populate_existing": True, "dml_strategy": "orm"}
+    return db.scalars(upsert, parameters, execution_options=options).one_or_none()
 
 
 def cast_ballot(
