@@ -149,3 +149,21 @@ def test_a_small_round_keeps_its_heatmap_on_the_screen_and_numbers_in_the_cells(
     login()
     page = client.get(f"/uitkomsten/{ids['outcome_id']}").get_data(as_text=True)
     assert [t.get_text() for t in _figure(page, "outcome-heatmap").select(".pw-value")] == values
+
+
+def test_the_screen_heatmap_is_exact_at_five_thousand_ballots_and_thirty_items(app, client):
+    """3,001 phones rank 1..30, 1,999 the other way round: 60.02% and 39.98% for every pair."""
+    forward = list(range(30))
+    ids = voted_session(app, items=_titles(30), orders=[forward] * 3001 + [forward[::-1]] * 1999)
+    with app.app_context():
+        code = db.session.get(RankingSession, ids["session_id"]).join_code
+    body = client.get(f"/scherm/{code}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert parse_html(body).select_one('[data-count="voted"] strong').get_text() == "5000"
+    figure = parse_html(body).select_one("[data-heatmap='screen-heatmap']")
+    matrix = _matrix_rows(figure.select("table tbody tr"))
+    assert [row[0] for row in matrix] == [f"{i}. {t}" for i, t in enumerate(_titles(30), 1)]
+    for i, row in enumerate(matrix):
+        assert row[1:] == ["40"] * i + ["–"] + ["60"] * (29 - i)
+    # 60% is a majority (56-70%), 40% a minority (30-44%)
+    shades = [r["class"][0] for r in figure.select("svg rect")]
+    assert shades[1] == "hm-3" and shades[30] == "hm-1"
