@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..places import numbered, place_label
 from .breakdowns import GroupView, breakdown_floor, group_views, pillar_names
-from .heatmaps import SCREEN_HEATMAP_MAX_ITEMS, Heatmap, pairwise_heatmap
+from .heatmaps import Heatmap, pairwise_heatmap
 from .results import ballots_version, live_result_version
 from .reveal import shown_places
 from .rounds import current_round
@@ -172,8 +172,8 @@ class LiveResult:
     #: the Borda winner and the share of resamples in which it stays first (whole percent)
     leader: str | None = None
     leader_keeps: int | None = None
-    #: the pairwise heatmap (up to 30 items; the big screen draws it up to 12, see
-    #: :attr:`screen_heatmap`, the console and the outcome page always)
+    #: the pairwise heatmap, rows in the consensus order of :attr:`kemeny` (2-30 items; the
+    #: big screen, the console and the outcome page all draw it)
     heatmap: Heatmap | None = None
     #: consensus tiers (the reveal's steps)
     tiers: int = 0
@@ -190,13 +190,6 @@ class LiveResult:
     @property
     def count(self) -> int:
         return len(self.kemeny)
-
-    @property
-    def screen_heatmap(self) -> Heatmap | None:
-        """The heatmap when the big screen has room for it (its insights column is narrow)."""
-        if self.heatmap is None or self.heatmap.size > SCREEN_HEATMAP_MAX_ITEMS:
-            return None
-        return self.heatmap
 
     @property
     def size_class(self) -> str:

@@ -56,7 +56,6 @@ from ..services import access
 from ..services import rounds as round_service
 from ..services import sessions as session_service
 from ..services.breakdowns import breakdown_floor
-from ..services.heatmaps import SCREEN_HEATMAP_MAX_ITEMS
 from ..services.outcomes import WEIGHTING_EQUAL, WEIGHTING_ORGANISATION
 from ..services.rounds import ItemSpec
 from ..services.screen import activity_versions, console_result
@@ -130,7 +129,6 @@ def _status_context(ranking_session: RankingSession) -> dict[str, Any]:
         "shown_round": shown,
         "live": live,
         "breakdown_floor": breakdown_floor(),
-        "screen_heatmap_max": SCREEN_HEATMAP_MAX_ITEMS,
     }
 
 

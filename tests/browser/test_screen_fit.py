@@ -1,9 +1,11 @@
 """The big screen fits the projector: any item count, long titles, never a scrollbar.
 
 For 2, 8, 17 and 30 items (titles up to 200 characters) at 1280x720 and
-1920x1080, the closed round's full result (both lists, the insights, the
-heatmap where there is one) must fit the viewport exactly: no vertical or
-horizontal overflow, and the join code and QR code entirely on screen.
+1920x1080 and the 16:10 sizes 1280x800 and 1920x1200, the closed round's full
+result (both lists, the insights, the pairwise heatmap) must fit the viewport
+exactly: no vertical or horizontal overflow, the join code and QR code entirely
+on screen, the heatmap whole with labels keyed to the list's places and at least
+12 px high, and no insight cut off.
 Screenshots go to ``test-artifacts/screen/`` (ignored by git), to look at.
 """
 
@@ -48,7 +50,8 @@ WORDS = [
     "Kansrijke",
     "start",
 ]
-SIZES = [(1280, 720), (1920, 1080)]
+#: 16:9 and 16:10 projectors (every size follows the viewport, so 3840x2160 is 1920x1080 doubled)
+SIZES = [(1280, 720), (1920, 1080), (1280, 800), (1920, 1200)]
 
 
 def _titles(count: int) -> list[str]:
@@ -102,6 +105,32 @@ def _overflow(page) -> dict:
             // a row whose text is taller than the row would be clipped or overlap the next
             cramped: [...document.querySelectorAll('.place-list > li')]
               .filter((li) => li.scrollHeight > li.clientHeight + 1).length,
+            places: [...document.querySelectorAll('[data-result="kemeny"] > li .place')]
+              .map((p) => p.textContent.trim()),
+            heatmap: box('.heatmap-svg'), heatmapKey: box('.heatmap .pairwise-key'),
+            // the drawing itself (the svg's box may be wider than the square it holds)
+            cellsBox: (() => {
+              const rects = [...document.querySelectorAll('.heatmap-svg rect')]
+                .map((r) => r.getBoundingClientRect());
+              const edge = (side, pick) => pick(...rects.map((r) => r[side]));
+              return {top: edge('top', Math.min), bottom: edge('bottom', Math.max),
+                      left: edge('left', Math.min), right: edge('right', Math.max)};
+            })(),
+            cells: document.querySelectorAll('.heatmap-svg rect').length,
+            labels: [...document.querySelectorAll('.heatmap-svg .pw-label')]
+              .map((t) => t.textContent),
+            labelBoxes: [...document.querySelectorAll('.heatmap-svg .pw-label')].map((t) => {
+              const r = t.getBoundingClientRect();
+              return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height};
+            }),
+            // the insights column hides what does not fit: every insight must end inside it
+            insights: box('.screen-insights'),
+            clipped: (() => {
+              const column = document.querySelector('.screen-insights').getBoundingClientRect();
+              return [...document.querySelectorAll('.screen-insights > *')]
+                .filter((el) => el.getBoundingClientRect().bottom > column.bottom + 1)
+                .map((el) => el.dataset.insight || el.tagName);
+            })(),
           };
         }"""
     )
@@ -124,7 +153,46 @@ def test_the_screen_fits_without_scrolling(live_server, chromium, count):
         assert m["width"] <= m["innerWidth"], f"horizontal overflow with {where}: {m}"
         assert m["rows"] == count
         assert m["cramped"] == 0, f"rows too low for their text with {where}"
-        for part in ("code", "qr", "lastRow", "lastBar"):
+        for part in ("code", "qr", "lastRow", "lastBar", "heatmap", "heatmapKey"):
             box = m[part]
             assert box["top"] >= 0 and box["bottom"] <= height, f"{part} cut off with {where}"
             assert box["left"] >= 0 and box["right"] <= width, f"{part} cut off with {where}"
+        _check_heatmap(m, count, width, height)
+
+
+def _inside(box: dict, outer: dict) -> bool:
+    return (
+        box["top"] >= outer["top"] - 0.5
+        and box["bottom"] <= outer["bottom"] + 0.5
+        and box["left"] >= outer["left"] - 0.5
+        and box["right"] <= outer["right"] + 0.5
+    )
+
+
+def _check_heatmap(m: dict, count: int, width: int, height: int) -> None:
+    """The heatmap is drawn whole, keyed to the list's places, large enough for a beamer."""
+    where = f"{count} items at {width}x{height}"
+    assert m["cells"] == count * count
+    # rows and columns carry the consensus list's places: every one up to 12 items, beyond
+    # the first and every fifth
+    step = 1 if count <= 12 else 5
+    expected = [
+        place
+        for k, place in enumerate(m["places"], start=1)
+        if step == 1 or k == 1 or k % step == 0
+        for _axis in ("row", "column")
+    ]
+    assert m["labels"] == expected, where
+    # the cells a square of at least a fifth of the screen's height (the labels around them),
+    # inside the insights column
+    cells = m["cellsBox"]
+    side = cells["bottom"] - cells["top"]
+    assert side >= 0.2 * height, f"heatmap too small with {where}: {m}"
+    assert abs((cells["right"] - cells["left"]) - side) < 1, f"cells not square with {where}"
+    assert _inside(m["heatmap"], m["insights"]), f"heatmap outside its column with {where}"
+    # every label whole inside the drawing and at least 12 px high (1.5 % of the height)
+    for label in m["labelBoxes"]:
+        assert _inside(label, m["heatmap"]), f"label cut off with {where}: {label}"
+        assert label["height"] >= max(12, 0.015 * height), f"label too small with {where}"
+    # ... and nothing in the insights column cut off below it
+    assert m["clipped"] == [], f"insights cut off with {where}: {m['clipped']}"

@@ -89,19 +89,20 @@ def test_agreement_polarisation_chances_and_spread_are_shown_in_words_and_number
     ]
     strip = parse_html(body).select_one('[data-result="kemeny"] > li .spread')
     assert strip["aria-label"].endswith("plaats 1 60%, plaats 3 40%")
-    # the heatmap, in consensus order A, B, C: row above column
-    desc = " ".join(parse_html(body).select_one("#heatmap-desc").get_text().split())
-    for line in (
-        "60% zet ‘Mensgericht’ boven ‘Regiobreed’",
-        "60% zet ‘Mensgericht’ boven ‘Zelfsturend’",
-        "40% zet ‘Regiobreed’ boven ‘Mensgericht’",
-        "100% zet ‘Regiobreed’ boven ‘Zelfsturend’",
-        "40% zet ‘Zelfsturend’ boven ‘Mensgericht’",
-        "0% zet ‘Zelfsturend’ boven ‘Regiobreed’",
-    ):
-        assert line in desc
-    cells = parse_html(body).select(".heatmap .hm-value")
+    # the heatmap, in consensus order A, B, C: row above column, as a table for screen readers
+    rows = parse_html(body).select(".heatmap table tbody tr")
+    assert [[tr.th.get_text()] + [td.get_text() for td in tr.select("td")] for tr in rows] == [
+        ["1. Mensgericht", "–", "60", "60"],
+        ["2. Regiobreed", "40", "–", "100"],
+        ["3. Zelfsturend", "40", "0", "–"],
+    ]
+    cells = parse_html(body).select(".heatmap .pw-value")
     assert [c.get_text() for c in cells] == ["60", "60", "40", "100", "40", "0"]
+    assert [r["class"][0] for r in parse_html(body).select(".heatmap rect")] == [
+        *("hm-2", "hm-3", "hm-3"),
+        *("hm-1", "hm-2", "hm-4"),
+        *("hm-1", "hm-0", "hm-2"),
+    ]
 
 
 def test_the_certainty_line_reads_the_cached_bootstrap(app, client):
