@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clock import SESSION_DAY
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 
@@ -222,11 +221,10 @@ def csrf_client(app: Any, make_user: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def make_session(app: Any) -> Callable[..., Any]:
-    """Create a session with one round through the services; returns ids."""
-    from hhu_ranking.extensions import db
-    from hhu_ranking.models import BallotMode, MeetingKind, User
-    from hhu_ranking.services.rounds import ItemSpec, add_round
-    from hhu_ranking.services.sessions import create_session
+    """Create a session with one draft round through the services; returns ids."""
+    from factories import session_with_round
+
+    from hhu_ranking.models import BallotMode
 
     def make(
         items: tuple[str, ...] = ("Mensgericht", "Missiegedreven", "Regiobreed"),
@@ -236,31 +234,15 @@ def make_session(app: Any) -> Callable[..., Any]:
         ask_names: bool = False,
         created_by_id: int | None = None,
     ) -> dict[str, Any]:
-        with app.app_context():
-            ranking_session = create_session(
-                db.session,
-                title="Netwerkbijeenkomst",
-                held_on=SESSION_DAY,
-                kind=MeetingKind.NETWORK,
-                ask_names=ask_names,
-                created_by=None if created_by_id is None else db.session.get(User, created_by_id),
-            )
-            round_ = add_round(
-                db.session,
-                ranking_session,
-                title="Waarden",
-                items=[ItemSpec(t) for t in items],
-                mode=mode,
-                top_k=top_k,
-                results_live=results_live,
-            )
-            db.session.commit()
-            return {
-                "session_id": ranking_session.id,
-                "code": ranking_session.join_code,
-                "round_id": round_.id,
-                "item_ids": [i.id for i in round_.items],
-            }
+        return session_with_round(
+            app,
+            items=items,
+            mode=mode,
+            top_k=top_k,
+            results_live=results_live,
+            ask_names=ask_names,
+            created_by_id=created_by_id,
+        )
 
     return make
 

@@ -28,6 +28,7 @@ from hhu_ranking.models import (
     RankingSession,
     Role,
     Round,
+    User,
 )
 from hhu_ranking.services import agenda, rounds
 from hhu_ranking.services.ballots import cast_ballot
@@ -81,6 +82,62 @@ def add_participant(
 
 
 # -- sessions and rounds, voted on through the services ------------------------------------
+
+
+def session_with_round(
+    app: Any,
+    *,
+    items: Sequence[str | rounds.ItemSpec] = ("Mensgericht", "Missiegedreven", "Regiobreed"),
+    title: str = "Netwerkbijeenkomst",
+    held_on: date = SESSION_DAY,
+    kind: MeetingKind = MeetingKind.NETWORK,
+    ask_names: bool = False,
+    join_questions: str = "partners",
+    created_by_id: int | None = None,
+    round_titles: Sequence[str] = ("Waarden",),
+    mode: BallotMode = BallotMode.FULL,
+    top_k: int | None = None,
+    results_live: bool = True,
+    opened: bool = False,
+) -> dict[str, Any]:
+    """A session with a round of ``items`` per title in ``round_titles`` (one by default), as
+    drafts or, with ``opened``, the first one open; nobody voted yet.
+
+    Returns the session's id and join code, the rounds' ids, and the first round's id and
+    item ids (``round_id``, ``item_ids``).
+    """
+    with app.app_context():
+        ranking_session = create_session(
+            db.session,
+            title=title,
+            held_on=held_on,
+            kind=kind,
+            ask_names=ask_names,
+            join_questions=join_questions,
+            created_by=None if created_by_id is None else db.session.get(User, created_by_id),
+        )
+        made = [
+            rounds.add_round(
+                db.session,
+                ranking_session,
+                title=round_title,
+                items=[i if isinstance(i, rounds.ItemSpec) else rounds.ItemSpec(i) for i in items],
+                mode=mode,
+                top_k=top_k,
+                results_live=results_live,
+            )
+            for round_title in round_titles
+        ]
+        if opened:
+            rounds.open_round(db.session, made[0])
+        db.session.commit()
+        return {
+            "session_id": ranking_session.id,
+            "code": ranking_session.join_code,
+            "round_id": made[0].id,
+            "round_ids": [r.id for r in made],
+            "item_ids": [i.id for i in made[0].items],
+        }
 
 
 def voted_session(
