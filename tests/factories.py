@@ -336,6 +336,12 @@ def vote(client: Any, code: str, round_id: int, ranking: list[int], **headers: s
     )
 
 
+def vote_by_places(client: Any, code: str, round_id: int, places: dict[int, int | str]) -> Any:
+    """Send a ballot as the form without JavaScript does: a place per item id (``pos-<id>``)."""
+    fields = {f"pos-{item_id}": str(place) for item_id, place in places.items()}
+    return client.post(f"/j/{code}/stem", data={"round_id": round_id, **fields})
+
+
 # -- reading back, detached ------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ import io
 import json
 
 import pytest
-from factories import join, open_round, parse_html
+from factories import join, open_round, parse_html, vote_by_places
 
 from hhu_ranking.numbers import ascii_int
 
@@ -76,14 +76,8 @@ def test_a_place_that_is_no_small_ascii_number_is_a_clear_422(
     join(client, app, ids["code"])
     first, second, third = ids["item_ids"]
     before = stored()
-    response = client.post(
-        f"/j/{ids['code']}/stem",
-        data={
-            "round_id": ids["round_id"],
-            f"pos-{first}": place,
-            f"pos-{second}": "2",
-            f"pos-{third}": "3",
-        },
+    response = vote_by_places(
+        client, ids["code"], ids["round_id"], {first: place, second: 2, third: 3}
     )
     assert response.status_code == 422
     assert "Vul bij elk onderdeel een getal in." in _text(response)
