@@ -9,6 +9,7 @@ server those tests skip, except under ``CI=true``, where that is an error.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterator
@@ -220,31 +221,12 @@ def csrf_client(app: Any, make_user: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def make_session(app: Any) -> Callable[..., Any]:
-    """Create a session with one draft round through the services; returns ids."""
+def make_session(app: Any) -> Callable[..., dict[str, Any]]:
+    """``session_with_round`` (tests/factories.py) on this test's app: by default a session with
+    one draft round of three items; returns ids."""
     from factories import session_with_round
 
-    from hhu_ranking.models import BallotMode
-
-    def make(
-        items: tuple[str, ...] = ("Mensgericht", "Missiegedreven", "Regiobreed"),
-        mode: BallotMode = BallotMode.FULL,
-        top_k: int | None = None,
-        results_live: bool = True,
-        ask_names: bool = False,
-        created_by_id: int | None = None,
-    ) -> dict[str, Any]:
-        return session_with_round(
-            app,
-            items=items,
-            mode=mode,
-            top_k=top_k,
-            results_live=results_live,
-            ask_names=ask_names,
-            created_by_id=created_by_id,
-        )
-
-    return make
+    return functools.partial(session_with_round, app)
 
 
 @pytest.fixture
