@@ -17,6 +17,15 @@ def _join(ranking_session):
     return participant
 
 
+def _viewers(round_id, count):
+    """What ``count`` viewers get, one after the other, each with a fresh view of the round."""
+    payloads = []
+    for _viewer in range(count):
+        db.session.expire_all()
+        payloads.append(results.live_result(db.session, db.session.get(Round, round_id)))
+    return payloads
+
+
 def _claimed_by_another_worker(app, ids, second):
     """The round open with two ballots (the items in order, then ``second``), the result of the
     first stored, and the version with both claimed by another worker still computing it.
@@ -56,18 +65,12 @@ def test_result_is_computed_once_per_version(app, make_session, monkeypatch):
         voter = _join(round_.session)
         cast_ballot(db.session, round_, voter, list(reversed(ids["item_ids"])))
         db.session.commit()
-        for _viewer in range(5):
-            db.session.expire_all()
-            payload = results.live_result(db.session, db.session.get(Round, ids["round_id"]))
-            assert payload == {"ballots": 1}
+        assert _viewers(ids["round_id"], 5) == [{"ballots": 1}] * 5
         assert len(calls) == 1
         second = _join(round_.session)
         cast_ballot(db.session, round_, second, ids["item_ids"])
         db.session.commit()
-        for _viewer in range(3):
-            db.session.expire_all()
-            payload = results.live_result(db.session, db.session.get(Round, ids["round_id"]))
-        assert payload == {"ballots": 2}
+        assert _viewers(ids["round_id"], 3) == [{"ballots": 2}] * 3
         assert len(calls) == 2
 
 
