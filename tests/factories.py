@@ -342,6 +342,50 @@ def vote_by_places(client: Any, code: str, round_id: int, places: dict[int, int 
     return client.post(f"/j/{code}/stem", data={"round_id": round_id, **fields})
 
 
+# -- the facilitator's forms, as the browser posts them ---------------------------------------
+
+
+def new_round_form(**fields: Any) -> dict[str, Any]:
+    """The new-round form with own items (``items_text``, one per line); ``fields`` override."""
+    return {
+        "source": "own",
+        "title": "",
+        "items_text": "",
+        "mode": "full",
+        "top_k": "",
+        "results_live": "y",
+        "anonymous": "y",
+        **fields,
+    }
+
+
+def edit_round_form(
+    rows: Sequence[str | tuple[str, str]],
+    *,
+    title: str = "Waarden",
+    mode: str = "full",
+    top_k: int | str = "",
+    **fields: Any,
+) -> dict[str, Any]:
+    """The edit form of a draft round, saved: one row per item (a title, or a title and its
+    explanation), live results and anonymity on; ``fields`` override."""
+    data: dict[str, Any] = {
+        "title": title,
+        "mode": mode,
+        "top_k": top_k,
+        "results_live": "y",
+        "anonymous": "y",
+        "action": "save",
+    }
+    for index, row in enumerate(rows):
+        item_title, explanation = (row, "") if isinstance(row, str) else row
+        data[f"items-{index}-title"] = item_title
+        data[f"items-{index}-explanation"] = explanation
+        data[f"items-{index}-catalogue_item_id"] = ""
+    data.update(fields)
+    return data
+
+
 # -- reading back, detached ------------------------------------------------------------------
 
 
