@@ -154,11 +154,13 @@ def voted_session(
     title: str = "Netwerkbijeenkomst",
     round_title: str = "Waarden",
     ranking_session_id: int | None = None,
+    results_live: bool = True,
+    weighting: str = rounds.WEIGHTING_EQUAL,
 ) -> dict[str, Any]:
     """A session (or a new round in an existing one) in which one phone per order voted.
 
-    Returns ids, the participants' cookie tokens and token hashes (so tests can
-    check they never leak) and, when closed, the outcome id.
+    Returns ids, the join code, the participants' cookie tokens and token hashes (so tests
+    can check they never leak) and, when closed, the outcome id.
     """
     with app.app_context():
         if ranking_session_id is None:
@@ -175,6 +177,8 @@ def voted_session(
             mode=mode,
             top_k=top_k,
             anonymous=anonymous,
+            results_live=results_live,
+            weighting=weighting,
         )
         rounds.open_round(db.session, round_)
         pillars = list(db.session.scalars(select(Pillar).order_by(Pillar.position)))
@@ -204,6 +208,7 @@ def voted_session(
         db.session.commit()
         return {
             "session_id": ranking_session.id,
+            "code": ranking_session.join_code,
             "round_id": round_.id,
             "item_ids": item_ids,
             "tokens": tokens,
