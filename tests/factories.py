@@ -20,10 +20,12 @@ from hhu_ranking.models import (
     Ballot,
     BallotMode,
     CatalogueList,
+    Coalition,
     MeetingKind,
     Organisation,
     Outcome,
     Participant,
+    Phase,
     Pillar,
     RankingSession,
     Role,
@@ -389,6 +391,29 @@ def edit_round_form(
         data[f"items-{index}-catalogue_item_id"] = ""
     data.update(fields)
     return data
+
+
+def adopt_form(
+    app: Any,
+    *,
+    coalition: str = "wijkgerichte-preventie",
+    phase: str = "meters-maken",
+    **fields: Any,
+) -> dict[str, Any]:
+    """The form that puts an outcome's item on a coalition's agenda (coalition and phase by
+    key), filled in as the kerngroep would; ``fields`` override."""
+    with app.app_context():
+        coalition_id = db.session.scalar(select(Coalition.id).where(Coalition.key == coalition))
+        phase_id = db.session.scalar(select(Phase.id).where(Phase.key == phase))
+    return {
+        "coalition_id": coalition_id,
+        "phase_id": phase_id,
+        "year": 2026,
+        "owner": "Trekker Wijkgerichte preventie",
+        "status": "proposed",
+        "note": "Eerst verkennen met de wijkteams.",
+        **fields,
+    }
 
 
 # -- reading back, detached ------------------------------------------------------------------
