@@ -11,7 +11,7 @@ import io
 import json
 
 import pytest
-from factories import join, open_round, parse_html, vote_by_places
+from factories import edit_round_form, join, open_round, parse_html, vote_by_places
 
 from hhu_ranking.numbers import ascii_int
 
@@ -103,15 +103,8 @@ def test_a_ranking_or_round_id_that_is_no_id_is_a_clear_422(
 
 
 def _editor_form(**fields: str) -> dict[str, str]:
-    return {
-        "title": "Waarden",
-        "mode": "full",
-        "items-0-title": "Mensgericht",
-        "items-1-title": "Missiegedreven",
-        "items-2-title": "Regiobreed",
-        "action": "save",
-        **fields,
-    }
+    """The editor of make_session's draft round, saved as it is; ``fields`` override."""
+    return edit_round_form(["Mensgericht", "Missiegedreven", "Regiobreed"], **fields)
 
 
 @pytest.mark.parametrize("value", ["²", HUGE, "١"])
