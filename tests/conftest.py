@@ -9,6 +9,7 @@ server those tests skip, except under ``CI=true``, where that is an error.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterator
@@ -16,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clock import SESSION_DAY
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 
@@ -221,48 +221,12 @@ def csrf_client(app: Any, make_user: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def make_session(app: Any) -> Callable[..., Any]:
-    """Create a session with one round through the services; returns ids."""
-    from hhu_ranking.extensions import db
-    from hhu_ranking.models import BallotMode, MeetingKind, User
-    from hhu_ranking.services.rounds import ItemSpec, add_round
-    from hhu_ranking.services.sessions import create_session
+def make_session(app: Any) -> Callable[..., dict[str, Any]]:
+    """``session_with_round`` (tests/factories.py) on this test's app: by default a session with
+    one draft round of three items; returns ids."""
+    from factories import session_with_round
 
-    def make(
-        items: tuple[str, ...] = ("Mensgericht", "Missiegedreven", "Regiobreed"),
-        mode: BallotMode = BallotMode.FULL,
-        top_k: int | None = None,
-        results_live: bool = True,
-        ask_names: bool = False,
-        created_by_id: int | None = None,
-    ) -> dict[str, Any]:
-        with app.app_context():
-            ranking_session = create_session(
-                db.session,
-                title="Netwerkbijeenkomst",
-                held_on=SESSION_DAY,
-                kind=MeetingKind.NETWORK,
-                ask_names=ask_names,
-                created_by=None if created_by_id is None else db.session.get(User, created_by_id),
-            )
-            round_ = add_round(
-                db.session,
-                ranking_session,
-                title="Waarden",
-                items=[ItemSpec(t) for t in items],
-                mode=mode,
-                top_k=top_k,
-                results_live=results_live,
-            )
-            db.session.commit()
-            return {
-                "session_id": ranking_session.id,
-                "code": ranking_session.join_code,
-                "round_id": round_.id,
-                "item_ids": [i.id for i in round_.items],
-            }
-
-    return make
+    return functools.partial(session_with_round, app)
 
 
 @pytest.fixture

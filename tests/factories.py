@@ -20,14 +20,17 @@ from hhu_ranking.models import (
     Ballot,
     BallotMode,
     CatalogueList,
+    Coalition,
     MeetingKind,
     Organisation,
     Outcome,
     Participant,
+    Phase,
     Pillar,
     RankingSession,
     Role,
     Round,
+    User,
 )
 from hhu_ranking.services import agenda, rounds
 from hhu_ranking.services.ballots import cast_ballot
@@ -83,6 +86,62 @@ def add_participant(
 # -- sessions and rounds, voted on through the services ------------------------------------
 
 
+def session_with_round(
+    app: Any,
+    *,
+    items: Sequence[str | rounds.ItemSpec] = ("Mensgericht", "Missiegedreven", "Regiobreed"),
+    title: str = "Netwerkbijeenkomst",
+    held_on: date = SESSION_DAY,
+    kind: MeetingKind = MeetingKind.NETWORK,
+    ask_names: bool = False,
+    join_questions: str = "partners",
+    created_by_id: int | None = None,
+    round_titles: Sequence[str] = ("Waarden",),
+    mode: BallotMode = BallotMode.FULL,
+    top_k: int | None = None,
+    results_live: bool = True,
+    opened: bool = False,
+) -> dict[str, Any]:
+    """A session with a round of ``items`` per title in ``round_titles`` (one by default), as
+    drafts or, with ``opened``, the first one open; nobody voted yet.
+
+    Returns the session's id and join code, the rounds' ids, and the first round's id and
+    item ids (``round_id``, ``item_ids``).
+    """
+    with app.app_context():
+        ranking_session = create_session(
+            db.session,
+            title=title,
+            held_on=held_on,
+            kind=kind,
+            ask_names=ask_names,
+            join_questions=join_questions,
+            created_by=None if created_by_id is None else db.session.get(User, created_by_id),
+        )
+        made = [
+            rounds.add_round(
+                db.session,
+                ranking_session,
+                title=round_title,
+                items=[i if isinstance(i, rounds.ItemSpec) else rounds.ItemSpec(i) for i in items],
+                mode=mode,
+                top_k=top_k,
+                results_live=results_live,
+            )
+            for round_title in round_titles
+        ]
+        if opened:
+            rounds.open_round(db.session, made[0])
+        db.session.commit()
+        return {
+            "session_id": ranking_session.id,
+            "code": ranking_session.join_code,
+            "round_id": made[0].id,
+            "round_ids": [r.id for r in made],
+            "item_ids": [i.id for i in made[0].items],
+        }
+
+
 def voted_session(
     app: Any,
     *,
@@ -97,11 +156,13 @@ def voted_session(
     title: str = "Netwerkbijeenkomst",
     round_title: str = "Waarden",
     ranking_session_id: int | None = None,
+    results_live: bool = True,
+    weighting: str = rounds.WEIGHTING_EQUAL,
 ) -> dict[str, Any]:
     """A session (or a new round in an existing one) in which one phone per order voted.
 
-    Returns ids, the participants' cookie tokens and token hashes (so tests can
-    check they never leak) and, when closed, the outcome id.
+    Returns ids, the join code, the participants' cookie tokens and token hashes (so tests
+    can check they never leak) and, when closed, the outcome id.
     """
     with app.app_context():
         if ranking_session_id is None:
@@ -118,6 +179,8 @@ def voted_session(
             mode=mode,
             top_k=top_k,
             anonymous=anonymous,
+            results_live=results_live,
+            weighting=weighting,
         )
         rounds.open_round(db.session, round_)
         pillars = list(db.session.scalars(select(Pillar).order_by(Pillar.position)))
@@ -147,6 +210,7 @@ def voted_session(
         db.session.commit()
         return {
             "session_id": ranking_session.id,
+            "code": ranking_session.join_code,
             "round_id": round_.id,
             "item_ids": item_ids,
             "tokens": tokens,
@@ -277,6 +341,79 @@ def vote(client: Any, code: str, round_id: int, ranking: list[int], **headers: s
     return client.post(
         f"/j/{code}/stem", data={"round_id": round_id, "ranking": ranking}, headers=headers
     )
+
+
+def vote_by_places(client: Any, code: str, round_id: int, places: dict[int, int | str]) -> Any:
+    """Send a ballot as the form without JavaScript does: a place per item id (``pos-<id>``)."""
+    fields = {f"pos-{item_id}": str(place) for item_id, place in places.items()}
+    return client.post(f"/j/{code}/stem", data={"round_id": round_id, **fields})
+
+
+# -- the facilitator's forms, as the browser posts them ---------------------------------------
+
+
+def new_round_form(**fields: Any) -> dict[str, Any]:
+    """The new-round form with own items (``items_text``, one per line); ``fields`` override."""
+    return {
+        "source": "own",
+        "title": "",
+        "items_text": "",
+        "mode": "full",
+        "top_k": "",
+        "results_live": "y",
+        "anonymous": "y",
+        **fields,
+    }
+
+
+def edit_round_form(
+    rows: Sequence[str | tuple[str, str]],
+    *,
+    title: str = "Waarden",
+    mode: str = "full",
+    top_k: int | str = "",
+    **fields: Any,
+) -> dict[str, Any]:
+    """The edit form of a draft round, saved: one row per item (a title, or a title and its
+    explanation), live results and anonymity on; ``fields`` override."""
+    data: dict[str, Any] = {
+        "title": title,
+        "mode": mode,
+        "top_k": top_k,
+        "results_live": "y",
+        "anonymous": "y",
+        "action": "save",
+    }
+    for index, row in enumerate(rows):
+        item_title, explanation = (row, "") if isinstance(row, str) else row
+        data[f"items-{index}-title"] = item_title
+        data[f"items-{index}-explanation"] = explanation
+        data[f"items-{index}-catalogue_item_id"] = ""
+    data.update(fields)
+    return data
+
+
+def adopt_form(
+    app: Any,
+    *,
+    coalition: str = "wijkgerichte-preventie",
+    phase: str = "meters-maken",
+    **fields: Any,
+) -> dict[str, Any]:
+    """The form that puts an outcome's item on a coalition's agenda (coalition and phase by
+    key), filled in as the kerngroep would; ``fields`` override."""
+    with app.app_context():
+        coalition_id = db.session.scalar(select(Coalition.id).where(Coalition.key == coalition))
+        phase_id = db.session.scalar(select(Phase.id).where(Phase.key == phase))
+    return {
+        "coalition_id": coalition_id,
+        "phase_id": phase_id,
+        "year": 2026,
+        "owner": "Trekker Wijkgerichte preventie",
+        "status": "proposed",
+        "note": "Eerst verkennen met de wijkteams.",
+        **fields,
+    }
 
 
 # -- reading back, detached ------------------------------------------------------------------

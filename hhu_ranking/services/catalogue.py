@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import (
+    Base,
     CatalogueItem,
     CatalogueList,
     Coalition,
@@ -27,8 +28,19 @@ def load_catalogue_data() -> dict[str, Any]:
     return data
 
 
-def _by(session: Session, model: type, **filters: Any) -> Any:
-    return session.scalar(select(model).filter_by(**filters))
+Row = TypeVar("Row", bound=Base)
+
+
+def _found_or_added(
+    session: Session, model: type[Row], added: dict[str, int], counter: str, **key: Any
+) -> Row:
+    """The row with ``key``, or a new one with it added to the session and counted in ``added``."""
+    row = session.scalar(select(model).filter_by(**key))
+    if row is None:
+        row = model(**key)
+        session.add(row)
+        added[counter] += 1
+    return row
 
 
 def seed_catalogue(session: Session, data: dict[str, Any] | None = None) -> dict[str, int]:
@@ -38,30 +50,18 @@ def seed_catalogue(session: Session, data: dict[str, Any] | None = None) -> dict
 
     pillars: dict[str, Pillar] = {}
     for position, spec in enumerate(data["pillars"]):
-        pillar = _by(session, Pillar, key=spec["key"])
-        if pillar is None:
-            pillar = Pillar(key=spec["key"])
-            session.add(pillar)
-            added["pillars"] += 1
+        pillar = _found_or_added(session, Pillar, added, "pillars", key=spec["key"])
         pillar.name_nl, pillar.name_en, pillar.position = spec["name_nl"], spec["name_en"], position
         pillars[spec["key"]] = pillar
 
     for tier_name, entries in data["organisations"].items():
         for name, pillar_keys in entries:
-            organisation = _by(session, Organisation, name=name)
-            if organisation is None:
-                organisation = Organisation(name=name, tier=Tier(tier_name))
-                session.add(organisation)
-                added["organisations"] += 1
+            organisation = _found_or_added(session, Organisation, added, "organisations", name=name)
             organisation.tier = Tier(tier_name)
             organisation.pillars = [pillars[k] for k in pillar_keys]
 
     for spec in data["phases"]:
-        phase = _by(session, Phase, key=spec["key"])
-        if phase is None:
-            phase = Phase(key=spec["key"])
-            session.add(phase)
-            added["phases"] += 1
+        phase = _found_or_added(session, Phase, added, "phases", key=spec["key"])
         phase.name, phase.start_year, phase.end_year = (
             spec["name"],
             spec["start_year"],
@@ -69,11 +69,7 @@ def seed_catalogue(session: Session, data: dict[str, Any] | None = None) -> dict
         )
 
     for spec in data["coalitions"]:
-        coalition = _by(session, Coalition, key=spec["key"])
-        if coalition is None:
-            coalition = Coalition(key=spec["key"], name=spec["name"])
-            session.add(coalition)
-            added["coalitions"] += 1
+        coalition = _found_or_added(session, Coalition, added, "coalitions", key=spec["key"])
         coalition.name, coalition.description = spec["name"], spec["description"]
         existing = {f.name: f for f in coalition.focus_areas}
         for position, (name, explanation) in enumerate(spec["focus_areas"]):
@@ -84,11 +80,7 @@ def seed_catalogue(session: Session, data: dict[str, Any] | None = None) -> dict
             focus.explanation, focus.position = explanation, position
 
     for position, spec in enumerate(data["lists"]):
-        catalogue_list = _by(session, CatalogueList, key=spec["key"])
-        if catalogue_list is None:
-            catalogue_list = CatalogueList(key=spec["key"])
-            session.add(catalogue_list)
-            added["lists"] += 1
+        catalogue_list = _found_or_added(session, CatalogueList, added, "lists", key=spec["key"])
         catalogue_list.title = spec["title"]
         catalogue_list.description = spec["description"]
         catalogue_list.position = position

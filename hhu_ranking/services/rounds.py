@@ -76,6 +76,13 @@ def _check_items(items: Sequence[ItemSpec]) -> list[ItemSpec]:
     return cleaned
 
 
+def _check_title(title: str) -> str:
+    title = clean_line(title)
+    if not title:
+        raise ServiceError(_l("Geef de ronde een titel."))
+    return title
+
+
 def _check_mode(mode: BallotMode, top_k: int | None, item_count: int) -> int | None:
     if mode is BallotMode.FULL:
         return None
@@ -98,9 +105,7 @@ def add_round(
     weighting: str = WEIGHTING_EQUAL,
 ) -> Round:
     cleaned = _check_items(items)
-    title = clean_line(title)
-    if not title:
-        raise ServiceError(_l("Geef de ronde een titel."))
+    title = _check_title(title)
     top_k = _check_mode(mode, top_k, len(cleaned))
     position = db.scalar(
         select(func.coalesce(func.max(Round.position), -1) + 1).where(
@@ -120,16 +125,21 @@ def add_round(
     )
     round_.items = _round_items(cleaned)
     db.add(round_)
+    _items_changed(db, "round.create", round_)
+    return round_
+
+
+def _items_changed(db: Session, action: str, round_: Round) -> None:
+    """After a round was made or its items replaced: screens refresh, the audit log notes it."""
     db.flush()
-    bump_state(db, ranking_session.id)
+    bump_state(db, round_.session_id)
     audit.record(
         db,
-        "round.create",
-        session_id=ranking_session.id,
+        action,
+        session_id=round_.session_id,
         round_id=round_.id,
-        detail={"title": round_.title, "items": len(cleaned), "anonymous": anonymous},
+        detail={"title": round_.title, "items": len(round_.items), "anonymous": round_.anonymous},
     )
-    return round_
 
 
 def items_from_catalogue(catalogue_list: CatalogueList) -> list[ItemSpec]:
@@ -194,12 +204,11 @@ def update_settings(
             ),
             status=409,
         )
-    if not clean_line(title):
-        raise ServiceError(_l("Geef de ronde een titel."))
+    title = _check_title(title)
     changed = {
         name: new
         for name, old, new in (
-            ("title", round_.title, clean_line(title)),
+            ("title", round_.title, title),
             ("results_live", round_.results_live, results_live),
             ("anonymous", round_.anonymous, anonymous),
             (
@@ -210,7 +219,7 @@ def update_settings(
         )
         if old != new
     }
-    round_.title = clean_line(title)
+    round_.title = title
     round_.top_k = _check_mode(mode, top_k, len(round_.items))
     round_.mode = mode
     round_.results_live = results_live
@@ -368,9 +377,7 @@ def edit_draft_round(
     """
     _require_draft(round_)
     cleaned = _check_items(items)
-    title = clean_line(title)
-    if not title:
-        raise ServiceError(_l("Geef de ronde een titel."))
+    title = _check_title(title)
     # a posted link to the catalogue is only kept when it points at a real catalogue item
     linked = {i.catalogue_item_id for i in cleaned if i.catalogue_item_id is not None}
     known = (
@@ -392,15 +399,7 @@ def edit_draft_round(
     db.flush()  # the old rows go first: (round_id, position) is unique
     round_.items.extend(_round_items(cleaned))
     db.execute(update(Round).where(Round.id == round_.id).values(version=Round.version + 1))
-    db.flush()
-    bump_state(db, round_.session_id)
-    audit.record(
-        db,
-        "round.edit",
-        session_id=round_.session_id,
-        round_id=round_.id,
-        detail={"title": title, "items": len(cleaned), "anonymous": anonymous},
-    )
+    _items_changed(db, "round.edit", round_)
 
 
 def delete_round(db: Session, round_: Round) -> None:

@@ -148,6 +148,25 @@ def _back_to_session(round_: Round) -> Response:
     )
 
 
+def _round_saved(round_: Round, message: str) -> Response:
+    flash(message, "success")
+    return _back_to_session(round_)
+
+
+def _opened_round_page(
+    round_: Round, form: RoundSettingsForm, error: str | None, status: int
+) -> tuple[str, int]:
+    """The edit page of a round that has opened: only the settings that may still change."""
+    return render_template(
+        "facilitator/round_edit.html",
+        round=round_,
+        form=None,
+        settings_form=form,
+        anonymity_frozen=round_service.has_ballots(db_session(), round_),
+        error=error,
+    ), status
+
+
 def _fragment(template: str, **context: Any) -> Response:
     response = make_response(render_template(template, **context))
     response.vary.add("HX-Request")
@@ -392,8 +411,7 @@ def new_round(session_id: int) -> str | Response:
             )
         error = work.error
         if work.ok:
-            flash(_("Ronde ‘%(title)s’ toegevoegd.", title=round_.title), "success")
-            return _back_to_session(round_)
+            return _round_saved(round_, _("Ronde ‘%(title)s’ toegevoegd.", title=round_.title))
     return render_template(
         "facilitator/round_new.html",
         form=form,
@@ -487,19 +505,11 @@ def edit_round(round_id: int) -> str | Response | tuple[str, int]:
                 )
             error, status = work.error, work.status
             if work.ok:
-                flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
-                return _back_to_session(round_)
+                return _round_saved(round_, _("Ronde ‘%(title)s’ opgeslagen.", title=round_.title))
     else:
         status = 422  # the form's own messages say what to change
     if round_.state is not RoundState.DRAFT:
-        return render_template(
-            "facilitator/round_edit.html",
-            round=round_,
-            form=None,
-            settings_form=_settings_form(round_),
-            anonymity_frozen=round_service.has_ballots(db_session(), round_),
-            error=error,
-        ), status
+        return _opened_round_page(round_, _settings_form(round_), error, status)
     return render_template(
         "facilitator/round_edit.html",
         round=round_,
@@ -530,16 +540,8 @@ def round_settings(round_id: int) -> Response | tuple[str, int]:
             )
         error, status = work.error, work.status
         if work.ok:
-            flash(_("Ronde ‘%(title)s’ opgeslagen.", title=round_.title), "success")
-            return _back_to_session(round_)
-    return render_template(
-        "facilitator/round_edit.html",
-        round=round_,
-        form=None,
-        settings_form=form,
-        anonymity_frozen=round_service.has_ballots(db_session(), round_),
-        error=error,
-    ), status
+            return _round_saved(round_, _("Ronde ‘%(title)s’ opgeslagen.", title=round_.title))
+    return _opened_round_page(round_, form, error, status)
 
 
 def _round_action(round_id: int, action: str) -> Response:

@@ -9,7 +9,7 @@ the tap-in-order mode, a closed round, the privacy statement and the big screen.
 from __future__ import annotations
 
 import pytest
-from clock import SESSION_DAY
+from factories import session_with_round
 
 from .accessibility import axe_violations
 
@@ -23,44 +23,31 @@ VIEWPORTS = {"phone": (360, 640), "projector": (1920, 1080)}
 
 
 def _sessions(app) -> dict[str, tuple[str, int]]:
-    from hhu_ranking.extensions import db
-    from hhu_ranking.models import BallotMode, MeetingKind
-    from hhu_ranking.services.rounds import ItemSpec, add_round, open_round
-    from hhu_ranking.services.sessions import create_session
+    from hhu_ranking.models import BallotMode
+    from hhu_ranking.services.rounds import ItemSpec
 
     made: dict[str, tuple[str, int]] = {}
-    with app.app_context():
-        for name, preset, mode, top_k in (
-            ("partners", "partners", BallotMode.FULL, None),
-            ("festival", "festival", BallotMode.TOP_K, 3),
-        ):
-            ranking_session = create_session(
-                db.session,
-                title=f"Kennisfestival ({name})",
-                held_on=SESSION_DAY,
-                kind=MeetingKind.NETWORK,
-                join_questions=preset,
-            )
-            round_ = add_round(
-                db.session,
-                ranking_session,
-                title="Waarden",
-                items=[
-                    ItemSpec("Mensgericht", "De eindgebruiker staat altijd centraal."),
-                    ItemSpec("Missiegedreven"),
-                    ItemSpec("Publiek-privaat"),
-                    ItemSpec("Zelfsturend"),
-                    ItemSpec("Regiobreed"),
-                    ItemSpec("Designbewust"),
-                ],
-                mode=mode,
-                top_k=top_k,
-            )
-            db.session.flush()
-            if name == "festival":
-                open_round(db.session, round_)
-            made[name] = (ranking_session.join_code, round_.id)
-        db.session.commit()
+    for name, preset, mode, top_k in (
+        ("partners", "partners", BallotMode.FULL, None),
+        ("festival", "festival", BallotMode.TOP_K, 3),
+    ):
+        ids = session_with_round(
+            app,
+            title=f"Kennisfestival ({name})",
+            join_questions=preset,
+            items=[
+                ItemSpec("Mensgericht", "De eindgebruiker staat altijd centraal."),
+                "Missiegedreven",
+                "Publiek-privaat",
+                "Zelfsturend",
+                "Regiobreed",
+                "Designbewust",
+            ],
+            mode=mode,
+            top_k=top_k,
+            opened=name == "festival",
+        )
+        made[name] = (ids["code"], ids["round_id"])
     return made
 
 

@@ -7,9 +7,11 @@ their own browser test); the phone joins and votes through its own pages.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from clock import SESSION_DAY
+from factories import session_with_round
 from sqlalchemy import select
 
 pytestmark = pytest.mark.browser
@@ -24,35 +26,9 @@ PHONE = {
     "has_touch": True,
     "device_scale_factor": 2,
 }
-
-
-def open_session(app, count: int, *, ask_names: bool = False) -> tuple[str, int]:
-    """A session with one open round of ``count`` items; returns its code and round id."""
-    from hhu_ranking.extensions import db
-    from hhu_ranking.models import MeetingKind
-    from hhu_ranking.services.rounds import ItemSpec, add_round, open_round
-    from hhu_ranking.services.sessions import create_session
-
-    with app.app_context():
-        ranking_session = create_session(
-            db.session,
-            title="Kennisfestival Gelukkig Gezond",
-            held_on=SESSION_DAY,
-            kind=MeetingKind.NETWORK,
-            ask_names=ask_names,
-        )
-        round_ = add_round(
-            db.session,
-            ranking_session,
-            title="Waarden",
-            items=[
-                ItemSpec(f"Onderdeel {n} met een wat langere titel") for n in range(1, count + 1)
-            ],
-        )
-        db.session.flush()
-        open_round(db.session, round_)
-        db.session.commit()
-        return ranking_session.join_code, round_.id
+#: a phone-sized window without touch, as someone who uses the keyboard has it
+KEYBOARD = {"viewport": {"width": 360, "height": 640}}
+NO_SCRIPT = {**PHONE, "java_script_enabled": False}
 
 
 def stored_ranking(app, round_id: int) -> list[str]:
@@ -82,14 +58,36 @@ def _focused(page) -> dict:
     )
 
 
+def _joined_phone(chromium, live_server, count: int, **options) -> tuple[Any, Any, int]:
+    """A browser context (``options``, a phone's by default) joined to a new session with one
+    open round of ``count`` items; returns the context, its page and the round's id."""
+    ids = session_with_round(
+        live_server.app,
+        title="Kennisfestival Gelukkig Gezond",
+        items=[f"Onderdeel {n} met een wat langere titel" for n in range(1, count + 1)],
+        opened=True,
+    )
+    context = chromium.new_context(**(options or PHONE), bypass_csp=TOOLING)
+    page = context.new_page()
+    join(page, live_server.url, ids["code"])
+    return context, page, ids["round_id"]
+
+
+def _tab_until(page, found: Callable[[dict], bool], presses: int) -> None:
+    """From the top of the page, press Tab until ``found`` holds for the focused element
+    (at most ``presses`` times)."""
+    page.locator("body").focus()
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if found(_focused(page)):
+            break
+
+
 @pytest.mark.parametrize("count", [6, 25])
 def test_the_confirmation_is_in_view_and_focused_after_sending(chromium, live_server, count):
     from playwright.sync_api import expect
 
-    code, round_id = open_session(live_server.app, count)
-    context = chromium.new_context(**PHONE, bypass_csp=TOOLING)
-    page = context.new_page()
-    join(page, live_server.url, code)
+    context, page, round_id = _joined_phone(chromium, live_server, count)
     page.get_by_role("button", name="‘Onderdeel 2 met een wat langere titel’ hoger zetten").click()
     send = page.get_by_role("button", name="Verstuur mijn stem")
     send.scroll_into_view_if_needed()
@@ -105,16 +103,9 @@ def test_the_confirmation_is_in_view_and_focused_after_sending(chromium, live_se
 def test_keyboard_only_ranks_and_sends(chromium, live_server):
     from playwright.sync_api import expect
 
-    code, round_id = open_session(live_server.app, 6)
-    context = chromium.new_context(viewport={"width": 360, "height": 640}, bypass_csp=TOOLING)
-    page = context.new_page()
-    join(page, live_server.url, code)
-    page.locator("body").focus()
+    context, page, round_id = _joined_phone(chromium, live_server, 6, **KEYBOARD)
     # Tab reaches the list in a few steps: only one item's buttons are in the tab order
-    for _ in range(8):
-        page.keyboard.press("Tab")
-        if "hoger zetten" in _focused(page)["label"]:
-            break
+    _tab_until(page, lambda focused: "hoger zetten" in focused["label"], 8)
     assert _focused(page)["label"] == "‘Onderdeel 1 met een wat langere titel’ hoger zetten"
     # the arrow keys go down the list, to the third item's ▲
     page.keyboard.press("ArrowDown")
@@ -151,25 +142,15 @@ def test_keyboard_only_ranks_and_sends(chromium, live_server):
 
 
 def test_the_skip_link_goes_to_the_send_button(chromium, live_server):
-    code, _round_id = open_session(live_server.app, 25)
-    context = chromium.new_context(viewport={"width": 360, "height": 640}, bypass_csp=TOOLING)
-    page = context.new_page()
-    join(page, live_server.url, code)
-    page.locator("body").focus()
-    for _ in range(6):
-        page.keyboard.press("Tab")
-        if "Verstuur" in _focused(page)["label"] and _focused(page)["tag"] == "A":
-            break
+    context, page, _round_id = _joined_phone(chromium, live_server, 25, **KEYBOARD)
+    _tab_until(page, lambda focused: "Verstuur" in focused["label"] and focused["tag"] == "A", 6)
     page.keyboard.press("Enter")
     assert _focused(page)["id"] == "send-ballot"
     context.close()
 
 
 def test_tap_in_order_ranks_a_long_list(chromium, live_server):
-    code, round_id = open_session(live_server.app, 8)
-    context = chromium.new_context(**PHONE, bypass_csp=TOOLING)
-    page = context.new_page()
-    join(page, live_server.url, code)
+    context, page, round_id = _joined_phone(chromium, live_server, 8)
     page.get_by_role("button", name="Tik in volgorde").click()
     order = [8, 3, 5, 1, 2, 4, 7]  # the last one needs no tap
     for n in order:
@@ -193,10 +174,7 @@ def test_without_javascript_a_phone_joins_ranks_and_sees_its_confirmation(
 ):
     from playwright.sync_api import expect
 
-    code, round_id = open_session(live_server.app, count)
-    context = chromium.new_context(**PHONE, java_script_enabled=False, bypass_csp=TOOLING)
-    page = context.new_page()
-    join(page, live_server.url, code)
+    context, page, round_id = _joined_phone(chromium, live_server, count, **NO_SCRIPT)
     fields = page.locator('input[type="number"][name^="pos-"]')
     assert fields.count() == count
     # reverse the list: the last item first
@@ -219,10 +197,7 @@ def test_a_refused_ballot_brings_its_reason_into_view(chromium, live_server):
     from hhu_ranking.models import Round
     from hhu_ranking.services.rounds import close_round
 
-    code, round_id = open_session(live_server.app, 25)
-    context = chromium.new_context(**PHONE, bypass_csp=TOOLING)
-    page = context.new_page()
-    join(page, live_server.url, code)
+    context, page, round_id = _joined_phone(chromium, live_server, 25)
     with live_server.app.app_context():
         close_round(db.session, db.session.get(Round, round_id))
         db.session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from clock import days_from_today
+from factories import session_with_round
 
 pytestmark = pytest.mark.browser
 
@@ -12,27 +13,17 @@ PHONE = {"viewport": {"width": 360, "height": 640}, "is_mobile": True, "has_touc
 
 
 def _open_round(live_server) -> tuple[str, int]:
-    from hhu_ranking.extensions import db
     from hhu_ranking.models import MeetingKind
-    from hhu_ranking.services import rounds
-    from hhu_ranking.services.sessions import create_session
 
-    with live_server.app.app_context():
-        ranking_session = create_session(
-            db.session,
-            title="Kennisfestival",
-            held_on=days_from_today(0),
-            kind=MeetingKind.FESTIVAL,
-        )
-        round_ = rounds.add_round(
-            db.session,
-            ranking_session,
-            title="Waarden",
-            items=[rounds.ItemSpec(t) for t in ("Mensgericht", "Regiobreed", "Zelfsturend")],
-        )
-        rounds.open_round(db.session, round_)
-        db.session.commit()
-        return ranking_session.join_code, round_.id
+    ids = session_with_round(
+        live_server.app,
+        title="Kennisfestival",
+        held_on=days_from_today(0),
+        kind=MeetingKind.FESTIVAL,
+        items=("Mensgericht", "Regiobreed", "Zelfsturend"),
+        opened=True,
+    )
+    return ids["code"], ids["round_id"]
 
 
 @pytest.mark.parametrize("failure", ["network", "busy"])

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from factories import KERNGROEP, parse_html, voted_session
+from factories import KERNGROEP, new_round_form, parse_html, voted_session
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -96,12 +96,9 @@ def test_round_changes_name_the_facilitator_and_a_deleted_round_leaves_a_trace(
     assert client.post(f"/beheer/rondes/{round_id}/sluiten").status_code == 302
     response = client.post(
         f"/beheer/sessies/{ids['session_id']}/rondes/nieuw",
-        data={
-            "source": "own",
-            "title": "Spelregels",
-            "items_text": "Lachen mag\nDelen",
-            "mode": "full",
-        },
+        data=new_round_form(
+            title="Spelregels", items_text="Lachen mag\nDelen", results_live="", anonymous=""
+        ),
     )
     assert response.status_code == 302
     with app.app_context():

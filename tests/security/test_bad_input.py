@@ -11,7 +11,7 @@ import io
 import json
 
 import pytest
-from factories import join, open_round, parse_html
+from factories import edit_round_form, join, open_round, parse_html, vote_by_places
 
 from hhu_ranking.numbers import ascii_int
 
@@ -76,14 +76,8 @@ def test_a_place_that_is_no_small_ascii_number_is_a_clear_422(
     join(client, app, ids["code"])
     first, second, third = ids["item_ids"]
     before = stored()
-    response = client.post(
-        f"/j/{ids['code']}/stem",
-        data={
-            "round_id": ids["round_id"],
-            f"pos-{first}": place,
-            f"pos-{second}": "2",
-            f"pos-{third}": "3",
-        },
+    response = vote_by_places(
+        client, ids["code"], ids["round_id"], {first: place, second: 2, third: 3}
     )
     assert response.status_code == 422
     assert "Vul bij elk onderdeel een getal in." in _text(response)
@@ -109,15 +103,8 @@ def test_a_ranking_or_round_id_that_is_no_id_is_a_clear_422(
 
 
 def _editor_form(**fields: str) -> dict[str, str]:
-    return {
-        "title": "Waarden",
-        "mode": "full",
-        "items-0-title": "Mensgericht",
-        "items-1-title": "Missiegedreven",
-        "items-2-title": "Regiobreed",
-        "action": "save",
-        **fields,
-    }
+    """The editor of make_session's draft round, saved as it is; ``fields`` override."""
+    return edit_round_form(["Mensgericht", "Missiegedreven", "Regiobreed"], **fields)
 
 
 @pytest.mark.parametrize("value", ["²", HUGE, "١"])

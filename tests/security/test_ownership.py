@@ -9,14 +9,12 @@ import io
 import logging
 
 import pytest
-from clock import SESSION_DAY, days_from_today
-from factories import KERNGROEP, parse_html, run_round
+from clock import days_from_today
+from factories import KERNGROEP, parse_html, run_round, session_with_round
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
-from hhu_ranking.models import BallotMode, MeetingKind, Participant, Role, User
-from hhu_ranking.services.rounds import ItemSpec, add_round
-from hhu_ranking.services.sessions import create_session
+from hhu_ranking.models import Participant, Role
 
 OWNER = "eigenaar@hhu.test"
 OTHER = "ander@hhu.test"
@@ -32,27 +30,14 @@ def _text(response) -> str:
 def owned(app, make_user):
     """A session with a draft round and a closed round, created by OWNER."""
     owner_id = make_user(email=OWNER, name="Eigenaar")
-    with app.app_context():
-        ranking_session = create_session(
-            db.session,
-            title="Sessie van de eigenaar",
-            held_on=SESSION_DAY,
-            kind=MeetingKind.NETWORK,
-            created_by=db.session.get(User, owner_id),
-        )
-        rounds = [
-            add_round(
-                db.session,
-                ranking_session,
-                title=title,
-                items=[ItemSpec(t) for t in ("Mensgericht", "Missiegedreven", "Regiobreed")],
-                mode=BallotMode.FULL,
-                top_k=None,
-            )
-            for title in ("Concept", "Gesloten")
-        ]
-        db.session.commit()
-        ids = {"session_id": ranking_session.id, "draft": rounds[0].id, "closed": rounds[1].id}
+    made = session_with_round(
+        app,
+        title="Sessie van de eigenaar",
+        created_by_id=owner_id,
+        round_titles=("Concept", "Gesloten"),
+    )
+    draft, closed = made["round_ids"]
+    ids = {"session_id": made["session_id"], "draft": draft, "closed": closed}
     run_round(app, ids["closed"], [[0, 1, 2], [2, 1, 0], [1, 0, 2]])
     with app.app_context():
         ids["participant"] = db.session.scalars(

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 from clock import days_from_today
-from factories import join, parse_html, participants
+from factories import edit_round_form, join, new_round_form, parse_html, participants
 
 from hhu_ranking.services.text import INVISIBLE, clean_line, clean_text, text_key
 
@@ -45,14 +45,7 @@ def test_alpha_and_al_zwsp_pha_are_one_item_twice(login, make_session, stored):
     before = stored()
     response = facilitator.post(
         f"/beheer/rondes/{ids['round_id']}/bewerken",
-        data={
-            "title": "Waarden",
-            "mode": "full",
-            "items-0-title": "Alpha",
-            "items-1-title": f"Al{ZWSP}pha",
-            "items-2-title": "Beta",
-            "action": "save",
-        },
+        data=edit_round_form(["Alpha", f"Al{ZWSP}pha", "Beta"]),
     )
     assert response.status_code == 400
     assert "Twee onderdelen hebben dezelfde titel." in _text(response)
@@ -64,11 +57,10 @@ def test_a_new_round_stores_titles_without_bidi_overrides(app, login, make_sessi
     facilitator = login()
     response = facilitator.post(
         f"/beheer/sessies/{ids['session_id']}/rondes/nieuw",
-        data={
-            "source": "own",
-            "title": f"Ronde {RLO}txt.exe",
-            "items_text": f"Gamma{RLO}\nDe{ZWSP}lta | uit{chr(0x2066)}leg\nCafe\u0301",
-        },
+        data=new_round_form(
+            title=f"Ronde {RLO}txt.exe",
+            items_text=f"Gamma{RLO}\nDe{ZWSP}lta | uit{chr(0x2066)}leg\nCafe\u0301",
+        ),
     )
     assert response.status_code == 302
     after = stored()

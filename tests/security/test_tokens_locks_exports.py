@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
-from factories import join, open_round, parse_html, voted_session
+from factories import edit_round_form, join, open_round, parse_html, voted_session
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
@@ -59,16 +59,7 @@ def test_an_open_rounds_items_are_locked(app, login, make_session, stored):
     before = stored()
     refused = facilitator.post(
         f"/beheer/rondes/{ids['round_id']}/bewerken",
-        data={
-            "title": "Waarden",
-            "mode": "full",
-            "results_live": "y",
-            "anonymous": "y",
-            "action": "save",
-            "items-0-title": "Iets anders",
-            "items-0-explanation": "",
-            "items-0-catalogue_item_id": "",
-        },
+        data=edit_round_form(["Iets anders"]),
     )
     assert refused.status_code == 409
     assert "liggen vast" in refused.get_data(as_text=True)

@@ -4,34 +4,13 @@ from __future__ import annotations
 
 import pytest
 from clock import SESSION_DAY, SESSION_DAY_ISO
-from factories import KERNGROEP, close_round, open_round, outcomes, revote, run_round
+from factories import KERNGROEP, adopt_form, close_round, open_round, outcomes, revote, run_round
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
-from hhu_ranking.models import AgendaChange, AgendaEntry, Coalition, Phase
+from hhu_ranking.models import AgendaChange, AgendaEntry, Coalition
 
 ORDERS = [[0, 1, 2], [0, 2, 1], [1, 0, 2]]
-
-
-def _ids(app):
-    with app.app_context():
-        coalitions = {c.key: c.id for c in db.session.scalars(select(Coalition))}
-        phases = {p.key: p.id for p in db.session.scalars(select(Phase))}
-        return coalitions, phases
-
-
-def _adopt_data(app, coalition="wijkgerichte-preventie", **extra):
-    coalitions, phases = _ids(app)
-    data = {
-        "coalition_id": coalitions[coalition],
-        "phase_id": phases["meters-maken"],
-        "year": 2026,
-        "owner": "Trekker Wijkgerichte preventie",
-        "status": "proposed",
-        "note": "Eerst verkennen met de wijkteams.",
-    }
-    data.update(extra)
-    return data
 
 
 @pytest.fixture
@@ -68,7 +47,7 @@ def test_adopting_creates_an_entry_with_its_provenance(app, client, login, close
     # the session's year as default
     assert f'value="{SESSION_DAY.year}"' in form.get_data(as_text=True)
 
-    response = client.post(url, data=_adopt_data(app))
+    response = client.post(url, data=adopt_form(app))
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/agenda/coalitie/wijkgerichte-preventie")
 
@@ -104,7 +83,7 @@ def test_adopting_creates_an_entry_with_its_provenance(app, client, login, close
 def test_provenance_survives_a_later_round_and_outcome(app, client, login, closed_round):
     login(**KERNGROEP)
     item_id = closed_round["item_ids"][0]
-    client.post(f"/agenda/overnemen/{closed_round['outcome_id']}/{item_id}", data=_adopt_data(app))
+    client.post(f"/agenda/overnemen/{closed_round['outcome_id']}/{item_id}", data=adopt_form(app))
 
     # the room changes its mind: Mensgericht drops to last place in version 2
     open_round(app, closed_round["round_id"])
@@ -127,7 +106,7 @@ def test_reordering_is_logged_with_who_and_works_with_and_without_htmx(
     login(**KERNGROEP)
     for item_id in closed_round["item_ids"]:
         response = client.post(
-            f"/agenda/overnemen/{closed_round['outcome_id']}/{item_id}", data=_adopt_data(app)
+            f"/agenda/overnemen/{closed_round['outcome_id']}/{item_id}", data=adopt_form(app)
         )
         assert response.status_code == 302
     first, second, third = _entries(app)
@@ -168,12 +147,12 @@ def test_status_and_owner_changes_are_logged(app, client, login, closed_round):
     login(**KERNGROEP)
     client.post(
         f"/agenda/overnemen/{closed_round['outcome_id']}/{closed_round['item_ids'][1]}",
-        data=_adopt_data(app),
+        data=adopt_form(app),
     )
     [entry] = _entries(app)
     response = client.post(
         f"/agenda/punt/{entry.id}",
-        data=_adopt_data(app, status="in_progress", owner="Fatima (GGD Regio Utrecht)"),
+        data=adopt_form(app, status="in_progress", owner="Fatima (GGD Regio Utrecht)"),
     )
     assert response.status_code == 302
     changes = _changes(app, entry.id)
@@ -195,11 +174,11 @@ def test_moving_to_another_coalition_puts_it_last_there(app, client, login, clos
     login(**KERNGROEP)
     for item_id in closed_round["item_ids"][:2]:
         client.post(
-            f"/agenda/overnemen/{closed_round['outcome_id']}/{item_id}", data=_adopt_data(app)
+            f"/agenda/overnemen/{closed_round['outcome_id']}/{item_id}", data=adopt_form(app)
         )
     first, second = _entries(app)
     client.post(
-        f"/agenda/punt/{first.id}", data=_adopt_data(app, coalition="digitale-transformatie")
+        f"/agenda/punt/{first.id}", data=adopt_form(app, coalition="digitale-transformatie")
     )
     entries = {e.id: e for e in _entries(app)}
     assert entries[second.id].position == 0  # the old list closed the gap
@@ -220,7 +199,7 @@ def test_facilitators_can_read_but_not_change_the_agenda(
     make_user(**KERNGROEP)
     kern.post("/auth/login", data={"email": KERNGROEP["email"], "password": KERNGROEP["password"]})
     adopt_url = f"/agenda/overnemen/{closed_round['outcome_id']}/{closed_round['item_ids'][0]}"
-    assert kern.post(adopt_url, data=_adopt_data(app)).status_code == 302
+    assert kern.post(adopt_url, data=adopt_form(app)).status_code == 302
     [entry] = _entries(app)
 
     login()  # a facilitator
@@ -232,13 +211,13 @@ def test_facilitators_can_read_but_not_change_the_agenda(
     assert "verplaatsen" not in coalition_page
 
     assert client.get(adopt_url).status_code == 403
-    assert client.post(adopt_url, data=_adopt_data(app)).status_code == 403
+    assert client.post(adopt_url, data=adopt_form(app)).status_code == 403
     assert (
         client.post(f"/agenda/punt/{entry.id}/verplaatsen", data={"direction": "down"}).status_code
         == 403
     )
     assert (
-        client.post(f"/agenda/punt/{entry.id}", data=_adopt_data(app, status="done")).status_code
+        client.post(f"/agenda/punt/{entry.id}", data=adopt_form(app, status="done")).status_code
         == 403
     )
     assert client.post("/agenda/coalities", data={"name": "Nieuw"}).status_code == 403
@@ -256,7 +235,7 @@ def test_the_kerngroep_can_add_a_coalition_and_adopt_into_it(app, client, login,
     assert response.headers["Location"].endswith("/agenda/coalitie/gezonde-leefomgeving")
     response = client.post(
         f"/agenda/overnemen/{closed_round['outcome_id']}/{closed_round['item_ids'][2]}",
-        data=_adopt_data(app, coalition="gezonde-leefomgeving"),
+        data=adopt_form(app, coalition="gezonde-leefomgeving"),
     )
     assert response.status_code == 302
     page = client.get("/agenda/").get_data(as_text=True)
@@ -276,13 +255,13 @@ def test_the_kerngroep_can_add_a_coalition_and_adopt_into_it(app, client, login,
 def test_adopting_checks_year_and_duplicates(app, client, login, closed_round):
     login(**KERNGROEP)
     url = f"/agenda/overnemen/{closed_round['outcome_id']}/{closed_round['item_ids'][0]}"
-    response = client.post(url, data=_adopt_data(app, year=2030))  # Meters Maken ends 2026
+    response = client.post(url, data=adopt_form(app, year=2030))  # Meters Maken ends 2026
     assert response.status_code == 422
     assert "2023 tot en met 2026" in response.get_data(as_text=True)
     assert _entries(app) == []
 
-    assert client.post(url, data=_adopt_data(app)).status_code == 302
-    again = client.post(url, data=_adopt_data(app))
+    assert client.post(url, data=adopt_form(app)).status_code == 302
+    again = client.post(url, data=adopt_form(app))
     assert again.status_code == 422
     assert "staat al op de agenda" in again.get_data(as_text=True)
     assert len(_entries(app)) == 1

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 import time_machine
-from factories import KERNGROEP, voted_session
+from factories import KERNGROEP, adopt_form, voted_session
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from hhu_ranking.extensions import db
-from hhu_ranking.models import ApiToken, Coalition, Phase, Role, User
+from hhu_ranking.models import ApiToken, Role, User
 from hhu_ranking.services import api_tokens
 
 
@@ -201,21 +201,9 @@ def test_openapi_describes_every_route(app, client):
 
 
 def _adopt(app, client, outcome_id, item_id):
-    with app.app_context():
-        coalition_id = db.session.scalar(
-            select(Coalition.id).where(Coalition.key == "digitale-transformatie")
-        )
-        phase_id = db.session.scalar(select(Phase.id).where(Phase.key == "meters-maken"))
     response = client.post(
         f"/agenda/overnemen/{outcome_id}/{item_id}",
-        data={
-            "coalition_id": coalition_id,
-            "phase_id": phase_id,
-            "year": 2026,
-            "owner": "Trekker",
-            "status": "proposed",
-            "note": "",
-        },
+        data=adopt_form(app, coalition="digitale-transformatie", owner="Trekker", note=""),
     )
     assert response.status_code == 302
 

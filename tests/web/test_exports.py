@@ -15,6 +15,7 @@ from factories import (
     ITEMS,
     KERNGROEP,
     ORDERS,
+    adopt_form,
     close_round,
     open_round,
     outcome_snapshot,
@@ -23,7 +24,7 @@ from factories import (
 from preflibtools.instances import OrdinalInstance
 
 from hhu_ranking.extensions import db
-from hhu_ranking.models import BallotMode, Coalition, Outcome, Phase
+from hhu_ranking.models import BallotMode, Outcome
 from hhu_ranking.services.outcomes import canonical_json, compute_result
 from hhu_ranking.services.summaries import summarise
 
@@ -441,23 +442,10 @@ def test_a_round_without_an_outcome_has_nothing_to_export(app, client, login):
 
 def test_the_agenda_exports_to_csv_and_xlsx_with_provenance(app, client, login, voted):
     login(**KERNGROEP)
-    with app.app_context():
-        coalition = db.session.scalar(
-            db.select(Coalition).where(Coalition.key == "wijkgerichte-preventie")
-        )
-        phase = db.session.scalar(db.select(Phase).where(Phase.key == "meters-maken"))
-        coalition_id, phase_id = coalition.id, phase.id
     regiobreed = voted["item_ids"][2]
     response = client.post(
         f"/agenda/overnemen/{voted['outcome_id']}/{regiobreed}",
-        data={
-            "coalition_id": coalition_id,
-            "phase_id": phase_id,
-            "year": 2026,
-            "owner": "=Trekker",
-            "status": "adopted",
-            "note": "Met de wijkteams",
-        },
+        data=adopt_form(app, owner="=Trekker", status="adopted", note="Met de wijkteams"),
     )
     assert response.status_code == 302
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from factories import add_participant, parse_html, texts
+from factories import add_participant, edit_round_form, new_round_form, parse_html, texts
 from sqlalchemy import func, select
 
 from hhu_ranking.extensions import db
@@ -66,22 +66,8 @@ def _new_session(client: Any, **fields: Any) -> int:
     return int(response.location.rsplit("/", 1)[1])
 
 
-def _round_form(**fields: Any) -> dict[str, Any]:
-    data = {
-        "source": "own",
-        "title": "",
-        "items_text": "",
-        "mode": "full",
-        "top_k": "",
-        "results_live": "y",
-        "anonymous": "y",
-    }
-    data.update(fields)
-    return data
-
-
 def _add_round(client: Any, session_id: int, **fields: Any) -> Any:
-    return client.post(f"/beheer/sessies/{session_id}/rondes/nieuw", data=_round_form(**fields))
+    return client.post(f"/beheer/sessies/{session_id}/rondes/nieuw", data=new_round_form(**fields))
 
 
 def _rounds(session_id: int) -> list[Round]:
@@ -98,20 +84,9 @@ def _catalogue_source(key: str) -> str:
 
 
 def _edit_form(round_: Round, rows: list[tuple[str, str]], **fields: Any) -> dict[str, Any]:
-    data = {
-        "title": round_.title,
-        "mode": round_.mode.value,
-        "top_k": round_.top_k or "",
-        "results_live": "y",
-        "anonymous": "y",
-        "action": "save",
-    }
-    for index, (title, explanation) in enumerate(rows):
-        data[f"items-{index}-title"] = title
-        data[f"items-{index}-explanation"] = explanation
-        data[f"items-{index}-catalogue_item_id"] = ""
-    data.update(fields)
-    return data
+    """The edit form as the page fills it in for ``round_``, with these rows."""
+    page = {"title": round_.title, "mode": round_.mode.value, "top_k": round_.top_k or ""}
+    return edit_round_form(rows, **{**page, **fields})
 
 
 def _vote(ranking_session_id: int, round_id: int, reverse: bool = False) -> None:

@@ -5,13 +5,37 @@ from __future__ import annotations
 import hashlib
 import re
 
-from factories import ballots, close_round, join, open_round, parse_html, pillar_id, texts, vote
+import pytest
+from factories import (
+    ballots,
+    close_round,
+    join,
+    open_round,
+    parse_html,
+    pillar_id,
+    texts,
+    vote,
+    vote_by_places,
+)
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import BallotMode, Participant, RankingSession
 from hhu_ranking.polling import phone_etag, poll_tag_key
 from hhu_ranking.services.sessions import set_joining_locked
+
+
+@pytest.fixture
+def voting(app, client, make_session):
+    """``make_session(**kwargs)``, joined by ``client``, with its round open; returns the ids."""
+
+    def make(**kwargs):
+        ids = make_session(**kwargs)
+        join(client, app, ids["code"])
+        open_round(app, ids["round_id"])
+        return ids
+
+    return make
 
 
 def _spaced_lower(code: str) -> str:
@@ -125,10 +149,8 @@ def test_a_locked_session_refuses_new_participants(app, client, make_session):
         assert db.session.scalar(select(Participant)) is None
 
 
-def test_a_joined_phone_keeps_voting_after_the_session_locks(app, client, make_session):
-    ids = make_session()
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+def test_a_joined_phone_keeps_voting_after_the_session_locks(app, client, voting):
+    ids = voting()
     with app.app_context():
         set_joining_locked(db.session, db.session.get(RankingSession, ids["session_id"]), True)
         db.session.commit()
@@ -151,10 +173,8 @@ def test_before_a_round_opens_the_phone_waits(app, client, make_session):
     assert 'hx-trigger="every 2.0s"' in page
 
 
-def test_open_round_shows_the_items_to_rank_with_and_without_javascript(app, client, make_session):
-    ids = make_session()
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+def test_open_round_shows_the_items_to_rank_with_and_without_javascript(app, client, voting):
+    ids = voting()
     page = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
     for title in ("Mensgericht", "Missiegedreven", "Regiobreed"):
         assert title in page
@@ -167,10 +187,8 @@ def test_open_round_shows_the_items_to_rank_with_and_without_javascript(app, cli
     assert "/Sortable.min." in page and "js/rank." in page
 
 
-def test_ballot_is_confirmed_with_its_order_and_time(app, client, make_session):
-    ids = make_session()
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+def test_ballot_is_confirmed_with_its_order_and_time(app, client, voting):
+    ids = voting()
     a, b, c = ids["item_ids"]
     response = vote(client, ids["code"], ids["round_id"], [c, a, b])
     assert response.status_code == 302
@@ -184,10 +202,8 @@ def test_ballot_is_confirmed_with_its_order_and_time(app, client, make_session):
     assert re.search(r"Ontvangen om \d\d:\d\d:\d\d", page)
 
 
-def test_ballot_over_htmx_returns_the_confirmed_fragment(app, client, make_session):
-    ids = make_session()
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+def test_ballot_over_htmx_returns_the_confirmed_fragment(app, client, voting):
+    ids = voting()
     response = vote(client, ids["code"], ids["round_id"], ids["item_ids"], **{"HX-Request": "true"})
     assert response.status_code == 200
     body = response.get_data(as_text=True)
@@ -195,10 +211,8 @@ def test_ballot_over_htmx_returns_the_confirmed_fragment(app, client, make_sessi
     assert "Je stem is ontvangen" in body and "<html" not in body
 
 
-def test_ballot_can_be_revised_and_the_last_one_counts(app, client, make_session):
-    ids = make_session()
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+def test_ballot_can_be_revised_and_the_last_one_counts(app, client, voting):
+    ids = voting()
     a, b, c = ids["item_ids"]
     vote(client, ids["code"], ids["round_id"], [a, b, c])
     vote(client, ids["code"], ids["round_id"], [b, c, a])
@@ -210,28 +224,18 @@ def test_ballot_can_be_revised_and_the_last_one_counts(app, client, make_session
     assert "Stem aanpassen" in page
 
 
-def test_no_javascript_form_with_place_selects_works(app, client, make_session):
-    ids = make_session()
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+def test_no_javascript_form_with_place_selects_works(app, client, voting):
+    ids = voting()
     a, b, c = ids["item_ids"]
-    response = client.post(
-        f"/j/{ids['code']}/stem",
-        data={"round_id": ids["round_id"], f"pos-{a}": "3", f"pos-{b}": "1", f"pos-{c}": "2"},
-    )
+    response = vote_by_places(client, ids["code"], ids["round_id"], {a: 3, b: 1, c: 2})
     assert response.status_code == 302
     assert ballots(app, ids["round_id"])[0].ranking == [b, c, a]
 
 
-def test_no_javascript_form_reports_a_double_place(app, client, make_session):
-    ids = make_session()
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+def test_no_javascript_form_reports_a_double_place(app, client, voting):
+    ids = voting()
     a, b, c = ids["item_ids"]
-    response = client.post(
-        f"/j/{ids['code']}/stem",
-        data={"round_id": ids["round_id"], f"pos-{a}": "1", f"pos-{b}": "1", f"pos-{c}": "2"},
-    )
+    response = vote_by_places(client, ids["code"], ids["round_id"], {a: 1, b: 1, c: 2})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Twee onderdelen staan op plaats 1" in page
@@ -241,10 +245,8 @@ def test_no_javascript_form_reports_a_double_place(app, client, make_session):
     assert ballots(app, ids["round_id"]) == []
 
 
-def test_top_k_round_offers_not_chosen_and_k_places(app, client, make_session):
-    ids = make_session(items=("A", "B", "C", "D", "E"), mode=BallotMode.TOP_K, top_k=2)
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+def test_top_k_round_offers_not_chosen_and_k_places(app, client, voting):
+    ids = voting(items=("A", "B", "C", "D", "E"), mode=BallotMode.TOP_K, top_k=2)
     page = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
     assert "Mijn top 2" in page and "Niet gekozen" in page
     fields = parse_html(page).select('input[type="number"][name^="pos-"]')
@@ -252,10 +254,7 @@ def test_top_k_round_offers_not_chosen_and_k_places(app, client, make_session):
     assert {(f["min"], f["max"]) for f in fields} == {("0", "2")}
     assert all(not f.has_attr("value") for f in fields)
     first, _, third, *_ = ids["item_ids"]
-    response = client.post(
-        f"/j/{ids['code']}/stem",
-        data={"round_id": ids["round_id"], f"pos-{third}": "1", f"pos-{first}": "2"},
-    )
+    response = vote_by_places(client, ids["code"], ids["round_id"], {third: 1, first: 2})
     assert response.status_code == 302
     assert ballots(app, ids["round_id"])[0].ranking == [third, first]
 
@@ -294,10 +293,8 @@ def test_status_is_304_while_nothing_changed_and_200_when_a_round_opens(app, cli
     assert "Deze ronde is gesloten" in closed.get_data(as_text=True)
 
 
-def test_status_keeps_a_half_sorted_ballot_when_only_other_things_change(app, client, make_session):
-    ids = make_session()
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+def test_status_keeps_a_half_sorted_ballot_when_only_other_things_change(app, client, voting):
+    ids = voting()
     seen = f"{ids['round_id']}-open"
     before = client.get(f"/j/{ids['code']}/status", query_string={"seen": seen})
     with app.app_context():  # the facilitator locks joining: the state version moves
@@ -324,14 +321,10 @@ def test_status_fragment_carries_its_etag_for_the_next_poll(app, client, make_se
     assert f'hx-headers=\'{{"If-None-Match": "\\"{tag}\\""}}\'' in page
 
 
-def test_at_the_close_the_hall_gets_the_shared_view_and_each_ballot_follows(
-    app, client, make_session
-):
+def test_at_the_close_the_hall_gets_the_shared_view_and_each_ballot_follows(app, client, voting):
     """The moment of truth: a status poll after the close answers with the round's closed
     card only; the phone's own ballot comes from a second request, spread over seconds."""
-    ids = make_session()
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+    ids = voting()
     a, b, c = ids["item_ids"]
     vote(client, ids["code"], ids["round_id"], [c, a, b])
     seen = f"{ids['round_id']}-open"
@@ -361,10 +354,8 @@ def test_at_the_close_the_hall_gets_the_shared_view_and_each_ballot_follows(
     assert texts(full, "#my-ballot .confirm-list li")[0] == "Regiobreed"
 
 
-def test_someone_elses_ballot_cannot_be_fetched(app, client, make_session):
-    ids = make_session()
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+def test_someone_elses_ballot_cannot_be_fetched(app, client, voting):
+    ids = voting()
     vote(client, ids["code"], ids["round_id"], ids["item_ids"])
     close_round(app, ids["round_id"])
     stranger = app.test_client()
@@ -372,10 +363,8 @@ def test_someone_elses_ballot_cannot_be_fetched(app, client, make_session):
     assert answer.status_code == 204 and answer.get_data() == b""
 
 
-def test_the_form_without_javascript_stays_light_for_thirty_items(app, client, make_session):
-    ids = make_session(items=tuple(f"Onderdeel nummer {n}" for n in range(1, 31)))
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+def test_the_form_without_javascript_stays_light_for_thirty_items(app, client, voting):
+    ids = voting(items=tuple(f"Onderdeel nummer {n}" for n in range(1, 31)))
     page = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
     html = parse_html(page)
     # one small numeric field per item, not thirty options per item
@@ -384,16 +373,14 @@ def test_the_form_without_javascript_stays_light_for_thirty_items(app, client, m
     assert len(fields) == 30
     assert [f["value"] for f in fields] == [str(n) for n in range(1, 31)]
     assert len(page.encode()) < 40_000
-    places = {f"pos-{item_id}": str(31 - n) for n, item_id in enumerate(ids["item_ids"], 1)}
-    response = client.post(f"/j/{ids['code']}/stem", data={"round_id": ids["round_id"], **places})
+    places = {item_id: 31 - n for n, item_id in enumerate(ids["item_ids"], 1)}
+    response = vote_by_places(client, ids["code"], ids["round_id"], places)
     assert response.status_code == 302 and response.headers["Location"].endswith("#bevestiging")
     assert ballots(app, ids["round_id"])[0].ranking == list(reversed(ids["item_ids"]))
 
 
-def test_a_ballot_sent_over_htmx_marks_its_confirmation_to_be_shown(app, client, make_session):
-    ids = make_session()
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+def test_a_ballot_sent_over_htmx_marks_its_confirmation_to_be_shown(app, client, voting):
+    ids = voting()
     response = vote(client, ids["code"], ids["round_id"], ids["item_ids"], **{"HX-Request": "true"})
     confirmation = parse_html(response.get_data(as_text=True)).select_one("#bevestiging")
     assert confirmation is not None and confirmation.has_attr("data-just-received")
@@ -403,10 +390,8 @@ def test_a_ballot_sent_over_htmx_marks_its_confirmation_to_be_shown(app, client,
     assert not parse_html(page).select_one("#bevestiging").has_attr("data-just-received")
 
 
-def test_a_skip_link_leads_to_the_send_button(app, client, make_session):
-    ids = make_session()
-    join(client, app, ids["code"])
-    open_round(app, ids["round_id"])
+def test_a_skip_link_leads_to_the_send_button(app, client, voting):
+    ids = voting()
     html = parse_html(client.get(f"/j/{ids['code']}/stem").get_data(as_text=True))
     assert html.select_one('form.ballot a.skip-link[href="#send-ballot"]') is not None
     assert html.select_one("button#send-ballot[type=submit]") is not None

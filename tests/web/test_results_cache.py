@@ -17,6 +17,39 @@ def _join(ranking_session):
     return participant
 
 
+def _viewers(round_id, count):
+    """What ``count`` viewers get, one after the other, each with a fresh view of the round."""
+    payloads = []
+    for _viewer in range(count):
+        db.session.expire_all()
+        payloads.append(results.live_result(db.session, db.session.get(Round, round_id)))
+    return payloads
+
+
+def _claimed_by_another_worker(app, ids, second):
+    """The round open with two ballots (the items in order, then ``second``), the result of the
+    first stored, and the version with both claimed by another worker still computing it.
+
+    Returns that version and the payload the other worker computes for it."""
+    from sqlalchemy import select, update
+
+    from hhu_ranking.models import Ballot, RoundResult, utcnow
+
+    with app.app_context():
+        round_ = db.session.get(Round, ids["round_id"])
+        open_round(db.session, round_)
+        cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"])
+        db.session.commit()
+        results.live_result(db.session, round_)
+        cast_ballot(db.session, round_, _join(round_.session), second)
+        db.session.commit()
+        db.session.refresh(round_)
+        version = results.ballots_version(db.session, round_)
+        db.session.execute(update(RoundResult).values(claimed_version=version, claimed_at=utcnow()))
+        db.session.commit()
+        return version, results.compute_payload(round_, list(db.session.scalars(select(Ballot))))
+
+
 def test_result_is_computed_once_per_version(app, make_session, monkeypatch):
     ids = make_session()
     calls = []
@@ -32,18 +65,12 @@ def test_result_is_computed_once_per_version(app, make_session, monkeypatch):
         voter = _join(round_.session)
         cast_ballot(db.session, round_, voter, list(reversed(ids["item_ids"])))
         db.session.commit()
-        for _viewer in range(5):
-            db.session.expire_all()
-            payload = results.live_result(db.session, db.session.get(Round, ids["round_id"]))
-            assert payload == {"ballots": 1}
+        assert _viewers(ids["round_id"], 5) == [{"ballots": 1}] * 5
         assert len(calls) == 1
         second = _join(round_.session)
         cast_ballot(db.session, round_, second, ids["item_ids"])
         db.session.commit()
-        for _viewer in range(3):
-            db.session.expire_all()
-            payload = results.live_result(db.session, db.session.get(Round, ids["round_id"]))
-        assert payload == {"ballots": 2}
+        assert _viewers(ids["round_id"], 3) == [{"ballots": 2}] * 3
         assert len(calls) == 2
 
 
@@ -107,27 +134,13 @@ def test_a_screen_shown_the_previous_result_gets_no_etag(app, client, make_sessi
     """
     import json
 
-    from sqlalchemy import select, update
+    from sqlalchemy import update
     from sqlalchemy.orm import Session
 
-    from hhu_ranking.models import Ballot, RoundResult, utcnow
+    from hhu_ranking.models import RoundResult, utcnow
 
     ids = make_session()
-    with app.app_context():
-        round_ = db.session.get(Round, ids["round_id"])
-        open_round(db.session, round_)
-        cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"])
-        db.session.commit()
-        results.live_result(db.session, round_)
-        cast_ballot(db.session, round_, _join(round_.session), list(reversed(ids["item_ids"])))
-        db.session.commit()
-        db.session.refresh(round_)
-        version = results.ballots_version(db.session, round_)
-        # another worker has claimed the new version and is computing it
-        db.session.execute(update(RoundResult).values(claimed_version=version, claimed_at=utcnow()))
-        db.session.commit()
-        ballots = list(db.session.scalars(select(Ballot)))
-        newest = json.dumps(results.compute_payload(round_, ballots))
+    version, newest = _claimed_by_another_worker(app, ids, list(reversed(ids["item_ids"])))
 
     real_loads = json.loads
     finished: list[bool] = []
@@ -145,7 +158,7 @@ def test_a_screen_shown_the_previous_result_gets_no_etag(app, client, make_sessi
                 with Session(db.engine) as other, other.begin():
                     other.execute(
                         update(RoundResult).values(
-                            version=version, payload=newest, computed_at=utcnow()
+                            version=version, payload=json.dumps(newest), computed_at=utcnow()
                         )
                     )
             return value
@@ -168,48 +181,36 @@ def test_a_viewer_waits_for_the_worker_computing_the_new_version(app, make_sessi
     import json
     import time
 
-    from sqlalchemy import select, update
+    from sqlalchemy import update
     from sqlalchemy.orm import Session
 
-    from hhu_ranking.models import Ballot, RoundResult, utcnow
+    from hhu_ranking.models import RoundResult, utcnow
 
     ids = make_session()
-    with app.app_context():
-        round_ = db.session.get(Round, ids["round_id"])
-        open_round(db.session, round_)
-        cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"])
-        db.session.commit()
-        results.live_result(db.session, round_)
-        cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"])
-        db.session.commit()
-        db.session.refresh(round_)
-        version = results.ballots_version(db.session, round_)
-        # another worker has claimed the new version and is computing it
-        db.session.execute(update(RoundResult).values(claimed_version=version, claimed_at=utcnow()))
-        db.session.commit()
-        newest = results.compute_payload(round_, list(db.session.scalars(select(Ballot))))
-        assert newest["ballots"] == 2
+    version, newest = _claimed_by_another_worker(app, ids, ids["item_ids"])
+    assert newest["ballots"] == 2
 
-        class OtherWorkerFinishesMeanwhile:
-            """results.time, but the other worker stores its result while this one waits."""
+    class OtherWorkerFinishesMeanwhile:
+        """results.time, but the other worker stores its result while this one waits."""
 
-            monotonic = staticmethod(time.monotonic)
+        monotonic = staticmethod(time.monotonic)
 
-            @staticmethod
-            def sleep(_seconds: float) -> None:
-                with Session(db.engine) as other, other.begin():
-                    other.execute(
-                        update(RoundResult).values(
-                            version=version, payload=json.dumps(newest), computed_at=utcnow()
-                        )
+        @staticmethod
+        def sleep(_seconds: float) -> None:
+            with Session(db.engine) as other, other.begin():
+                other.execute(
+                    update(RoundResult).values(
+                        version=version, payload=json.dumps(newest), computed_at=utcnow()
                     )
+                )
 
-        monkeypatch.setattr(results, "time", OtherWorkerFinishesMeanwhile)
-        monkeypatch.setattr(
-            results,
-            "compute_payload",
-            lambda *a: (_ for _ in ()).throw(AssertionError("computed twice")),
-        )
+    monkeypatch.setattr(results, "time", OtherWorkerFinishesMeanwhile)
+    monkeypatch.setattr(
+        results,
+        "compute_payload",
+        lambda *a: (_ for _ in ()).throw(AssertionError("computed twice")),
+    )
+    with app.app_context():
         db.session.expire_all()
         payload, payload_version = results.live_result_version(
             db.session, db.session.get(Round, ids["round_id"])

@@ -149,50 +149,46 @@ def test_items_from_lines_reads_titles_and_explanations():
     ]
 
 
-def test_edit_draft_round_measures_k_against_the_new_items(ctx):
-    round_ = _round(_session(), items=("A", "B", "C"))
-    # k = 4 would be refused against the old three items: checked together, it is fine
+def _edit(
+    ctx,
+    round_,
+    items,
+    *,
+    title="Waarden",
+    top_k=None,
+    results_live=True,
+    anonymous=True,
+):
+    """``edit_draft_round`` with ``items`` (titles or ItemSpecs); a top-k round when given a k."""
     service.edit_draft_round(
         ctx,
         round_,
-        title="Nieuw",
-        mode=BallotMode.TOP_K,
-        top_k=4,
-        items=[ItemSpec(t) for t in "FEDCBA"],
-        results_live=False,
-        anonymous=False,
+        title=title,
+        mode=BallotMode.FULL if top_k is None else BallotMode.TOP_K,
+        top_k=top_k,
+        items=[i if isinstance(i, ItemSpec) else ItemSpec(i) for i in items],
+        results_live=results_live,
+        anonymous=anonymous,
     )
+
+
+def test_edit_draft_round_measures_k_against_the_new_items(ctx):
+    round_ = _round(_session(), items=("A", "B", "C"))
+    # k = 4 would be refused against the old three items: checked together, it is fine
+    _edit(ctx, round_, "FEDCBA", title="Nieuw", top_k=4, results_live=False, anonymous=False)
     ctx.refresh(round_)
     assert [i.title for i in round_.items] == list("FEDCBA")
     assert [i.position for i in round_.items] == list(range(6))
     assert (round_.title, round_.mode, round_.top_k) == ("Nieuw", BallotMode.TOP_K, 4)
     with pytest.raises(ServiceError, match="k van 1 tot 2"):
-        service.edit_draft_round(
-            ctx,
-            round_,
-            title="Nieuw",
-            mode=BallotMode.TOP_K,
-            top_k=4,
-            items=[ItemSpec(t) for t in "ABC"],
-            results_live=True,
-            anonymous=True,
-        )
+        _edit(ctx, round_, "ABC", title="Nieuw", top_k=4)
 
 
 def test_edit_draft_round_keeps_only_real_catalogue_links(ctx):
     waarden = ctx.scalar(select(CatalogueList).where(CatalogueList.key == "waarden"))
     real = waarden.items[0]
     round_ = _round(_session())
-    service.edit_draft_round(
-        ctx,
-        round_,
-        title="Waarden",
-        mode=BallotMode.FULL,
-        top_k=None,
-        items=[ItemSpec(real.title, "", real.id), ItemSpec("Verzonnen", "", 999_999)],
-        results_live=True,
-        anonymous=True,
-    )
+    _edit(ctx, round_, [ItemSpec(real.title, "", real.id), ItemSpec("Verzonnen", "", 999_999)])
     ctx.flush()
     assert [i.catalogue_item_id for i in round_.items] == [real.id, None]
 
@@ -202,16 +198,7 @@ def test_items_cannot_change_once_a_round_has_opened(ctx):
     service.open_round(ctx, round_)
     titles = [i.title for i in round_.items]
     with pytest.raises(ServiceError, match="liggen vast") as refused:
-        service.edit_draft_round(
-            ctx,
-            round_,
-            title="X",
-            mode=BallotMode.FULL,
-            top_k=None,
-            items=[ItemSpec("Een"), ItemSpec("Twee")],
-            results_live=True,
-            anonymous=True,
-        )
+        _edit(ctx, round_, ["Een", "Twee"], title="X")
     assert refused.value.status == 409
     ctx.refresh(round_)
     assert [i.title for i in round_.items] == titles
