@@ -55,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
         privacy,
         screen,
     )
+    from .shared_pages import init_shared_pages
     from .unit_of_work import init_unit_of_work
 
     app.register_blueprint(main.bp)
@@ -70,4 +71,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy.bp)
     app.register_blueprint(audit.bp)
     init_unit_of_work(app)
+    init_shared_pages(app)
     init_labels(app)

@@ -28,6 +28,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
@@ -63,6 +64,7 @@ from ..services.rounds import current_round
 from ..services.sessions import find_by_code, participant_count
 from ..services.standing import Standing, phone_standing
 from . import MAX_DATABASE_ID
+from .shared_pages import render_shared, shareable
 from .unit_of_work import unit_of_work
 
 bp = Blueprint("participate", __name__)
@@ -196,6 +198,17 @@ class PhoneRound:
         return round_key(self.round)
 
     @property
+    def blank_ballot(self) -> bool:
+        """An open round this phone has not voted in, shown in the round's own order."""
+        return (
+            self.round is not None
+            and self.round.state is RoundState.OPEN
+            and self.ballot is None
+            and self.error is None
+            and not self.just_received
+        )
+
+    @property
     def is_top_k(self) -> bool:
         return (
             self.round is not None
@@ -261,12 +274,27 @@ def _phone_round(
     return view
 
 
+def _round_fragment(view: PhoneRound, poll_seconds: float) -> Markup:
+    """The phone's round fragment. A blank ballot (an open round, nothing sent yet, nothing
+    wrong) is every phone's alike: drawn once per round, state and language
+    (``shared_pages``), when the hall loads its ballots or a round opens."""
+
+    def render() -> str:
+        return render_template("participate/_round.html", view=view, poll_seconds=poll_seconds)
+
+    if view.blank_ballot and view.round is not None:
+        state = view.ranking_session.state_version
+        key = ("ballot", view.round.id, state, str(get_locale()), poll_seconds)
+        return render_shared(key, render)
+    return Markup(render())  # noqa: S704 (a template's output, escaped as it was drawn)
+
+
 def _render_round(view: PhoneRound, status: int = 200) -> Response:
-    template = "participate/_round.html" if _is_htmx() else "participate/vote.html"
-    response = make_response(
-        render_template(template, view=view, poll_seconds=_poll_seconds(view.ranking_session)),
-        status,
-    )
+    fragment = _round_fragment(view, _poll_seconds(view.ranking_session))
+    page: str = fragment
+    if not _is_htmx():
+        page = render_template("participate/vote.html", view=view, round_html=fragment)
+    response = make_response(page, status)
     response.headers["Vary"] = "HX-Request"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -368,16 +396,45 @@ def join(code: str) -> Response | tuple[str, int] | str:
         )
     else:
         organisations = []
-    return render_template(
-        "participate/join.html",
-        ranking_session=ranking_session,
-        form=form,
-        organisations=organisations,
-        roster=bool(roster),
-        # a refusal that no answer can change (locked, ended) shows no form
-        joinable=status != 403,
-        error=error,
-    ), status
+
+    def render() -> str:
+        return render_template(
+            "participate/join.html",
+            ranking_session=ranking_session,
+            form=form,
+            organisations=organisations,
+            roster=bool(roster),
+            # a refusal that no answer can change (locked, ended) shows no form
+            joinable=status != 403,
+            error=error,
+        )
+
+    if request.method == "GET" and status == 200 and error is None and shareable():
+        # the page a festival hall opens at once, alike for every phone: drawn once
+        return render_shared(_join_page_key(ranking_session, organisations, form), render)
+    return render(), status
+
+
+def _join_page_key(
+    ranking_session: RankingSession, organisations: list[str], form: JoinForm
+) -> tuple[Any, ...]:
+    """Everything a fresh join page shows (``shared_pages``)."""
+    rs = ranking_session
+    return (
+        "join",
+        rs.id,
+        rs.state_version,
+        str(get_locale()),
+        rs.title,
+        rs.ask_organisation,
+        rs.ask_pillar,
+        rs.ask_names,
+        rs.quick_roles,
+        rs.joining_locked,
+        tuple(rs.join_roster or ()),
+        tuple(organisations),
+        tuple(form.pillar.choices or ()),
+    )
 
 
 def _join_closes_after() -> timedelta | None:
@@ -543,9 +600,7 @@ def _shared(ranking_session: RankingSession, response: Response) -> Response:
 
 
 def _fragment(view: PhoneRound, etag: str, poll_seconds: float) -> Response:
-    response = make_response(
-        render_template("participate/_round.html", view=view, poll_seconds=poll_seconds)
-    )
+    response = make_response(_round_fragment(view, poll_seconds))
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-store"
     return response

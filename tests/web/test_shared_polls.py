@@ -16,6 +16,7 @@ import gzip
 import pytest
 from factories import close_round, join, open_round, parse_html, texts, vote
 from flask import template_rendered
+from itsdangerous import URLSafeTimedSerializer
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import RankingSession, Round
@@ -178,6 +179,10 @@ def test_a_participant_of_another_session_is_not_served_this_one(app, make_sessi
     assert answer.status_code == 204 and answer.headers["HX-Redirect"] == f"/j/{ids['code']}"
 
 
+def _form_token(answer):
+    return parse_html(answer).select_one("form.ballot input[name=csrf_token]")["value"]
+
+
 def test_an_open_round_is_never_shared(app, make_session, renders):
     """Phones ranking an open round each get their own form (with their own CSRF token)."""
     ids = make_session(items=ITEMS)
@@ -189,5 +194,12 @@ def test_an_open_round_is_never_shared(app, make_session, renders):
     renders.clear()
     answers = [_poll(phone, ids, tag, seen="wacht") for phone in phones]
     assert [a.status_code for a in answers] == [200, 200]
-    assert renders.count("participate/_round.html") == 2
+    # drawn once (views/shared_pages.py), but each form carries its own phone's token
+    assert renders.count("participate/_round.html") == 1
     assert answers[0].get_data() != answers[1].get_data()
+    tokens = [_form_token(answer) for answer in answers]
+    assert tokens[0] != tokens[1]
+    signer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token")
+    for phone, token in zip(phones, tokens, strict=True):
+        with phone.session_transaction() as cookie:
+            assert signer.loads(token) == cookie["csrf_token"]

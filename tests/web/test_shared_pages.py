@@ -1,0 +1,163 @@
+"""A festival hall's join page and blank ballot, drawn once and given to every phone with
+its own CSRF token (hhu_ranking/views/shared_pages.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from factories import parse_html, pillar_id
+from flask import template_rendered
+
+from hhu_ranking.extensions import db
+from hhu_ranking.models import RankingSession
+from hhu_ranking.services.sessions import set_join_questions
+
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+BODY_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+FORM_TOKEN = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)"')
+
+
+@contextmanager
+def rendered(app: Any) -> Iterator[list[str]]:
+    """The names of the templates rendered meanwhile."""
+    names: list[str] = []
+
+    def note(sender: Any, template: Any, context: Any, **extra: Any) -> None:
+        names.append(template.name)
+
+    template_rendered.connect(note, app)
+    try:
+        yield names
+    finally:
+        template_rendered.disconnect(note, app)
+
+
+@pytest.fixture
+def protected(app: Any) -> Iterator[Any]:
+    """A second app on the same database with CSRF on, as in production."""
+    from hhu_ranking import create_app
+
+    guarded = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": "test-secret-key",
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": False,
+            "POLL_NOTICES": False,
+            "JOIN_CLOSES_AFTER_HOURS": -1,
+        }
+    )
+    yield guarded
+    with guarded.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _join_with_own_token(guarded: Any, phone: Any, code: str, page: str, org: str) -> Any:
+    token = TOKEN.search(page)
+    assert token is not None
+    return phone.post(
+        f"/j/{code}",
+        data={"csrf_token": token.group(1), "organisation": org, "pillar": pillar_id(guarded)},
+    )
+
+
+def test_every_phone_gets_the_join_page_drawn_once_with_a_token_of_its_own(
+    protected: Any, make_session: Any
+) -> None:
+    code = make_session(opened=True)["code"]
+    phones = [protected.test_client() for _ in range(3)]
+    with rendered(protected) as names:
+        pages = [phone.get(f"/j/{code}").get_data(as_text=True) for phone in phones]
+    assert names.count("participate/join.html") == 1
+    tokens = [TOKEN.findall(page) for page in pages]
+    # each page carries one token, in every form and the body's htmx headers
+    for page, found in zip(pages, tokens, strict=True):
+        assert len(set(found)) == 1
+        assert BODY_TOKEN.findall(page) == [found[0]]
+    assert len({found[0] for found in tokens}) == 3
+    # apart from the tokens the pages are the same
+    assert len({TOKEN.sub("", BODY_TOKEN.sub("", page)) for page in pages}) == 1
+    # and each token is its own phone's: another phone's is refused
+    stolen = _join_with_own_token(protected, phones[1], code, pages[0], "Gemeente Utrecht")
+    assert stolen.status_code == 400
+    for phone, page in zip(phones, pages, strict=True):
+        joined = _join_with_own_token(protected, phone, code, page, "Gemeente Utrecht")
+        assert joined.status_code == 302
+
+
+def test_a_changed_session_or_another_language_is_drawn_afresh(
+    app: Any, client: Any, make_session: Any
+) -> None:
+    made = make_session(opened=True)
+    code = made["code"]
+    first = parse_html(client.get(f"/j/{code}"))
+    assert first.select_one("select#pillar") is not None
+    assert first.select_one("form.quick-roles") is None
+    with app.app_context():
+        ranking_session = db.session.get(RankingSession, made["session_id"])
+        set_join_questions(db.session, ranking_session, "festival")
+        db.session.commit()
+    other = app.test_client()
+    asked = parse_html(other.get(f"/j/{code}"))
+    assert asked.select_one("select#pillar") is None
+    assert asked.select_one("form.quick-roles") is not None
+    english = app.test_client()
+    english.get("/?lang=en")
+    page = english.get(f"/j/{code}").get_data(as_text=True)
+    assert "Join" in page and "Meedoen" not in page
+
+
+def test_a_logged_in_facilitator_gets_the_join_page_with_their_own_menu(
+    app: Any, client: Any, make_session: Any, login: Any
+) -> None:
+    code = make_session(opened=True)["code"]
+    phone = app.test_client()
+    assert "Uitloggen" not in phone.get(f"/j/{code}").get_data(as_text=True)
+    login()
+    assert "Uitloggen" in client.get(f"/j/{code}").get_data(as_text=True)
+    assert "Uitloggen" not in app.test_client().get(f"/j/{code}").get_data(as_text=True)
+
+
+def test_blank_ballots_are_drawn_once_and_a_voted_phone_sees_its_own(
+    protected: Any, make_session: Any
+) -> None:
+    made = make_session(opened=True)
+    code, round_id, item_ids = made["code"], made["round_id"], made["item_ids"]
+    phones = [protected.test_client() for _ in range(3)]
+    for n, phone in enumerate(phones):
+        page = phone.get(f"/j/{code}").get_data(as_text=True)
+        _join_with_own_token(protected, phone, code, page, f"Bewonersgroep {n}")
+    with rendered(protected) as names:
+        pages = [phone.get(f"/j/{code}/stem").get_data(as_text=True) for phone in phones]
+    assert names.count("participate/_round.html") == 1
+    assert names.count("participate/vote.html") == 3  # each names its own organisation
+    for n, page in enumerate(pages):
+        assert f"Bewonersgroep {n}" in page
+        assert FORM_TOKEN.findall(page) == BODY_TOKEN.findall(page)
+    first_tokens = {FORM_TOKEN.findall(page)[0] for page in pages}
+    assert len(first_tokens) == 3
+    # the first phone votes with its own token, bottom item first
+    order = list(reversed(item_ids))
+    answer = phones[0].post(
+        f"/j/{code}/stem",
+        data={
+            "csrf_token": FORM_TOKEN.findall(pages[0])[0],
+            "round_id": round_id,
+            "ranking": order,
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert answer.status_code == 200
+    assert "Je stem is ontvangen" in answer.get_data(as_text=True)
+    mine = parse_html(phones[0].get(f"/j/{code}/stem"))
+    theirs = parse_html(phones[1].get(f"/j/{code}/stem"))
+    assert [int(li["data-item-id"]) for li in mine.select(".rank-item")] == order
+    assert mine.select_one("#bevestiging") is not None
+    assert [int(li["data-item-id"]) for li in theirs.select(".rank-item")] == item_ids
+    assert theirs.select_one("#bevestiging") is None
