@@ -199,12 +199,11 @@ def login(client: Any, make_user: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def csrf_client(app: Any, make_user: Any) -> Iterator[Any]:
-    """A client of a second app on the same database, with CSRF protection switched on."""
+def protected_app(app: Any) -> Iterator[Any]:
+    """A second app on the same database, with CSRF protection switched on (as in production)."""
     from hhu_ranking import create_app
     from hhu_ranking.extensions import db
 
-    make_user()
     protected = create_app(
         {
             "TESTING": True,
@@ -212,12 +211,21 @@ def csrf_client(app: Any, make_user: Any) -> Iterator[Any]:
             "SECRET_KEY": "test-secret-key",
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": False,
+            "POLL_NOTICES": False,
+            "JOIN_CLOSES_AFTER_HOURS": -1,
         }
     )
-    yield protected.test_client()
+    yield protected
     with protected.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def csrf_client(protected_app: Any, make_user: Any) -> Any:
+    """A client of ``protected_app``, with a facilitator account made."""
+    make_user()
+    return protected_app.test_client()
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import (
     Ballot,
@@ -329,6 +329,21 @@ def close_round(db: Session, round_: Round) -> None:
             "outcome_version": outcome.version_number,
         },
     )
+
+
+#: a phone's ballot names its round: with its items in the same query (the festival hall's
+#: busiest write saves a round trip), and only if it is a round of the phone's session
+_SESSION_ROUND_WITH_ITEMS = (
+    select(Round)
+    .options(joinedload(Round.items))
+    .where(Round.id == bindparam("round_id"), Round.session_id == bindparam("session_id"))
+)
+
+
+def session_round_with_items(db: Session, session_id: int, round_id: int) -> Round | None:
+    """The round ``round_id`` of session ``session_id`` with its items, or None."""
+    found = db.scalars(_SESSION_ROUND_WITH_ITEMS, {"round_id": round_id, "session_id": session_id})
+    return found.unique().one_or_none()
 
 
 def current_round(ranking_session: RankingSession) -> Round | None:

@@ -30,7 +30,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 from wtforms.validators import Optional
 
@@ -60,7 +59,7 @@ from ..services.participants import (
     joining_ended,
     participant_and_count,
 )
-from ..services.rounds import current_round
+from ..services.rounds import current_round, session_round_with_items
 from ..services.sessions import find_by_code, participant_count
 from ..services.standing import Standing, phone_standing
 from . import MAX_DATABASE_ID
@@ -467,19 +466,9 @@ def ballot(code: str) -> Response | tuple[str, int]:
     round_id = form.round_id.data
     # a tampered number beyond any id would crash SQLite's integer binding
     readable = isinstance(round_id, int) and 0 < round_id <= MAX_DATABASE_ID
-    round_ = (
-        # its items in the same query: the festival hall's busiest write saves a round trip
-        db_session()
-        .scalars(
-            select(Round)
-            .options(joinedload(Round.items))
-            .where(Round.id == round_id, Round.session_id == ranking_session.id)
-        )
-        .unique()
-        .one_or_none()
-        if readable
-        else None
-    )
+    round_ = None
+    if readable and isinstance(round_id, int):
+        round_ = session_round_with_items(db_session(), ranking_session.id, round_id)
     if round_ is None or not form.validate_on_submit():
         view = _phone_round(
             ranking_session,
@@ -613,16 +602,7 @@ def my_ballot(code: str, round_id: int) -> Response | tuple[str, int]:
     if ranking_session is None:
         return _unknown_code(code)
     participant = _participant(ranking_session)
-    round_ = (
-        db_session()
-        .scalars(
-            select(Round)
-            .options(joinedload(Round.items))
-            .where(Round.id == round_id, Round.session_id == ranking_session.id)
-        )
-        .unique()
-        .one_or_none()
-    )
+    round_ = session_round_with_items(db_session(), ranking_session.id, round_id)
     if participant is None or round_ is None or round_.state is not RoundState.CLOSED:
         return make_response("", 204)  # nothing of its own to show here
     view = _phone_round(ranking_session, participant, round_)

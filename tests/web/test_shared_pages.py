@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from factories import parse_html, pillar_id
 from flask import template_rendered
 
@@ -36,28 +35,6 @@ def rendered(app: Any) -> Iterator[list[str]]:
         template_rendered.disconnect(note, app)
 
 
-@pytest.fixture
-def protected(app: Any) -> Iterator[Any]:
-    """A second app on the same database with CSRF on, as in production."""
-    from hhu_ranking import create_app
-
-    guarded = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SECRET_KEY": "test-secret-key",
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_ENABLED": False,
-            "POLL_NOTICES": False,
-            "JOIN_CLOSES_AFTER_HOURS": -1,
-        }
-    )
-    yield guarded
-    with guarded.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
 def _join_with_own_token(guarded: Any, phone: Any, code: str, page: str, org: str) -> Any:
     token = TOKEN.search(page)
     assert token is not None
@@ -68,11 +45,11 @@ def _join_with_own_token(guarded: Any, phone: Any, code: str, page: str, org: st
 
 
 def test_every_phone_gets_the_join_page_drawn_once_with_a_token_of_its_own(
-    protected: Any, make_session: Any
+    protected_app: Any, make_session: Any
 ) -> None:
     code = make_session(opened=True)["code"]
-    phones = [protected.test_client() for _ in range(3)]
-    with rendered(protected) as names:
+    phones = [protected_app.test_client() for _ in range(3)]
+    with rendered(protected_app) as names:
         pages = [phone.get(f"/j/{code}").get_data(as_text=True) for phone in phones]
     assert names.count("participate/join.html") == 1
     tokens = [TOKEN.findall(page) for page in pages]
@@ -84,10 +61,10 @@ def test_every_phone_gets_the_join_page_drawn_once_with_a_token_of_its_own(
     # apart from the tokens the pages are the same
     assert len({TOKEN.sub("", BODY_TOKEN.sub("", page)) for page in pages}) == 1
     # and each token is its own phone's: another phone's is refused
-    stolen = _join_with_own_token(protected, phones[1], code, pages[0], "Gemeente Utrecht")
+    stolen = _join_with_own_token(protected_app, phones[1], code, pages[0], "Gemeente Utrecht")
     assert stolen.status_code == 400
     for phone, page in zip(phones, pages, strict=True):
-        joined = _join_with_own_token(protected, phone, code, page, "Gemeente Utrecht")
+        joined = _join_with_own_token(protected_app, phone, code, page, "Gemeente Utrecht")
         assert joined.status_code == 302
 
 
@@ -125,15 +102,15 @@ def test_a_logged_in_facilitator_gets_the_join_page_with_their_own_menu(
 
 
 def test_blank_ballots_are_drawn_once_and_a_voted_phone_sees_its_own(
-    protected: Any, make_session: Any
+    protected_app: Any, make_session: Any
 ) -> None:
     made = make_session(opened=True)
     code, round_id, item_ids = made["code"], made["round_id"], made["item_ids"]
-    phones = [protected.test_client() for _ in range(3)]
+    phones = [protected_app.test_client() for _ in range(3)]
     for n, phone in enumerate(phones):
         page = phone.get(f"/j/{code}").get_data(as_text=True)
-        _join_with_own_token(protected, phone, code, page, f"Bewonersgroep {n}")
-    with rendered(protected) as names:
+        _join_with_own_token(protected_app, phone, code, page, f"Bewonersgroep {n}")
+    with rendered(protected_app) as names:
         pages = [phone.get(f"/j/{code}/stem").get_data(as_text=True) for phone in phones]
     assert names.count("participate/_round.html") == 1
     assert names.count("participate/vote.html") == 3  # each names its own organisation
