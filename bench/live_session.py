@@ -84,7 +84,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pages import VOTED, attr, body_csrf, hx_headers, interval_of
+from pages import VOTED, attr, body_csrf, htmx_headers, hx_headers, interval_of
 from room import open_catalogue_round
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -288,12 +288,9 @@ class Phone:
                     [("csrf_token", ballot_csrf), ("round_id", round_id)]
                     + [("ranking", item) for item in ranking]
                 )
-                headers = {
-                    "HX-Request": "true",
-                    "HX-Current-URL": f"http://127.0.0.1:{shared.port}{page_url}",
-                    "HX-Target": "phone-round",
-                    "X-CSRFToken": csrf_header,
-                }
+                headers = htmx_headers(
+                    f"http://127.0.0.1:{shared.port}{page_url}", "phone-round", csrf_header
+                )
                 sent = time.monotonic()
                 status, _, answer = browser.request("POST", page_url, body=body, headers=headers)
                 answered = time.monotonic()
@@ -310,14 +307,13 @@ class Phone:
                 return
             fired = time.monotonic()
             # the status poll as htmx sends it: its hx-get, its hx-headers and the body's
-            headers = {
-                "HX-Request": "true",
-                "HX-Current-URL": f"http://127.0.0.1:{shared.port}{page_url}",
-                "HX-Target": "phone-round",
-                "HX-Trigger": "phone-round",
-                "X-CSRFToken": csrf_header,
-                "If-None-Match": poll_tag,
-            }
+            headers = htmx_headers(
+                f"http://127.0.0.1:{shared.port}{page_url}",
+                "phone-round",
+                csrf_header,
+                poll=True,
+                If_None_Match=poll_tag,
+            )
             status, response_headers, answer = browser.request("GET", poll_url, headers=headers)
             self.polls += 1
             if status == 200:
@@ -376,14 +372,13 @@ class Viewer:
         next_poll = fired + interval
         while _sleep_until(shared, next_poll):
             fired = time.monotonic()
-            headers = {
-                "HX-Request": "true",
-                "HX-Current-URL": f"http://127.0.0.1:{shared.port}{url}",
-                "HX-Target": "screen-live",
-                "HX-Trigger": "screen-live",
-                "X-CSRFToken": csrf_header,
+            headers = htmx_headers(
+                f"http://127.0.0.1:{shared.port}{url}",
+                "screen-live",
+                csrf_header,
+                poll=True,
                 **hx_headers(fragment),
-            }
+            )
             status, response_headers, answer = browser.request("GET", url, headers=headers)
             done = time.monotonic()
             self.polls += 1

@@ -75,7 +75,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-from pages import VOTED, attr, body_csrf, hx_headers, interval_of
+from pages import VOTED, attr, body_csrf, htmx_headers, hx_headers, interval_of
 from room import open_catalogue_round
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -293,12 +293,7 @@ class Phone:
         if self.revises:
             votes.append(votes[0] + self.rng.uniform(5, 20))
         next_poll = time.monotonic() + interval * self.rng.random()
-        hx = {
-            "HX-Request": "true",
-            "HX-Current-URL": f"http://127.0.0.1{page_url}",
-            "HX-Target": "phone-round",
-            "X-CSRFToken": csrf,
-        }
+        hx = htmx_headers(f"http://127.0.0.1{page_url}", "phone-round", csrf)
         while not room.stop.is_set():
             if votes and votes[0] <= next_poll:
                 await asyncio.sleep(max(0.0, votes.pop(0) - time.monotonic()))
@@ -402,14 +397,9 @@ class Projector:
         while not room.stop.is_set():
             await asyncio.sleep(max(0.0, next_poll - time.monotonic()))
             fired = time.monotonic()
-            headers = {
-                "HX-Request": "true",
-                "HX-Current-URL": f"http://127.0.0.1{url}",
-                "HX-Target": "screen-live",
-                "HX-Trigger": "screen-live",
-                "X-CSRFToken": csrf,
-                **hx_headers(fragment),
-            }
+            headers = htmx_headers(
+                f"http://127.0.0.1{url}", "screen-live", csrf, poll=True, **hx_headers(fragment)
+            )
             status, _, answer = await browser.request("GET", url, headers=headers)
             done = time.monotonic()
             closing = room.stats.close_at is not None and fired >= room.stats.close_at
@@ -491,8 +481,10 @@ def database_cpu() -> float:
 class Server:
     """One gunicorn, as ``scripts/start.sh`` runs it."""
 
-    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
+    def __init__(self, env: dict[str, str], port: int, log: Path, *, by_kind: bool = False) -> None:
         self.env = {**env, "BIND": f"127.0.0.1:{port}"}
+        #: ``--by-kind``: the app with each request's CPU noted (bench/request_kinds.py)
+        self.app = ["--pythonpath", "bench", "request_kinds:app"] if by_kind else ["wsgi:app"]
         self.port = port
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
@@ -500,7 +492,7 @@ class Server:
     def start(self) -> None:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+                [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", *self.app],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
@@ -618,6 +610,16 @@ def stored_ballots(database_url: str, round_id: int) -> tuple[dict[str, list[str
     return by_hash, len(rows), int(extra)
 
 
+def read_sums(folder: Path) -> dict[str, tuple[int, float]]:
+    """``--by-kind``: every worker's sums (bench/request_kinds.py): kind -> (requests, CPU s)."""
+    total: dict[str, tuple[int, float]] = {}
+    for file in folder.glob("*.json"):
+        for key, (count, seconds) in json.loads(file.read_text()).items():
+            before = total.get(key, (0, 0.0))
+            total[key] = (before[0] + int(count), before[1] + float(seconds))
+    return total
+
+
 # --- the run ------------------------------------------------------------------------------
 
 
@@ -690,6 +692,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", default="postgresql://127.0.0.1:5432/test")
     parser.add_argument("--workers", type=int, help="WEB_CONCURRENCY per host")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--by-kind",
+        action="store_true",
+        help="also print the server CPU per kind of request (bench/request_kinds.py)",
+    )
     args = parser.parse_args(argv)
     if args.hosts > 1 and args.db != "postgresql":
         parser.error("--hosts needs --db postgresql (several hosts share one database)")
@@ -719,7 +726,14 @@ def main(argv: list[str] | None = None) -> int:
             capture_output=True,
         )
         code, session_id, round_id, partners = prepare(database_url, secret)
-        servers = [Server(env, free_port(), tmp / f"gunicorn-{h}.log") for h in range(args.hosts)]
+        kinds_dir = tmp / "kinds"
+        if args.by_kind:
+            kinds_dir.mkdir()
+            env["HHU_BENCH_KINDS_DIR"] = str(kinds_dir)
+        servers = [
+            Server(env, free_port(), tmp / f"gunicorn-{h}.log", by_kind=args.by_kind)
+            for h in range(args.hosts)
+        ]
         for server in servers:
             server.start()
         for server in servers:
@@ -778,6 +792,7 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers:
             server.stop()
         by_hash, counted, duplicated = stored_ballots(database_url, round_id)
+        kinds = read_sums(kinds_dir) if args.by_kind else {}
 
     server_cpu = cpu_after - cpu_before
     phone_minutes = sum(
@@ -802,6 +817,12 @@ def main(argv: list[str] | None = None) -> int:
         "projector_lag_p95_ms": pct(lags, 95),
         "close_p95_ms": pct(stats.close_ms, 95),
     }
+    in_app = sum(seconds for _count, seconds in kinds.values())
+    for key, (count, seconds) in sorted(kinds.items(), key=lambda kv: -kv[1][1]):
+        each = seconds / count * 1000
+        print(f"# by kind: {key}: {count} requests, {seconds:.1f} CPU-s, {each:.2f} ms each")
+    if kinds:
+        print(f"# by kind: in the app {in_app:.1f} CPU-s, gunicorn's own {server_cpu - in_app:.1f}")
     for line in chaos_log:
         print(f"# chaos: {line}")
     for message in stats.errors[:20]:

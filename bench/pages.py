@@ -32,3 +32,20 @@ def body_csrf(page: str) -> str:
 def interval_of(fragment: str) -> float:
     """The polling interval of a fragment's ``hx-trigger="every Ns"``."""
     return float(attr(r'hx-trigger="every ([0-9.]+)s"', fragment, "poll interval"))
+
+
+def htmx_headers(
+    current_url: str, target: str, csrf: str, *, poll: bool = False, **extra: str
+) -> dict[str, str]:
+    """What htmx sends with a request from the element ``#target``: a poll (``poll``) names
+    itself as the trigger too. ``extra`` are more headers, ``_`` for ``-`` in their names."""
+    headers = {
+        "HX-Request": "true",
+        "HX-Current-URL": current_url,
+        "HX-Target": target,
+        "X-CSRFToken": csrf,
+    }
+    if poll:
+        headers["HX-Trigger"] = target
+    headers.update({name.replace("_", "-"): value for name, value in extra.items()})
+    return headers

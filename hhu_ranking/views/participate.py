@@ -282,10 +282,29 @@ def _round_fragment(view: PhoneRound, poll_seconds: float) -> Markup:
         return render_template("participate/_round.html", view=view, poll_seconds=poll_seconds)
 
     if view.blank_ballot and view.round is not None:
-        state = view.ranking_session.state_version
-        key = ("ballot", view.round.id, state, str(get_locale()), poll_seconds)
-        return render_shared(key, render)
+        return render_shared(_blank_ballot_key(view, poll_seconds), render)
     return Markup(render())  # noqa: S704 (a template's output, escaped as it was drawn)
+
+
+def _blank_ballot_key(view: PhoneRound, poll_seconds: float) -> tuple[Any, ...]:
+    """Everything a blank ballot shows (``shared_pages``): the round as it is now, not only
+    its version, so no change that skipped the version is ever missed."""
+    r = view.round
+    assert r is not None
+    return (
+        "ballot",
+        view.ranking_session.id,
+        view.ranking_session.join_code,
+        view.ranking_session.state_version,
+        str(get_locale()),
+        poll_seconds,
+        r.id,
+        r.title,
+        r.anonymous,
+        r.mode,
+        r.ballot_length,
+        tuple((item.id, item.title, item.explanation) for item in r.items),
+    )
 
 
 def _render_round(view: PhoneRound, status: int = 200) -> Response:
@@ -422,6 +441,7 @@ def _join_page_key(
     return (
         "join",
         rs.id,
+        rs.join_code,
         rs.state_version,
         str(get_locale()),
         rs.title,
