@@ -164,17 +164,32 @@ def _require_draft(round_: Round) -> None:
         raise ServiceError(_l("De onderdelen liggen vast zodra een ronde geopend is."), status=409)
 
 
-def update_settings(
-    db: Session,
-    round_: Round,
-    *,
-    title: str,
-    mode: BallotMode,
-    top_k: int | None,
-    results_live: bool,
-    anonymous: bool,
-    weighting: str | None = None,
-) -> None:
+@dataclass(frozen=True)
+class RoundSettings:
+    """What a facilitator sets for a round besides its items (``update_settings``,
+    ``edit_draft_round``); a ``weighting`` of None keeps the round's own."""
+
+    title: str
+    mode: BallotMode
+    top_k: int | None
+    results_live: bool
+    anonymous: bool
+    weighting: str | None = None
+
+    def unpacked(self) -> tuple[str, BallotMode, int | None, bool, bool, str | None]:
+        return (
+            self.title,
+            self.mode,
+            self.top_k,
+            self.results_live,
+            self.anonymous,
+            self.weighting,
+        )
+
+
+def update_settings(db: Session, round_: Round, settings: RoundSettings) -> None:
+    """Change a round's title and settings; what is fixed once it opened stays so."""
+    title, mode, top_k, results_live, anonymous, weighting = settings.unpacked()
     if round_.state is not RoundState.DRAFT and (mode is not round_.mode or top_k != round_.top_k):
         raise ServiceError(
             _l("Het soort stemming ligt vast zodra een ronde geopend is."), status=409
@@ -374,22 +389,14 @@ def items_from_lines(text: str) -> list[ItemSpec]:
 
 
 def edit_draft_round(
-    db: Session,
-    round_: Round,
-    *,
-    title: str,
-    items: Sequence[ItemSpec],
-    mode: BallotMode,
-    top_k: int | None,
-    results_live: bool,
-    anonymous: bool,
-    weighting: str | None = None,
+    db: Session, round_: Round, settings: RoundSettings, items: Sequence[ItemSpec]
 ) -> None:
     """Change a draft round's title, items, order and settings in one go.
 
     Items and settings are checked together, so a new k is measured against the
     new number of items (checking them one after the other can refuse a valid edit).
     """
+    title, mode, top_k, results_live, anonymous, weighting = settings.unpacked()
     _require_draft(round_)
     cleaned = _check_items(items)
     title = _check_title(title)

@@ -492,17 +492,15 @@ def edit_round(round_id: int) -> str | Response | tuple[str, int]:
         else:
             # the service decides, also when an editor from a stale tab posts to an open round
             with unit_of_work() as work:
-                round_service.edit_draft_round(
-                    db_session(),
-                    round_,
+                settings = round_service.RoundSettings(
                     title=form.title.data or "",
-                    items=_item_specs(rows),
                     mode=BallotMode(form.mode.data),
                     top_k=form.top_k.data,
                     results_live=form.results_live.data,
                     anonymous=form.anonymous.data,
                     weighting=_weighting(form.org_voice.data),
                 )
+                round_service.edit_draft_round(db_session(), round_, settings, _item_specs(rows))
             error, status = work.error, work.status
             if work.ok:
                 return _round_saved(round_, _("Ronde ‘%(title)s’ opgeslagen.", title=round_.title))
@@ -529,15 +527,14 @@ def round_settings(round_id: int) -> Response | tuple[str, int]:
     status = 422
     if form.validate_on_submit():
         with unit_of_work() as work:
-            round_service.update_settings(
-                db_session(),
-                round_,
+            settings = round_service.RoundSettings(
                 title=form.title.data or "",
                 mode=round_.mode,
                 top_k=round_.top_k,
                 results_live=form.results_live.data,
                 anonymous=form.anonymous.data,
             )
+            round_service.update_settings(db_session(), round_, settings)
         error, status = work.error, work.status
         if work.ok:
             return _round_saved(round_, _("Ronde ‘%(title)s’ opgeslagen.", title=round_.title))

@@ -119,12 +119,14 @@ def test_the_voice_is_fixed_once_the_round_is_open(app, login, client):
             rounds.update_settings(
                 db.session,
                 round_,
-                title="Waarden",
-                mode=round_.mode,
-                top_k=round_.top_k,
-                results_live=False,
-                anonymous=True,
-                weighting="organisation",
+                rounds.RoundSettings(
+                    title="Waarden",
+                    mode=round_.mode,
+                    top_k=round_.top_k,
+                    results_live=False,
+                    anonymous=True,
+                    weighting="organisation",
+                ),
             )
         except rounds.ServiceError as refused:
             assert refused.status == 409

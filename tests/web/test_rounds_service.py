@@ -124,11 +124,13 @@ def test_settings_change_bumps_version_so_the_screen_refetches(ctx):
     service.update_settings(
         ctx,
         round_,
-        title="Waarden",
-        mode=BallotMode.FULL,
-        top_k=None,
-        results_live=False,
-        anonymous=True,
+        service.RoundSettings(
+            title="Waarden",
+            mode=BallotMode.FULL,
+            top_k=None,
+            results_live=False,
+            anonymous=True,
+        ),
     )
     ctx.refresh(round_)
     assert round_.version > version and round_.results_live is False
@@ -160,15 +162,15 @@ def _edit(
     anonymous=True,
 ):
     """``edit_draft_round`` with ``items`` (titles or ItemSpecs); a top-k round when given a k."""
-    service.edit_draft_round(
-        ctx,
-        round_,
+    settings = service.RoundSettings(
         title=title,
         mode=BallotMode.FULL if top_k is None else BallotMode.TOP_K,
         top_k=top_k,
-        items=[i if isinstance(i, ItemSpec) else ItemSpec(i) for i in items],
         results_live=results_live,
         anonymous=anonymous,
+    )
+    service.edit_draft_round(
+        ctx, round_, settings, [i if isinstance(i, ItemSpec) else ItemSpec(i) for i in items]
     )
 
 
