@@ -25,8 +25,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,6 +35,8 @@ from itsdangerous import BadSignature
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_cookie, parse_etags
+
+from .recent import Recent
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -107,29 +107,6 @@ class SharedAnswer:
     body: bytes
 
 
-class SharedAnswers:
-    """The shared answers of recent state versions, least recently used out first."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._size = size
-        self._entries: OrderedDict[tuple[Any, ...], SharedAnswer] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> SharedAnswer | None:
-        with self._lock:
-            answer = self._entries.get(key)
-            if answer is not None:
-                self._entries.move_to_end(key)
-            return answer
-
-    def put(self, key: tuple[Any, ...], answer: SharedAnswer) -> None:
-        with self._lock:
-            self._entries[key] = answer
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-
 class ConditionalPolls:
     """WSGI middleware: a 304 for an unchanged phone status or big screen, without Flask,
     and the answer the whole hall shares once the state changed."""
@@ -151,7 +128,8 @@ class ConditionalPolls:
         self.engine = engine
         #: PostgreSQL's notices of state versions: an unchanged phone poll needs no query
         self.notices = notices
-        self.shared = SharedAnswers()
+        #: the shared answers of recent state versions
+        self.shared: Recent[tuple[Any, ...], SharedAnswer] = Recent(256)
         self._read_cookie = read_cookie
         self._cookie_name = cookie_name
         self._languages = frozenset(languages)

@@ -7,12 +7,15 @@ The fixtures ``make_session``, ``make_user`` and ``login`` stay in ``tests/conft
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 from bs4 import BeautifulSoup
 from clock import SESSION_DAY
+from flask import template_rendered
 from sqlalchemy import select
 
 from hhu_ranking.extensions import db
@@ -494,3 +497,28 @@ def parse_html(page: Any) -> BeautifulSoup:
 def texts(page: Any, selector: str) -> list[str]:
     """The text of every element the CSS ``selector`` matches, whitespace collapsed."""
     return [" ".join(tag.get_text(" ").split()) for tag in parse_html(page).select(selector)]
+
+
+def csrf_tokens(page: Any) -> tuple[list[str], str]:
+    """A page's CSRF tokens: those of its forms' hidden fields, and the one htmx sends
+    (the body's ``hx-headers``; empty for a fragment)."""
+    tree = parse_html(page)
+    fields = [str(tag["value"]) for tag in tree.select("input[name=csrf_token]")]
+    body = tree.select_one("body[hx-headers]")
+    sent = json.loads(str(body["hx-headers"]))["X-CSRFToken"] if body is not None else ""
+    return fields, sent
+
+
+@contextmanager
+def rendered(app: Any) -> Iterator[list[str]]:
+    """The names of the templates ``app`` renders meanwhile."""
+    names: list[str] = []
+
+    def note(sender: Any, template: Any, context: Any, **extra: Any) -> None:
+        names.append(template.name)
+
+    template_rendered.connect(note, app)
+    try:
+        yield names
+    finally:
+        template_rendered.disconnect(note, app)

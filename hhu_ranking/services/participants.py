@@ -191,16 +191,6 @@ _PARTICIPANT_BY_TOKEN = (
 )
 
 
-def participant_for_token(
-    db: Session, ranking_session: RankingSession, token: str | None
-) -> Participant | None:
-    if not token:
-        return None
-    return db.scalar(
-        _PARTICIPANT_BY_TOKEN, {"token_hash": token_digest(token), "session_id": ranking_session.id}
-    )
-
-
 #: the phone and how many have joined its session, in one round trip: every page that
 #: shows a round names the poll interval, which depends on that count
 _PARTICIPANT_AND_COUNT_BY_TOKEN = _PARTICIPANT_BY_TOKEN.add_columns(

@@ -14,13 +14,13 @@ least recently used go first.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+
+from ..recent import Recent
 
 #: stands in for the CSRF token while a shared page is rendered: letters only, so HTML
 #: and JSON escaping leave it as it is, like the token itself (URL-safe base64 and dots)
@@ -28,31 +28,8 @@ TOKEN_PLACEHOLDER = "hhuSharedPageCsrfTokenPlaceholder"  # noqa: S105 (not a sec
 _EXTENSION = "hhu_shared_pages"
 
 
-class SharedPages:
-    """Rendered pages by key, least recently used out first."""
-
-    def __init__(self, size: int = 128) -> None:
-        self._size = size
-        self._pages: OrderedDict[Hashable, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> str | None:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-            return page
-
-    def put(self, key: Hashable, page: str) -> None:
-        with self._lock:
-            self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > self._size:
-                self._pages.popitem(last=False)
-
-
 def init_shared_pages(app: Flask) -> None:
-    app.extensions[_EXTENSION] = SharedPages()
+    app.extensions[_EXTENSION] = Recent[Hashable, str](128)
 
 
 def shareable() -> bool:
@@ -76,7 +53,7 @@ def render_shared(key: Hashable, render: Callable[[], str]) -> Markup:
     ``render`` must draw the token with ``csrf_token()`` (Flask-WTF's ``generate_csrf``,
     which returns ``g.csrf_token`` when the request has one).
     """
-    pages: SharedPages = current_app.extensions[_EXTENSION]
+    pages: Recent[Hashable, str] = current_app.extensions[_EXTENSION]
     page = pages.get(key)
     if page is None:
         own = g.pop("csrf_token", None)

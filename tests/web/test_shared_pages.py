@@ -3,44 +3,20 @@ its own CSRF token (hhu_ranking/views/shared_pages.py)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from factories import parse_html, pillar_id
-from flask import template_rendered
+from factories import csrf_tokens, parse_html, pillar_id, rendered
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import RankingSession
 from hhu_ranking.services.sessions import set_join_questions
 
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-BODY_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
-FORM_TOKEN = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)"')
-
-
-@contextmanager
-def rendered(app: Any) -> Iterator[list[str]]:
-    """The names of the templates rendered meanwhile."""
-    names: list[str] = []
-
-    def note(sender: Any, template: Any, context: Any, **extra: Any) -> None:
-        names.append(template.name)
-
-    template_rendered.connect(note, app)
-    try:
-        yield names
-    finally:
-        template_rendered.disconnect(note, app)
-
 
 def _join_with_own_token(guarded: Any, phone: Any, code: str, page: str, org: str) -> Any:
-    token = TOKEN.search(page)
-    assert token is not None
+    token = csrf_tokens(page)[0][0]
     return phone.post(
         f"/j/{code}",
-        data={"csrf_token": token.group(1), "organisation": org, "pillar": pillar_id(guarded)},
+        data={"csrf_token": token, "organisation": org, "pillar": pillar_id(guarded)},
     )
 
 
@@ -52,14 +28,15 @@ def test_every_phone_gets_the_join_page_drawn_once_with_a_token_of_its_own(
     with rendered(protected_app) as names:
         pages = [phone.get(f"/j/{code}").get_data(as_text=True) for phone in phones]
     assert names.count("participate/join.html") == 1
-    tokens = [TOKEN.findall(page) for page in pages]
+    tokens = []
     # each page carries one token, in every form and the body's htmx headers
-    for page, found in zip(pages, tokens, strict=True):
-        assert len(set(found)) == 1
-        assert BODY_TOKEN.findall(page) == [found[0]]
-    assert len({found[0] for found in tokens}) == 3
+    for page in pages:
+        fields, sent = csrf_tokens(page)
+        assert fields and set(fields) == {sent}
+        tokens.append(sent)
+    assert len(set(tokens)) == 3
     # apart from the tokens the pages are the same
-    assert len({TOKEN.sub("", BODY_TOKEN.sub("", page)) for page in pages}) == 1
+    assert len({page.replace(token, "") for page, token in zip(pages, tokens, strict=True)}) == 1
     # and each token is its own phone's: another phone's is refused
     stolen = _join_with_own_token(protected_app, phones[1], code, pages[0], "Gemeente Utrecht")
     assert stolen.status_code == 400
@@ -114,17 +91,19 @@ def test_blank_ballots_are_drawn_once_and_a_voted_phone_sees_its_own(
         pages = [phone.get(f"/j/{code}/stem").get_data(as_text=True) for phone in phones]
     assert names.count("participate/_round.html") == 1
     assert names.count("participate/vote.html") == 3  # each names its own organisation
+    tokens = []
     for n, page in enumerate(pages):
         assert f"Bewonersgroep {n}" in page
-        assert FORM_TOKEN.findall(page) == BODY_TOKEN.findall(page)
-    first_tokens = {FORM_TOKEN.findall(page)[0] for page in pages}
-    assert len(first_tokens) == 3
+        fields, sent = csrf_tokens(page)
+        assert fields == [sent]
+        tokens.append(sent)
+    assert len(set(tokens)) == 3
     # the first phone votes with its own token, bottom item first
     order = list(reversed(item_ids))
     answer = phones[0].post(
         f"/j/{code}/stem",
         data={
-            "csrf_token": FORM_TOKEN.findall(pages[0])[0],
+            "csrf_token": tokens[0],
             "round_id": round_id,
             "ranking": order,
         },

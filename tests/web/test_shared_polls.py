@@ -14,8 +14,7 @@ from __future__ import annotations
 import gzip
 
 import pytest
-from factories import close_round, join, open_round, parse_html, texts, vote
-from flask import template_rendered
+from factories import close_round, csrf_tokens, join, open_round, parse_html, rendered, texts, vote
 from itsdangerous import URLSafeTimedSerializer
 
 from hhu_ranking.extensions import db
@@ -30,14 +29,8 @@ ITEMS = ("Mensgericht", "Regiobreed", "Zelfsturend")
 @pytest.fixture
 def renders(app):
     """The templates rendered, by name, from the moment the test asks."""
-    seen: list[str] = []
-
-    def record(sender, template, context, **extra):
-        seen.append(template.name)
-
-    template_rendered.connect(record, app)
-    yield seen
-    template_rendered.disconnect(record, app)
+    with rendered(app) as names:
+        yield names
 
 
 def _hall(app, make_session, phones=4, results_live=False):
@@ -179,10 +172,6 @@ def test_a_participant_of_another_session_is_not_served_this_one(app, make_sessi
     assert answer.status_code == 204 and answer.headers["HX-Redirect"] == f"/j/{ids['code']}"
 
 
-def _form_token(answer):
-    return parse_html(answer).select_one("form.ballot input[name=csrf_token]")["value"]
-
-
 def test_an_open_round_is_never_shared(app, make_session, renders):
     """Phones ranking an open round each get their own form (with their own CSRF token)."""
     ids = make_session(items=ITEMS)
@@ -197,7 +186,7 @@ def test_an_open_round_is_never_shared(app, make_session, renders):
     # drawn once (views/shared_pages.py), but each form carries its own phone's token
     assert renders.count("participate/_round.html") == 1
     assert answers[0].get_data() != answers[1].get_data()
-    tokens = [_form_token(answer) for answer in answers]
+    tokens = [csrf_tokens(answer)[0][0] for answer in answers]
     assert tokens[0] != tokens[1]
     signer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token")
     for phone, token in zip(phones, tokens, strict=True):
