@@ -56,6 +56,12 @@ class Ballot:
         return all(len(tier) == 1 for tier in self.tiers)
 
 
+def _check_weights(ballots: Sequence[Ballot]) -> None:
+    for number, ballot in enumerate(ballots, start=1):
+        if not (math.isfinite(ballot.weight) and ballot.weight > 0):
+            raise ProfileError(f"ballot {number}: weight must be a positive number")
+
+
 class Profile:
     """An immutable, validated collection of weighted ballots."""
 
@@ -78,8 +84,16 @@ class Profile:
                     if a in seen:
                         raise ProfileError(f"ballot {number}: alternative {a} appears twice")
                     seen.add(a)
-            if not (math.isfinite(ballot.weight) and ballot.weight > 0):
-                raise ProfileError(f"ballot {number}: weight must be a positive number")
+        _check_weights(self.ballots)
+
+    def _reweighed(self, ballots: Iterable[Ballot]) -> Profile:
+        """A profile of this one's orders with other weights: only the weights need checking
+        (a live result does this with thousands of ballots every second)."""
+        profile = Profile.__new__(Profile)
+        profile.alternatives = self.alternatives
+        profile.ballots = tuple(ballots)
+        _check_weights(profile.ballots)
+        return profile
 
     # -- construction ---------------------------------------------------------
     @classmethod
@@ -98,9 +112,8 @@ class Profile:
     def with_weights(self, weights: Sequence[float]) -> Profile:
         if len(weights) != len(self.ballots):
             raise ProfileError("one weight per ballot is needed")
-        return Profile(
-            self.alternatives,
-            (Ballot(b.tiers, float(w)) for b, w in zip(self.ballots, weights, strict=True)),
+        return self._reweighed(
+            Ballot(b.tiers, float(w)) for b, w in zip(self.ballots, weights, strict=True)
         )
 
     def compressed(self) -> Profile:
@@ -108,7 +121,7 @@ class Profile:
         totals: dict[WeakOrder, float] = {}
         for ballot in self.ballots:
             totals[ballot.tiers] = totals.get(ballot.tiers, 0.0) + ballot.weight
-        return Profile(self.alternatives, (Ballot(t, totals[t]) for t in sorted(totals)))
+        return self._reweighed(Ballot(t, totals[t]) for t in sorted(totals))
 
     # -- shape ----------------------------------------------------------------
     @property

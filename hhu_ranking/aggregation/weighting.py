@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .profile import Ballot, Profile, ProfileError
+from .profile import Profile, ProfileError
 
 
 def organisation_weights(
@@ -40,7 +40,4 @@ def one_org_one_voice(profile: Profile, organisations: Sequence[str | None]) -> 
     ``organisations[i]`` names the organisation of ``profile.ballots[i]``.
     """
     weights = organisation_weights([b.weight for b in profile.ballots], organisations)
-    return Profile(
-        profile.alternatives,
-        (Ballot(b.tiers, w) for b, w in zip(profile.ballots, weights, strict=True)),
-    )
+    return profile.with_weights(weights)

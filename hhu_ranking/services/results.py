@@ -28,7 +28,7 @@ from ..models import Ballot, Round, RoundResult, utcnow
 from .breakdowns import group_breakdown
 from .dml import rows_matched
 from .outcomes import WEIGHTING_ORGANISATION, kemeny_time_limit
-from .profiles import RankedBallot, organisation_keys, participant_groups, round_profile
+from .profiles import RankedBallot, round_profile, voter_ballots
 
 CLAIM_TIMEOUT = timedelta(seconds=30)
 #: how long a viewer waits for another worker's computation before showing the previous result
@@ -215,15 +215,13 @@ def compute_and_store(
     result together with its outcome, so the first screen after the close finds it).
     """
     # plain rows, not ORM objects: a screen polls this once a second with thousands of ballots
-    ballots = db.execute(
-        select(Ballot.participant_id, Ballot.ranking, Ballot.seq).where(
-            Ballot.round_id == round_.id
-        )
-    ).all()
+    ballots = voter_ballots(db, round_.id)
     version = _version(round_, sum(b.seq for b in ballots))
-    voters = [b.participant_id for b in ballots]
     payload = compute_payload(
-        round_, ballots, organisation_keys(db, voters), participant_groups(db, voters)
+        round_,
+        ballots,
+        {b.participant_id: b.organisation for b in ballots},
+        {b.participant_id: b.groups for b in ballots},
     )
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     store = (

@@ -216,3 +216,57 @@ def test_a_viewer_waits_for_the_worker_computing_the_new_version(app, make_sessi
             db.session, db.session.get(Round, ids["round_id"])
         )
         assert payload == newest and payload_version == version
+
+
+def test_voter_ballots_read_what_the_result_needs_in_one_query(app, make_session):
+    """The screen's one joined read gives each ballot its voter's organisation and groups
+    exactly as the separate lookups do: a partner, an organisation typed in, no pillar."""
+    from sqlalchemy import event, select
+
+    from hhu_ranking.models import Organisation, Pillar
+    from hhu_ranking.services.profiles import (
+        organisation_keys,
+        participant_groups,
+        voter_ballots,
+    )
+
+    ids = make_session()
+    with app.app_context():
+        round_ = db.session.get(Round, ids["round_id"])
+        open_round(db.session, round_)
+        partner = db.session.scalars(select(Organisation).order_by(Organisation.id)).all()[-1]
+        pillar = db.session.scalars(select(Pillar).order_by(Pillar.position)).all()[-1]
+        voters = [
+            add_participant(round_.session, organisation_id=partner.id, pillar_id=pillar.id)[0],
+            add_participant(round_.session, organisation_other="  Buurthuis  de Linde ")[0],
+            add_participant(round_.session, organisation_other="buurthuis de linde")[0],
+        ]
+        voters[2].pillar_id = None
+        orders = [ids["item_ids"], ids["item_ids"][::-1], ids["item_ids"][1:] + ids["item_ids"][:1]]
+        for voter, order in zip(voters, orders, strict=True):
+            cast_ballot(db.session, round_, voter, order)
+        db.session.commit()
+
+        statements = []
+
+        def note(_conn, _cursor, statement, *_rest):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            read = voter_ballots(db.session, ids["round_id"])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        assert len(statements) == 1
+
+        ids_ = [v.id for v in voters]
+        by_voter = {b.participant_id: b for b in read}
+        assert {p: b.ranking for p, b in by_voter.items()} == dict(zip(ids_, orders, strict=True))
+        assert {p: b.organisation for p, b in by_voter.items()} == organisation_keys(
+            db.session, ids_
+        )
+        assert {p: b.groups for p, b in by_voter.items()} == participant_groups(db.session, ids_)
+        # the two spellings of one typed-in organisation share a voice; the partner has a tier
+        assert by_voter[ids_[1]].organisation == by_voter[ids_[2]].organisation
+        assert by_voter[ids_[0]].groups == (f"pillar:{pillar.key}", f"tier:{partner.tier.value}")
+        assert by_voter[ids_[2]].groups[0] == ""
