@@ -552,13 +552,16 @@ class Server:
             self.process.wait()
 
 
-def prepare(database_url: str, secret: str) -> tuple[str, int, int, list[str]]:
+def prepare(
+    database_url: str, secret: str, items: int | None = None
+) -> tuple[str, int, int, list[str]]:
     """The facilitator's part, through the services: a session and an open round."""
     opened = open_catalogue_round(
         database_url,
         secret,
         title="Kennisfestival Gelukkig Gezond (belastingtest)",
         kind="FESTIVAL",
+        items=items,
     )
     return opened.code, opened.session_id, opened.round_id, opened.partners
 
@@ -693,6 +696,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="WEB_CONCURRENCY per host")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
+        "--items",
+        type=int,
+        help="items in the round: the catalogue's first N (default: the 6 of 'waarden')",
+    )
+    parser.add_argument(
         "--by-kind",
         action="store_true",
         help="also print the server CPU per kind of request (bench/request_kinds.py)",
@@ -725,7 +733,7 @@ def main(argv: list[str] | None = None) -> int:
             check=True,
             capture_output=True,
         )
-        code, session_id, round_id, partners = prepare(database_url, secret)
+        code, session_id, round_id, partners = prepare(database_url, secret, args.items)
         kinds_dir = tmp / "kinds"
         if args.by_kind:
             kinds_dir.mkdir()
@@ -828,7 +836,7 @@ def main(argv: list[str] | None = None) -> int:
     for message in stats.errors[:20]:
         print(f"# error: {message}")
     print(
-        f"# db={args.db} hosts={args.hosts} projectors={args.projectors} "
+        f"# db={args.db} hosts={args.hosts} projectors={args.projectors} items={args.items or 6} "
         f"run_s={ended - started:.0f} polls={stats.polls} polls_304={stats.polls_304} "
         f"retries={stats.retries} submits={len(stats.submit_ms)} "
         f"p50_poll_ms={fmt(pct(stats.poll_ms, 50))} p50_submit_ms={fmt(pct(stats.submit_ms, 50))} "
