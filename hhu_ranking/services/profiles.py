@@ -23,10 +23,18 @@ from ..models import Ballot, Organisation, Participant, Pillar, Round, Tier
 
 def profile_of(items: Sequence[tuple[int, str]], rankings: Iterable[Sequence[int]]) -> Profile:
     """A profile over ``items`` (``(item id, title)`` in round order) from rankings of item ids."""
-    index = {item_id: i for i, (item_id, _title) in enumerate(items)}
+    # each item id's tier of one, made once: a live result turns thousands of ballots of up
+    # to thirty items into tiers with every new ballot
+    tier_of = {item_id: (i,) for i, (item_id, _title) in enumerate(items)}
+
+    def tiers(ranking: Sequence[int]) -> tuple[tuple[int], ...]:
+        try:
+            return tuple(map(tier_of.__getitem__, ranking))
+        except KeyError:  # ids given as text (a document's ballot)
+            return tuple(tier_of[int(i)] for i in ranking)
+
     return Profile(
-        [title for _item_id, title in items],
-        (ProfileBallot(tuple((index[int(i)],) for i in ranking)) for ranking in rankings),
+        [title for _item_id, title in items], (ProfileBallot(tiers(r)) for r in rankings)
     )
 
 
