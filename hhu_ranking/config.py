@@ -197,6 +197,9 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # (views/unit_of_work.py)
         "READS_OUTSIDE_TRANSACTIONS": True,
         "KEMENY_TIME_LIMIT": float(env.get("KEMENY_TIME_LIMIT", "10")),
+        # while ballots keep coming, a round's live result is computed at most this often
+        # (services/results.py); the counts on the screen are never held back
+        "LIVE_RESULT_SECONDS": float(env.get("LIVE_RESULT_SECONDS", "1")),
         # a pillar or tier with fewer voters is never shown on its own (3 at least)
         "BREAKDOWN_MIN_VOTERS": int(env.get("BREAKDOWN_MIN_VOTERS", "3")),
         # days after a session's date until ``flask purge`` removes its personal data

@@ -131,6 +131,9 @@ def app(tmp_path: Any, database_url: str | None, _postgres_schema: None) -> Iter
             # a notice comes a few ms after its commit: tests that poll right after a change
             # would race it; tests/web/test_state_notices.py switches it on
             "POLL_NOTICES": False,
+            # a test reads the result right after each ballot; tests/web/test_results_cache.py
+            # checks the production interval
+            "LIVE_RESULT_SECONDS": 0,
             # the builders' sessions were held days ago (tests/clock.py): joining stays open
             # unless a test asks for the closing (tests/security/test_stuffing.py)
             "JOIN_CLOSES_AFTER_HOURS": -1,
@@ -212,6 +215,7 @@ def protected_app(app: Any) -> Iterator[Any]:
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": False,
             "POLL_NOTICES": False,
+            "LIVE_RESULT_SECONDS": 0,
             "JOIN_CLOSES_AFTER_HOURS": -1,
         }
     )

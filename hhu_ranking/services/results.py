@@ -8,7 +8,8 @@ transaction, so across workers and hosts exactly one request computes a new
 version while the others wait for it, up to ``CLAIM_WAIT`` (a computation
 usually takes milliseconds), and then serve the previous payload. A claim
 older than ``CLAIM_TIMEOUT`` is considered abandoned (its worker died) and can
-be taken over.
+be taken over. While ballots keep coming in, a result less than
+``LIVE_RESULT_SECONDS`` old is shown rather than computed again.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -160,10 +162,11 @@ def live_result_version(
     if version is None:
         version = ballots_version(db, round_)
     cached = db.get(RoundResult, round_.id)
-    if cached is not None and cached.version == version and cached.payload:
-        return dict(json.loads(cached.payload)), version
-    engine = db.get_bind()
     now = utcnow()
+    if _shown(cached, round_, version, now):
+        assert cached is not None
+        return dict(json.loads(cached.payload)), cached.version
+    engine = db.get_bind()
     with Session(engine) as claim_session, claim_session.begin():
         _ensure_row(claim_session, round_.id)
         # ballots were deleted (the sum went down): what is stored is of no later version
@@ -203,6 +206,29 @@ def live_result_version(
     if cached is not None and cached.payload:
         return dict(json.loads(cached.payload)), cached.version
     return None, 0
+
+
+def _shown(cached: RoundResult | None, round_: Round, version: int, now: datetime) -> bool:
+    """Whether the stored result is shown as it is: the one of these ballots, or one of
+    fewer ballots but recent enough (``LIVE_RESULT_SECONDS``).
+
+    In a hall, ballots arrive faster than anyone can read a ranking: two projectors
+    would each compute it afresh every second. A result of this very round (its own
+    version unchanged: same items, state and weighting) computed less than that long
+    ago is shown instead; once the ballots stop, the next viewer gets them all.
+    """
+    if cached is None or not cached.payload:
+        return False
+    if cached.version == version:
+        return True
+    interval = float(current_app.config.get("LIVE_RESULT_SECONDS", 0))
+    return (
+        interval > 0
+        and cached.version < version
+        and cached.version >> ROUND_VERSION_SHIFT == round_.version
+        and cached.computed_at is not None
+        and now - cached.computed_at < timedelta(seconds=interval)
+    )
 
 
 def compute_and_store(

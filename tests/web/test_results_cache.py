@@ -270,3 +270,63 @@ def test_voter_ballots_read_what_the_result_needs_in_one_query(app, make_session
         assert by_voter[ids_[1]].organisation == by_voter[ids_[2]].organisation
         assert by_voter[ids_[0]].groups == (f"pillar:{pillar.key}", f"tier:{partner.tier.value}")
         assert by_voter[ids_[2]].groups[0] == ""
+
+
+def test_while_ballots_keep_coming_a_result_is_computed_at_most_once_a_second(
+    app, make_session, monkeypatch
+):
+    """LIVE_RESULT_SECONDS (1 in production): a result of fewer ballots, less than that old,
+    is shown instead of computing again; after it, or after any change of the round itself
+    (its items, state or settings), the next viewer gets every ballot."""
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+    from sqlalchemy import update
+
+    app.config["LIVE_RESULT_SECONDS"] = 1
+    ids = make_session()
+    calls = []
+
+    def fake_compute(round_, ballots, *args):
+        calls.append(len(ballots))
+        return {"ballots": len(ballots)}
+
+    monkeypatch.setattr(results, "compute_payload", fake_compute)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
+    with app.app_context(), time_machine.travel(start, tick=False) as clock:
+        round_ = db.session.get(Round, ids["round_id"])
+        open_round(db.session, round_)
+        cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"])
+        db.session.commit()
+        assert _viewers(ids["round_id"], 1) == [{"ballots": 1}]
+
+        clock.shift(0.4)
+        cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"][::-1])
+        db.session.commit()
+        assert _viewers(ids["round_id"], 3) == [{"ballots": 1}] * 3
+        assert calls == [1]
+
+        clock.shift(0.7)  # 1.1 s after the first computation
+        assert _viewers(ids["round_id"], 2) == [{"ballots": 2}] * 2
+        assert calls == [1, 2]
+
+        cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"])
+        db.session.execute(
+            update(Round).where(Round.id == ids["round_id"]).values(version=Round.version + 1)
+        )
+        db.session.commit()
+        clock.shift(0.1)
+        assert _viewers(ids["round_id"], 1) == [{"ballots": 3}]
+        assert calls == [1, 2, 3]
+
+
+def test_with_no_interval_every_new_ballot_is_in_the_next_result(app, make_session):
+    ids = make_session()
+    assert app.config["LIVE_RESULT_SECONDS"] == 0
+    with app.app_context():
+        round_ = db.session.get(Round, ids["round_id"])
+        open_round(db.session, round_)
+        for count in (1, 2, 3):
+            cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"])
+            db.session.commit()
+            assert [p["ballots"] for p in _viewers(ids["round_id"], 1)] == [count]
