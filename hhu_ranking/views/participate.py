@@ -63,7 +63,7 @@ from ..services.rounds import current_round, session_round_with_items
 from ..services.sessions import find_by_code, participant_count
 from ..services.standing import Standing, phone_standing
 from . import MAX_DATABASE_ID
-from .shared_pages import render_shared, shareable
+from .shared_pages import render_shared, render_shared_part, shareable
 from .unit_of_work import unit_of_work
 
 bp = Blueprint("participate", __name__)
@@ -284,6 +284,27 @@ def _round_fragment(view: PhoneRound, poll_seconds: float) -> Markup:
     if view.blank_ballot and view.round is not None:
         return render_shared(_blank_ballot_key(view, poll_seconds), render)
     return Markup(render())  # noqa: S704 (a template's output, escaped as it was drawn)
+
+
+@bp.app_template_global()
+def rank_item(row: RankRow, top_k: bool, k: int) -> Markup:
+    """One item of a phone's ballot at its place (``_rank_item.html``), drawn once per process
+    for everything it shows: a hall's ballots are the same items in other orders."""
+    item = row.item
+    key = (
+        "rank item",
+        str(get_locale()),
+        item.id,
+        item.title,
+        item.explanation,
+        row.place,
+        top_k,
+        k,
+    )
+    return render_shared_part(
+        key,
+        lambda: render_template("participate/_rank_item.html", row=row, top_k=top_k, k=k),
+    )
 
 
 def _blank_ballot_key(view: PhoneRound, poll_seconds: float) -> tuple[Any, ...]:

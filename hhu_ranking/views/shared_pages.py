@@ -26,10 +26,13 @@ from ..recent import Recent
 #: and JSON escaping leave it as it is, like the token itself (URL-safe base64 and dots)
 TOKEN_PLACEHOLDER = "hhuSharedPageCsrfTokenPlaceholder"  # noqa: S105 (not a secret)
 _EXTENSION = "hhu_shared_pages"
+_PARTS = "hhu_shared_parts"
 
 
 def init_shared_pages(app: Flask) -> None:
     app.extensions[_EXTENSION] = Recent[Hashable, str](128)
+    # a round's items at each place, in each language: thirty items at thirty places is 900
+    app.extensions[_PARTS] = Recent[Hashable, str](4096)
 
 
 def shareable() -> bool:
@@ -67,3 +70,17 @@ def render_shared(key: Hashable, render: Callable[[], str]) -> Markup:
         pages.put(key, page)
     # the page is our own rendering, escaped when it was drawn; only the token goes in
     return Markup(page.replace(TOKEN_PLACEHOLDER, generate_csrf()))  # noqa: S704
+
+
+def render_shared_part(key: Hashable, render: Callable[[], str]) -> Markup:
+    """A part of a page that is the same wherever it appears, rendered only if not stored.
+
+    For the items of a phone's own ordered ballot: every phone puts the same items in its
+    own order, so each item at each place is drawn once. No CSRF token may be in it.
+    """
+    parts: Recent[Hashable, str] = current_app.extensions[_PARTS]
+    part = parts.get(key)
+    if part is None:
+        part = render()
+        parts.put(key, part)
+    return Markup(part)  # noqa: S704 (our own rendering, escaped when it was drawn)

@@ -117,3 +117,36 @@ def test_blank_ballots_are_drawn_once_and_a_voted_phone_sees_its_own(
     assert mine.select_one("#bevestiging") is not None
     assert [int(li["data-item-id"]) for li in theirs.select(".rank-item")] == item_ids
     assert theirs.select_one("#bevestiging") is None
+
+
+def test_each_item_at_each_place_is_drawn_once_and_every_phone_sees_its_own_order(
+    app: Any, make_session: Any
+) -> None:
+    """A voted phone's ballot is its own order of the round's items: the items are drawn once
+    per place and language, whichever phone's order puts them there."""
+    from factories import join, vote
+
+    made = make_session(opened=True)
+    code, round_id, item_ids = made["code"], made["round_id"], made["item_ids"]
+    phones = [app.test_client() for _ in range(3)]
+    for phone in phones:
+        assert join(phone, app, code).status_code == 302
+    a, b, c = item_ids
+    orders = [[c, b, a], [c, b, a], [b, a, c]]
+    drawn = []
+    for phone, order in zip(phones, orders, strict=True):
+        with rendered(app) as names:
+            answer = vote(phone, code, round_id, order, **{"HX-Request": "true"})
+        assert answer.status_code == 200
+        drawn.append(names.count("participate/_rank_item.html"))
+        shown = parse_html(answer).select(".rank-item")
+        assert [int(li["data-item-id"]) for li in shown] == order
+        # without JavaScript each item's place field holds its place in this phone's order
+        places = [li.select_one('input[type="number"]')["value"] for li in shown]
+        assert places == [str(n) for n in range(1, len(order) + 1)]
+    # the second phone's order is the first's: nothing new to draw; the third puts every item
+    # at a new place
+    assert drawn == [len(item_ids), 0, len(item_ids)]
+    # in English the same items are drawn again, in English
+    english = parse_html(phones[0].get(f"/j/{code}/stem?lang=en"))
+    assert "Place for" in english.select_one(".rank-place .visually-hidden").get_text()
