@@ -272,10 +272,10 @@ def test_voter_ballots_read_what_the_result_needs_in_one_query(app, make_session
         assert by_voter[ids_[2]].groups[0] == ""
 
 
-def test_while_ballots_keep_coming_a_result_is_computed_at_most_once_a_second(
+def test_while_ballots_keep_coming_a_result_is_computed_at_most_once_an_interval(
     app, make_session, monkeypatch
 ):
-    """LIVE_RESULT_SECONDS (1 in production): a result of fewer ballots, less than that old,
+    """LIVE_RESULT_SECONDS (0.5 in production): a result of fewer ballots, less than that old,
     is shown instead of computing again; after it, or after any change of the round itself
     (its items, state or settings), the next viewer gets every ballot."""
     from datetime import UTC, datetime, timedelta
