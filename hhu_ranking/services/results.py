@@ -18,7 +18,7 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from flask import current_app
@@ -175,25 +175,11 @@ def live_result_version(
             .where(RoundResult.round_id == round_.id, RoundResult.version > version)
             .values(version=0, claimed_version=0, payload="")
         )
-        claimed = (
-            rows_matched(
-                claim_session,
-                update(RoundResult)
-                .where(
-                    RoundResult.round_id == round_.id,
-                    or_(
-                        RoundResult.claimed_version < version,
-                        RoundResult.claimed_at < now - CLAIM_TIMEOUT,
-                    ),
-                )
-                .where(RoundResult.version < version)
-                .values(claimed_version=version, claimed_at=now),
-            )
-            == 1
-        )
+        claimed = _claim(claim_session, round_.id, version, now)
     if claimed:
-        payload, computed = compute_and_store(db, round_, engine=engine)
-        return payload, computed
+        computed = compute_and_store(db, round_, engine=engine, claimed=version)
+        if computed is not None:
+            return computed
     # another worker computes this version (or a newer one): wait for it, briefly, so that
     # screens polling during a stream of ballots do not show the previous ranking
     deadline = time.monotonic() + CLAIM_WAIT
@@ -206,6 +192,23 @@ def live_result_version(
     if cached is not None and cached.payload:
         return dict(json.loads(cached.payload)), cached.version
     return None, 0
+
+
+def _claim(db: Session, round_id: int, version: int, now: datetime) -> bool:
+    """Claim the computation of ``version``: True for exactly one request, on any host."""
+    claim = (
+        update(RoundResult)
+        .where(
+            RoundResult.round_id == round_id,
+            or_(
+                RoundResult.claimed_version < version,
+                RoundResult.claimed_at < now - CLAIM_TIMEOUT,
+            ),
+        )
+        .where(RoundResult.version < version)
+        .values(claimed_version=version, claimed_at=now)
+    )
+    return rows_matched(db, claim) == 1
 
 
 def _shown(cached: RoundResult | None, round_: Round, version: int, now: datetime) -> bool:
@@ -231,18 +234,38 @@ def _shown(cached: RoundResult | None, round_: Round, version: int, now: datetim
     )
 
 
+@overload
 def compute_and_store(
-    db: Session, round_: Round, *, engine: Any = None
-) -> tuple[dict[str, Any], int]:
+    db: Session, round_: Round, *, engine: Any = None, claimed: None = None
+) -> tuple[dict[str, Any], int]: ...
+
+
+@overload
+def compute_and_store(
+    db: Session, round_: Round, *, engine: Any, claimed: int
+) -> tuple[dict[str, Any], int] | None: ...
+
+
+def compute_and_store(
+    db: Session, round_: Round, *, engine: Any = None, claimed: int | None = None
+) -> tuple[dict[str, Any], int] | None:
     """Compute the round's result from its ballots now and store it under their version.
 
     With ``engine`` the result is stored in a transaction of its own (a viewer's
     request); without, in ``db``'s transaction (closing a round stores the final
     result together with its outcome, so the first screen after the close finds it).
+
+    ``claimed``: the version this viewer claimed. Ballots that came in since it read that
+    version are claimed too before computing, and None is returned when another viewer
+    claimed them first: each version is computed once, however fast ballots come.
     """
     # plain rows, not ORM objects: a screen polls this once a second with thousands of ballots
     ballots = voter_ballots(db, round_.id)
     version = _version(round_, sum(b.seq for b in ballots))
+    if claimed is not None and version > claimed:
+        with Session(engine) as claim_session, claim_session.begin():
+            if not _claim(claim_session, round_.id, version, utcnow()):
+                return None
     payload = compute_payload(
         round_,
         ballots,

@@ -330,3 +330,58 @@ def test_with_no_interval_every_new_ballot_is_in_the_next_result(app, make_sessi
             cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"])
             db.session.commit()
             assert [p["ballots"] for p in _viewers(ids["round_id"], 1)] == [count]
+
+
+def test_ballots_that_came_in_while_claiming_are_claimed_before_they_are_computed(
+    app, make_session, monkeypatch
+):
+    """A viewer claims the version it read; by the time it reads the ballots, more may have
+    come, and another viewer may have claimed those already: then it leaves them to that one.
+    Every version is computed once (bench/live_session.py counts the duplicates)."""
+    from sqlalchemy import update
+
+    from hhu_ranking.models import RoundResult, utcnow
+
+    ids = make_session()
+    calls = []
+    real_compute = results.compute_payload
+
+    def counted(round_, ballots, *args):
+        calls.append(len(ballots))
+        return real_compute(round_, ballots, *args)
+
+    monkeypatch.setattr(results, "compute_payload", counted)
+    with app.app_context():
+        round_ = db.session.get(Round, ids["round_id"])
+        open_round(db.session, round_)
+        cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"])
+        db.session.commit()
+        read = results.ballots_version(db.session, round_)  # what the viewer read and claimed
+        cast_ballot(db.session, round_, _join(round_.session), ids["item_ids"][::-1])
+        db.session.commit()
+        now_in = results.ballots_version(db.session, round_)
+        assert now_in > read
+        results.live_result(db.session, round_)  # the row exists, holding one ballot's result
+        calls.clear()
+        # another viewer has claimed the two ballots meanwhile
+        db.session.execute(
+            update(RoundResult)
+            .where(RoundResult.round_id == ids["round_id"])
+            .values(version=read, claimed_version=now_in, claimed_at=utcnow())
+        )
+        db.session.commit()
+        assert results.compute_and_store(db.session, round_, engine=db.engine, claimed=read) is None
+        assert calls == []
+        # nobody else has: this viewer claims them and computes them, once
+        db.session.execute(
+            update(RoundResult)
+            .where(RoundResult.round_id == ids["round_id"])
+            .values(claimed_version=read)
+        )
+        db.session.commit()
+        payload, version = results.compute_and_store(
+            db.session, round_, engine=db.engine, claimed=read
+        )
+        assert (payload["ballots"], version, calls) == (2, now_in, [2])
+        db.session.expire_all()
+        assert db.session.get(RoundResult, ids["round_id"]).claimed_version == now_in
