@@ -123,6 +123,10 @@ def _overflow(page) -> dict:
               const r = t.getBoundingClientRect();
               return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height};
             }),
+            // headings are one line, cut with an ellipsis when too long: none may be cut
+            truncated: [...document.querySelectorAll('.screen-live h2')]
+              .filter((h) => h.scrollWidth > h.clientWidth + 1)
+              .map((h) => h.textContent.trim()),
             // the insights column hides what does not fit: every insight must end inside it
             insights: box('.screen-insights'),
             clipped: (() => {
@@ -153,6 +157,7 @@ def test_the_screen_fits_without_scrolling(live_server, chromium, count):
         assert m["width"] <= m["innerWidth"], f"horizontal overflow with {where}: {m}"
         assert m["rows"] == count
         assert m["cramped"] == 0, f"rows too low for their text with {where}"
+        assert m["truncated"] == [], f"headings cut off with {where}: {m['truncated']}"
         for part in ("code", "qr", "lastRow", "lastBar", "heatmap", "heatmapKey"):
             box = m[part]
             assert box["top"] >= 0 and box["bottom"] <= height, f"{part} cut off with {where}"
