@@ -52,9 +52,14 @@ WORDS = [
 ]
 #: 16:9 and 16:10 projectors (every size follows the viewport, so 3840x2160 is 1920x1080 doubled)
 SIZES = [(1280, 720), (1920, 1080), (1280, 800), (1920, 1200)]
+#: the round size whose titles are single words
+SINGLE_WORDS = 5
 
 
 def _titles(count: int) -> list[str]:
+    if count == SINGLE_WORDS:
+        # a small round of one long word each: the largest type, and no space to wrap at
+        return sorted(WORDS, key=len, reverse=True)[:count]
     rng = random.Random(count)
     titles = []
     for number in range(count):
@@ -123,6 +128,27 @@ def _overflow(page) -> dict:
               const r = t.getBoundingClientRect();
               return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height};
             }),
+            // a title that wraps breaks between words (or after a hyphen), never inside one,
+            // on the lines it shows
+            brokenWords: [...document.querySelectorAll('.item-title, .bar-title')].flatMap((el) => {
+              const text = el.firstChild;
+              if (!text || text.nodeType !== Node.TEXT_NODE) return [];
+              const shown = el.getBoundingClientRect().bottom;
+              const broken = [];
+              for (const match of text.data.matchAll(/[^\\s-]+/g)) {
+                const range = document.createRange();
+                range.setStart(text, match.index);
+                range.setEnd(text, match.index + match[0].length);
+                const rects = [...range.getClientRects()].filter((r) => r.top < shown - 1);
+                if (new Set(rects.map((r) => Math.round(r.top))).size > 1) broken.push(match[0]);
+              }
+              return broken;
+            }),
+            // every Borda score whole inside its row
+            scoresCut: [...document.querySelectorAll('.borda-bars > li')].filter((li) => {
+              const score = li.querySelector('.bar-score').getBoundingClientRect();
+              return score.right > li.getBoundingClientRect().right + 0.5;
+            }).length,
             // headings are one line, cut with an ellipsis when too long: none may be cut
             truncated: [...document.querySelectorAll('.screen-live h2')]
               .filter((h) => h.scrollWidth > h.clientWidth + 1)
@@ -140,7 +166,7 @@ def _overflow(page) -> dict:
     )
 
 
-@pytest.mark.parametrize("count", [2, 8, 17, 30])
+@pytest.mark.parametrize("count", [2, SINGLE_WORDS, 8, 17, 30])
 def test_the_screen_fits_without_scrolling(live_server, chromium, count):
     code = _session(live_server.app, count)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
@@ -158,6 +184,8 @@ def test_the_screen_fits_without_scrolling(live_server, chromium, count):
         assert m["rows"] == count
         assert m["cramped"] == 0, f"rows too low for their text with {where}"
         assert m["truncated"] == [], f"headings cut off with {where}: {m['truncated']}"
+        assert m["brokenWords"] == [], f"words broken with {where}: {m['brokenWords']}"
+        assert m["scoresCut"] == 0, f"Borda scores cut off with {where}"
         for part in ("code", "qr", "lastRow", "lastBar", "heatmap", "heatmapKey"):
             box = m[part]
             assert box["top"] >= 0 and box["bottom"] <= height, f"{part} cut off with {where}"
