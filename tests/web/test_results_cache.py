@@ -17,6 +17,20 @@ def _join(ranking_session):
     return participant
 
 
+def _count_computations(monkeypatch, *, real=False):
+    """The number of ballots of every computation from now on, in a list. The payload is
+    ``{"ballots": n}`` unless ``real``."""
+    calls = []
+    compute = results.compute_payload
+
+    def counted(round_, ballots, *args):
+        calls.append(len(ballots))
+        return compute(round_, ballots, *args) if real else {"ballots": len(ballots)}
+
+    monkeypatch.setattr(results, "compute_payload", counted)
+    return calls
+
+
 def _viewers(round_id, count):
     """What ``count`` viewers get, one after the other, each with a fresh view of the round."""
     payloads = []
@@ -52,13 +66,7 @@ def _claimed_by_another_worker(app, ids, second):
 
 def test_result_is_computed_once_per_version(app, make_session, monkeypatch):
     ids = make_session()
-    calls = []
-
-    def fake_compute(round_, ballots, *args):
-        calls.append(len(ballots))
-        return {"ballots": len(ballots)}
-
-    monkeypatch.setattr(results, "compute_payload", fake_compute)
+    calls = _count_computations(monkeypatch)
     with app.app_context():
         round_ = db.session.get(Round, ids["round_id"])
         open_round(db.session, round_)
@@ -285,13 +293,7 @@ def test_while_ballots_keep_coming_a_result_is_computed_at_most_once_an_interval
 
     app.config["LIVE_RESULT_SECONDS"] = 1
     ids = make_session()
-    calls = []
-
-    def fake_compute(round_, ballots, *args):
-        calls.append(len(ballots))
-        return {"ballots": len(ballots)}
-
-    monkeypatch.setattr(results, "compute_payload", fake_compute)
+    calls = _count_computations(monkeypatch)
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
     with app.app_context(), time_machine.travel(start, tick=False) as clock:
         round_ = db.session.get(Round, ids["round_id"])
@@ -343,14 +345,7 @@ def test_ballots_that_came_in_while_claiming_are_claimed_before_they_are_compute
     from hhu_ranking.models import RoundResult, utcnow
 
     ids = make_session()
-    calls = []
-    real_compute = results.compute_payload
-
-    def counted(round_, ballots, *args):
-        calls.append(len(ballots))
-        return real_compute(round_, ballots, *args)
-
-    monkeypatch.setattr(results, "compute_payload", counted)
+    calls = _count_computations(monkeypatch, real=True)
     with app.app_context():
         round_ = db.session.get(Round, ids["round_id"])
         open_round(db.session, round_)
