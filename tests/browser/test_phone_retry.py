@@ -44,6 +44,7 @@ def test_a_ballot_that_did_not_arrive_is_sent_again_until_received(chromium, liv
         expect(page.locator("#round-title")).to_have_text("Waarden")
 
         attempts: list[str] = []
+        held = []
 
         def flaky(route):
             attempts.append(route.request.method)
@@ -53,13 +54,22 @@ def test_a_ballot_that_did_not_arrive_is_sent_again_until_received(chromium, liv
                 else:
                     route.fulfill(status=503, headers={"Retry-After": "1"}, body="druk")
                 return
-            route.continue_()
+            # the page's own second try is held until the test has read the note, so a
+            # fast retry cannot replace the note before it is looked at
+            held.append(route)
 
         page.route(f"**/j/{code}/stem", flaky)
         page.get_by_role("button", name="Verstuur mijn stem").click()
         note = page.locator("[data-send-status]")
         expect(note).to_contain_text("Je stem is nog niet ontvangen")
         # the page sends it again by itself: no second tap
+        deadline = 15_000
+        while not held and deadline > 0:
+            page.wait_for_timeout(100)
+            deadline -= 100
+        assert held, "the page did not send the ballot again by itself"
+        expect(note).to_contain_text("Je stem is nog niet ontvangen")
+        held[0].continue_()
         expect(page.locator("#bevestiging")).to_contain_text("Je stem is ontvangen", timeout=15000)
         assert attempts == ["POST", "POST"]
     finally:
