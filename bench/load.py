@@ -29,6 +29,11 @@ The room, over HTTP with cookies, CSRF tokens and htmx headers as the pages send
   the page retries it, after ``Retry-After`` or a second; it is counted in
   ``retries``, not in ``errors``. An error is any other unexpected answer.
 
+``--pocket S`` puts a share S of the phones away once they have voted, as people in a hall
+do: their hidden page polls nothing (``static/js/poll.js``) until it is looked at again,
+0-20 s after the close, when it asks at once. By default (0) every phone stays in view and
+polls throughout, as issue 8 measures the hall.
+
 ``--chaos`` kills -9 one gunicorn worker at 40% of the joining and the whole
 server (master and workers) at 70%, and starts it again a second later.
 
@@ -120,6 +125,8 @@ class Stats:
     close_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     retries: int = 0
+    #: every answered request, of phones and projectors (retries included)
+    requests: int = 0
     polls: int = 0
     polls_304: int = 0
     #: time of each first ballot's acknowledgement (monotonic)
@@ -146,6 +153,8 @@ class Room:
     http: aiohttp.ClientSession
     deadline: float
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    #: set when the facilitator has closed the round
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def base(self) -> str:
         return f"http://127.0.0.1:{random.choice(self.ports)}"
@@ -184,6 +193,7 @@ class Browser:
                 ) as response:
                     text = await response.text()
                     status = response.status
+                    self.room.stats.requests += 1
                     answer = {k: v for k, v in response.headers.items()}
                     for raw in response.headers.getall("Set-Cookie", []):
                         name, _, rest = raw.partition("=")
@@ -243,6 +253,9 @@ class Phone:
     acks: int = 0
     #: the fetch of its own ballot after the close, as poll.js spreads it
     later: asyncio.Task[None] | None = None
+    #: ``--pocket``: put away once it has voted (a hidden page polls nothing, poll.js), and
+    #: looked at again 0-20 s after the close, when it asks at once
+    pockets: bool = False
 
     @property
     def done_voting(self) -> bool:
@@ -316,6 +329,12 @@ class Phone:
                 poll_url, poll_tag, interval = self._poll_of(answer)
                 next_poll = answered + interval
                 continue
+            if self.pockets and self.done_voting and not votes:
+                self.pockets = False
+                await room.closed.wait()
+                if room.stop.is_set() or stats.close_at is None:
+                    break
+                next_poll = max(time.monotonic(), stats.close_at + self.rng.uniform(0, 20))
             await asyncio.sleep(max(0.0, next_poll - time.monotonic()))
             if room.stop.is_set():
                 break
@@ -481,10 +500,20 @@ def database_cpu() -> float:
 class Server:
     """One gunicorn, as ``scripts/start.sh`` runs it."""
 
-    def __init__(self, env: dict[str, str], port: int, log: Path, *, by_kind: bool = False) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        port: int,
+        log: Path,
+        *,
+        by_kind: bool = False,
+        app: list[str] | None = None,
+    ) -> None:
         self.env = {**env, "BIND": f"127.0.0.1:{port}"}
         #: ``--by-kind``: the app with each request's CPU noted (bench/request_kinds.py)
         self.app = ["--pythonpath", "bench", "request_kinds:app"] if by_kind else ["wsgi:app"]
+        if app is not None:
+            self.app = app
         self.port = port
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
@@ -651,6 +680,7 @@ async def run_room(
                 organisation=partners[i % len(partners)] if i % 3 else f"Bewonersgroep {i % 97}",
                 rng=random.Random(rng.random()),
                 revises=rng.random() < args.revise,
+                pockets=rng.random() < args.pocket,
                 session_id=session_id,
             )
             for i in range(args.phones)
@@ -670,6 +700,7 @@ async def run_room(
         await asyncio.sleep(2.0)
         stats.close_at = time.monotonic()
         await loop.run_in_executor(None, close)  # type: ignore[arg-type]
+        room.closed.set()
         # until every phone and screen has seen the closed round (or half a minute)
         settle = time.monotonic() + 30
         while time.monotonic() < settle and not all(
@@ -678,6 +709,7 @@ async def run_room(
             await asyncio.sleep(0.5)
         await asyncio.sleep(1.0)
         room.stop.set()
+        room.closed.set()
         await asyncio.gather(*tasks)
         await asyncio.gather(*(p.later for p in phones if p.later is not None))
         return stats, phones, projectors, t0
@@ -692,6 +724,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--projectors", type=int, default=2)
     parser.add_argument("--join-seconds", type=float, default=60.0)
     parser.add_argument("--revise", type=float, default=0.2, help="share of phones that revise")
+    parser.add_argument(
+        "--pocket",
+        type=float,
+        default=0.0,
+        help="share of phones put away after voting, looked at again after the close",
+    )
     parser.add_argument("--pg-url", default="postgresql://127.0.0.1:5432/test")
     parser.add_argument("--workers", type=int, help="WEB_CONCURRENCY per host")
     parser.add_argument("--seed", type=int, default=2026)
@@ -837,13 +875,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"# error: {message}")
     print(
         f"# db={args.db} hosts={args.hosts} projectors={args.projectors} items={args.items or 6} "
+        f"pocket={args.pocket:g} "
         f"run_s={ended - started:.0f} polls={stats.polls} polls_304={stats.polls_304} "
         f"retries={stats.retries} submits={len(stats.submit_ms)} "
         f"p50_poll_ms={fmt(pct(stats.poll_ms, 50))} p50_submit_ms={fmt(pct(stats.submit_ms, 50))} "
         f"close_p95_ms={fmt(figures['close_p95_ms'])} close_samples={len(stats.close_ms)} "
         f"projector_lag_max_ms={fmt(max(lags, default=float('nan')))} "
         f"server_cpu_s={server_cpu:.1f} postgres_cpu_s={db_cpu:.1f} client_cpu_s={client_cpu:.1f} "
-        f"phone_minutes={phone_minutes:.0f}"
+        f"phone_minutes={phone_minutes:.0f} requests={stats.requests} "
+        f"requests_per_phone_min={stats.requests / phone_minutes if phone_minutes else 0:.1f}"
     )
     cpu_per = server_cpu / (phone_minutes / 1000) if phone_minutes else float("nan")
     errors = len(stats.errors) + sum(1 for p in phones if p.acked is None)

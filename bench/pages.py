@@ -31,7 +31,7 @@ def body_csrf(page: str) -> str:
 
 def interval_of(fragment: str) -> float:
     """The polling interval of a fragment's ``hx-trigger="every Ns"``."""
-    return float(attr(r'hx-trigger="every ([0-9.]+)s"', fragment, "poll interval"))
+    return float(attr(r'hx-trigger="every ([0-9.]+)s[,"]', fragment, "poll interval"))
 
 
 def htmx_headers(

@@ -11,6 +11,8 @@
  * because it was too busy) is sent again by itself, after the server's
  * Retry-After or a growing pause, and the phone says plainly meanwhile that the
  * vote has not been received yet. Only the server's "ontvangen" ends it.
+ *
+ * A hidden phone page does not poll, and asks at once when it is shown again.
  */
 (function () {
   "use strict";
@@ -24,6 +26,22 @@
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
+  });
+
+  // A phone whose page is hidden (screen locked, in a pocket, another app in front) does
+  // not poll: in a hall most phones go away after voting. Shown again, it asks at once
+  // ("shown" in the element's hx-trigger), so it is never behind when it is looked at.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (document.hidden && elt && elt.hasAttribute && elt.hasAttribute("data-pause-hidden")) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) return;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-pause-hidden]"), function (elt) {
+      htmx.trigger(elt, "shown");
+    });
   });
 
   // a phone's own part of a closed round is fetched at a random moment within a few
