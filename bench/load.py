@@ -74,11 +74,10 @@ import time
 import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 from pages import VOTED, attr, body_csrf, htmx_headers, hx_headers, interval_of
@@ -716,16 +715,6 @@ async def run_room(
         return stats, phones, projectors, t0
 
 
-def event_loop_runner(loop: str) -> Callable[..., Any]:
-    """``asyncio.run``, or uvloop's: the room's one process shares the server's two cores,
-    so the less CPU it takes for the same requests, the more the server gets."""
-    if loop == "uvloop":
-        import uvloop
-
-        return uvloop.run
-    return asyncio.run
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--phones", type=int, default=2000)
@@ -735,12 +724,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--projectors", type=int, default=2)
     parser.add_argument("--join-seconds", type=float, default=60.0)
     parser.add_argument("--revise", type=float, default=0.2, help="share of phones that revise")
-    parser.add_argument(
-        "--loop",
-        choices=("asyncio", "uvloop"),
-        default="asyncio",
-        help="the load generator's event loop (uvloop: the same room for less client CPU)",
-    )
     parser.add_argument(
         "--pocket",
         type=float,
@@ -837,7 +820,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         started = time.monotonic()
         client_cpu_before = time.process_time()
-        stats, phones, projectors, t0 = event_loop_runner(args.loop)(
+        stats, phones, projectors, t0 = asyncio.run(
             run_room(
                 args,
                 [s.port for s in servers],
