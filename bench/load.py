@@ -17,7 +17,7 @@ The room, over HTTP with cookies, CSRF tokens and htmx headers as the pages send
   joins, loads its ballot page (``join_ms`` is the three together), polls
   its status fragment as ``templates/participate/_round.html`` and
   ``static/js/poll.js`` do (every ``POLL_SECONDS``, conditional, learning a new
-  ETag from a 204), thinks 5-20 s, submits a shuffled ranking, and one in
+  ETag from a 204), thinks 5-20 s (``--think``), submits a shuffled ranking, and one in
   five revises it after another 5-20 s;
 * ``--projectors`` (2) big screens poll ``/scherm/<code>`` as its page does;
   ``projector_lag`` is, per acknowledged first ballot, the time until every
@@ -256,6 +256,8 @@ class Phone:
     #: ``--pocket``: put away once it has voted (a hidden page polls nothing, poll.js), and
     #: looked at again 0-20 s after the close, when it asks at once
     pockets: bool = False
+    #: seconds it thinks before voting, and before revising (``--think``)
+    think: tuple[float, float] = (5.0, 20.0)
 
     @property
     def done_voting(self) -> bool:
@@ -302,9 +304,9 @@ class Phone:
         round_id = attr(r'name="round_id" value="(\d+)"', fragment, "round_id")
         items = re.findall(r'data-item-id="(\d+)"', fragment)
         poll_url, poll_tag, interval = self._poll_of(fragment)
-        votes = [self.joined_at + self.rng.uniform(5, 20)]
+        votes = [self.joined_at + self.rng.uniform(*self.think)]
         if self.revises:
-            votes.append(votes[0] + self.rng.uniform(5, 20))
+            votes.append(votes[0] + self.rng.uniform(*self.think))
         next_poll = time.monotonic() + interval * self.rng.random()
         hx = htmx_headers(f"http://127.0.0.1{page_url}", "phone-round", csrf)
         while not room.stop.is_set():
@@ -681,6 +683,7 @@ async def run_room(
                 rng=random.Random(rng.random()),
                 revises=rng.random() < args.revise,
                 pockets=args.pocket > 0 and rng.random() < args.pocket,
+                think=(args.think[0], args.think[1]),
                 session_id=session_id,
             )
             for i in range(args.phones)
@@ -723,6 +726,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hosts", type=int, default=1, help="gunicorn servers (PostgreSQL)")
     parser.add_argument("--projectors", type=int, default=2)
     parser.add_argument("--join-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(5.0, 20.0),
+        metavar=("LOW", "HIGH"),
+        help="seconds a phone thinks before voting and before revising (5 20)",
+    )
     parser.add_argument("--revise", type=float, default=0.2, help="share of phones that revise")
     parser.add_argument(
         "--pocket",
