@@ -31,8 +31,9 @@ PORT = 8127
 class Phone:
     """A browser tab: one keep-alive connection, reopened when the server closes it."""
 
-    def __init__(self) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", PORT)
+    def __init__(self, port: int = PORT) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port)
         self.cookies: dict[str, str] = {}
 
     def request(
@@ -47,7 +48,7 @@ class Phone:
             self.conn.request(method, path, body=body, headers=sent)
             response = self.conn.getresponse()
         except (http.client.RemoteDisconnected, ConnectionError):
-            self.conn = http.client.HTTPConnection("127.0.0.1", PORT)
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port)
             self.conn.request(method, path, body=body, headers=sent)
             response = self.conn.getresponse()
         text = response.read().decode()

@@ -49,10 +49,7 @@ PHONE_HEADERS = {
 
 def joined_phone(port: int, code: str, round_id: int, partner: str) -> tuple[str, dict[str, str]]:
     """One phone joins and votes: the path and headers of its unchanged status poll."""
-    import request_cost
-
-    request_cost.PORT = port
-    phone = Phone()
+    phone = Phone(port)
     _, _, page = phone.request("GET", f"/j/{code}")
     csrf = attr(r'name="csrf_token" type="hidden" value="([^"]+)"', page, "csrf")
     pillar = re.findall(r'<option value="(\d+)"', page)[0]
