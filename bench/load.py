@@ -584,9 +584,17 @@ class Server:
 
 
 def prepare(
-    database_url: str, secret: str, items: int | None = None
+    env: dict[str, str], database_url: str, secret: str, items: int | None = None
 ) -> tuple[str, int, int, list[str]]:
-    """The facilitator's part, through the services: a session and an open round."""
+    """A fresh database set up as the README does (``flask setup`` with ``env``), and the
+    facilitator's part, through the services: a session and an open round."""
+    subprocess.run(
+        [sys.executable, "-m", "flask", "setup"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     opened = open_catalogue_round(
         database_url,
         secret,
@@ -775,14 +783,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.workers:
             env["WEB_CONCURRENCY"] = str(args.workers)
         args.poll_seconds = float(env.get("POLL_SECONDS", "2"))
-        subprocess.run(
-            [sys.executable, "-m", "flask", "setup"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        code, session_id, round_id, partners = prepare(database_url, secret, args.items)
+        code, session_id, round_id, partners = prepare(env, database_url, secret, args.items)
         kinds_dir = tmp / "kinds"
         if args.by_kind:
             kinds_dir.mkdir()

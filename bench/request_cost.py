@@ -16,7 +16,6 @@ import argparse
 import http.client
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import urllib.parse
@@ -78,14 +77,7 @@ def main() -> int:
             "FLASK_APP": "hhu_ranking",
             "WEB_CONCURRENCY": "1",
         }
-        subprocess.run(
-            [sys.executable, "-m", "flask", "setup"],
-            cwd=load.ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        code, _session_id, round_id, partners = load.prepare(url, secret)
+        code, _session_id, round_id, partners = load.prepare(env, url, secret)
         server = load.Server(env, PORT, tmp / "gunicorn.log")
         server.start()
         try:

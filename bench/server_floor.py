@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -115,14 +114,7 @@ def main() -> int:
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secret, "FLASK_APP": "hhu_ranking"}
         if args.worker_class:
             env["GUNICORN_CMD_ARGS"] = f"--worker-class {args.worker_class}"
-        subprocess.run(
-            [sys.executable, "-m", "flask", "setup"],
-            cwd=load.ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        code, _session_id, round_id, partners = load.prepare(url, secret)
+        code, _session_id, round_id, partners = load.prepare(env, url, secret)
         costs: dict[str, float] = {}
         for name, app in (
             ("floor", ["--pythonpath", "bench", "floor_app:app"]),
