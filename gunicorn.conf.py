@@ -3,10 +3,17 @@
 import multiprocessing
 import os
 
+from hhu_ranking.config import long_poll_waiters, work_threads
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# the threads that work (GUNICORN_THREADS), and one for each phone poll a worker may hold
+# while it waits for its round to open or close (LONG_POLL_WAITERS; hhu_ranking.long_polls):
+# a held poll only sleeps, and threads are started as they are needed
+threads = work_threads(os.environ) + long_poll_waiters(os.environ)
+# every held poll is a connection, besides the phones' and screens' keep-alive ones
+worker_connections = max(1000, threads + 1000)
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
@@ -14,3 +21,17 @@ keepalive = 5
 # it would keep every participant's address and join link (ACCESS_LOG=- writes to stdout)
 accesslog = os.environ.get("ACCESS_LOG") or None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_fork(server, worker):  # noqa: ANN001, ARG001 (gunicorn's hook)
+    """A worker told to stop (SIGTERM: a restart, a deploy) answers its held polls at once
+    instead of holding its exit for them until graceful_timeout; its phones ask again."""
+    from hhu_ranking.long_polls import end_all_waits
+
+    handle_exit = worker.handle_exit
+
+    def exit_answering_held_polls(sig, frame):  # noqa: ANN001, ANN202
+        handle_exit(sig, frame)
+        end_all_waits()
+
+    worker.handle_exit = exit_answering_held_polls

@@ -80,7 +80,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-from pages import VOTED, attr, body_csrf, htmx_headers, hx_headers, interval_of
+from pages import VOTED, attr, body_csrf, htmx_headers, hx_headers, interval_of, long_polled
 from room import open_catalogue_round
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,6 +258,15 @@ class Phone:
     pockets: bool = False
     #: seconds it thinks before voting, and before revising (``--think``)
     think: tuple[float, float] = (5.0, 20.0)
+    #: what its polled element asks now; the element's generation (a ballot's answer
+    #: replaces it) and the task that polls for it
+    poll: Poll | None = None
+    generation: int = 0
+    poller: asyncio.Task[None] | None = None
+    #: the page's name in its long polls (poll.js: X-Hhu-Page)
+    page: str = field(default_factory=lambda: secrets.token_hex(8))
+    hidden: bool = False
+    shown: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def done_voting(self) -> bool:
@@ -303,15 +312,21 @@ class Phone:
         ballot_csrf = attr(r'name="csrf_token" value="([^"]+)"', fragment, "ballot csrf")
         round_id = attr(r'name="round_id" value="(\d+)"', fragment, "round_id")
         items = re.findall(r'data-item-id="(\d+)"', fragment)
-        poll_url, poll_tag, interval = self._poll_of(fragment)
+        self.poll = self._poll_of(fragment)
         votes = [self.joined_at + self.rng.uniform(*self.think)]
         if self.revises:
             votes.append(votes[0] + self.rng.uniform(*self.think))
-        next_poll = time.monotonic() + interval * self.rng.random()
         hx = htmx_headers(f"http://127.0.0.1{page_url}", "phone-round", csrf)
-        while not room.stop.is_set():
-            if votes and votes[0] <= next_poll:
-                await asyncio.sleep(max(0.0, votes.pop(0) - time.monotonic()))
+        # the page's own first poll: a long-polled element asks on load, one polled every
+        # N s after N s (a random share of it here, as phones do not load in step)
+        self._start_polling(
+            room, hx, 0.0 if self.poll.long else self.poll.interval * self.rng.random()
+        )
+        try:
+            for vote_at in votes:
+                await asyncio.sleep(max(0.0, vote_at - time.monotonic()))
+                if room.stop.is_set():
+                    return
                 ranking = list(items)
                 self.rng.shuffle(ranking)
                 self.unanswered.append(ranking)
@@ -328,30 +343,69 @@ class Phone:
                     stats.first_acks.append(answered)
                 self.acked, self.unanswered = ranking, []
                 self.acks += 1
-                poll_url, poll_tag, interval = self._poll_of(answer)
-                next_poll = answered + interval
-                continue
-            if self.pockets and self.done_voting and not votes:
-                self.pockets = False
+                # the answer replaced the polled element: the new one polls for itself, and
+                # the old one's poll still in flight is answered to nothing
+                self.poll = self._poll_of(answer)
+                self._start_polling(room, hx, 0.0 if self.poll.long else self.poll.interval)
+            if self.pockets:
+                self.hidden = True
                 await room.closed.wait()
-                if room.stop.is_set() or stats.close_at is None:
-                    break
-                next_poll = max(time.monotonic(), stats.close_at + self.rng.uniform(0, 20))
+                if stats.close_at is not None:
+                    await asyncio.sleep(
+                        max(0.0, stats.close_at + self.rng.uniform(0, 20) - time.monotonic())
+                    )
+                self.hidden = False
+                self.shown.set()
+            await room.stop.wait()
+        finally:
+            if self.poller is not None:
+                self.poller.cancel()
+                with suppress(asyncio.CancelledError):
+                    await self.poller
+
+    def _start_polling(self, room: Room, hx: dict[str, str], first_in: float) -> None:
+        self.generation += 1
+        self.poller = asyncio.create_task(self._polls(room, hx, self.generation, first_in))
+
+    async def _polls(
+        self, room: Room, hx: dict[str, str], generation: int, first_in: float
+    ) -> None:
+        """The polled element's requests, as ``_round.html`` and ``poll.js`` send them, until
+        the element is replaced (``generation``) or the run ends."""
+        assert self.browser is not None
+        stats = room.stats
+        next_poll = time.monotonic() + first_in
+        while not room.stop.is_set() and generation == self.generation:
             await asyncio.sleep(max(0.0, next_poll - time.monotonic()))
-            if room.stop.is_set():
-                break
+            if self.hidden:  # a hidden page sends nothing; shown, it asks at once
+                self.shown.clear()
+                await self.shown.wait()
+            if room.stop.is_set() or generation != self.generation:
+                return
+            poll = self.poll
             fired = time.monotonic()
-            status, answer_headers, answer = await browser.request(
-                "GET",
-                poll_url,
-                headers={**hx, "HX-Trigger": "phone-round", "If-None-Match": poll_tag},
+            headers = {**hx, "HX-Trigger": "phone-round", "If-None-Match": poll.tag}
+            if poll.long:
+                headers["X-Hhu-Page"] = self.page
+            status, answer_headers, answer = await self.browser.request(
+                "GET", poll.url, headers=headers
             )
             done = time.monotonic()
+            if generation != self.generation:
+                return  # the page no longer shows the element that asked
             stats.polls += 1
             stats.polls_304 += status == 304
-            stats.poll_ms.append((done - fired) * 1000)
-            if stats.close_at is not None and fired >= stats.close_at and not self.saw_close:
-                stats.close_ms.append((done - fired) * 1000)
+            # how long the phone waited beyond the server's holding of its poll, or since the
+            # close when that is what answered it
+            held = _held_seconds(answer_headers) if status == 304 else 0.0
+            since = fired + held
+            if status != 304 and stats.close_at is not None and fired < stats.close_at:
+                since = stats.close_at
+            stats.poll_ms.append((done - since) * 1000)
+            # the moment of truth: a poll sent after the close, or held over it
+            close = stats.close_at
+            if close is not None and not self.saw_close and (fired >= close or status != 304):
+                stats.close_ms.append((done - max(fired, close)) * 1000)
             if status == 200:
                 if "Deze ronde is gesloten" in answer:
                     self.saw_close = True
@@ -364,14 +418,19 @@ class Phone:
                                 html.unescape(spread.group(1)), float(spread.group(2)), hx
                             )
                         )
-                poll_url, poll_tag, interval = self._poll_of(answer)
-            elif status == 204 and answer_headers.get("ETag"):
-                poll_tag = answer_headers["ETag"]
+                self.poll = self._poll_of(answer)
+                # the new element: long-polled, it asks on load; else after its interval
+                next_poll = done if self.poll.long else done + self.poll.interval
+                continue
+            if status == 204 and answer_headers.get("ETag"):
+                self.poll = Poll(poll.url, answer_headers["ETag"], poll.interval, poll.long)
             elif status not in (204, 304):
                 raise RuntimeError(f"status poll {status}")
-            next_poll = fired + interval
-            while next_poll <= time.monotonic():
-                next_poll += interval
+            next_poll = fired + self.poll.interval
+            if self.poll.long:
+                next_poll = max(next_poll, done)
+            while next_poll <= time.monotonic() and not self.poll.long:
+                next_poll += self.poll.interval
 
     async def _fetch_later(self, url: str, seconds: float, headers: dict[str, str]) -> None:
         assert self.browser is not None
@@ -384,9 +443,28 @@ class Phone:
             self.browser.room.stats.error(f"phone {self.index}: own ballot {status}")
 
     @staticmethod
-    def _poll_of(fragment: str) -> tuple[str, str, float]:
+    def _poll_of(fragment: str) -> Poll:
         url = html.unescape(attr(r'hx-get="([^"]+)"', fragment, "status url"))
-        return url, hx_headers(fragment)["If-None-Match"], interval_of(fragment)
+        return Poll(
+            url, hx_headers(fragment)["If-None-Match"], interval_of(fragment), long_polled(fragment)
+        )
+
+
+@dataclass(frozen=True)
+class Poll:
+    """What a phone's polled element asks, with which tag, and how often."""
+
+    url: str
+    tag: str
+    interval: float
+    #: held by the server until its state moves on (``data-long-poll``)
+    long: bool
+
+
+def _held_seconds(headers: dict[str, str]) -> float:
+    """How long the server held a poll (``Server-Timing: wait;dur=<ms>``)."""
+    found = re.search(r"wait;dur=([0-9.]+)", headers.get("Server-Timing", ""))
+    return float(found.group(1)) / 1000 if found else 0.0
 
 
 @dataclass
@@ -677,7 +755,8 @@ async def run_room(
     rng = random.Random(args.seed)
     stats = Stats()
     connector = aiohttp.TCPConnector(limit=0, force_close=False, keepalive_timeout=4)
-    timeout = aiohttp.ClientTimeout(total=30)
+    # a long poll is held up to LONG_POLL_SECONDS (25) before it is answered
+    timeout = aiohttp.ClientTimeout(total=90)
     async with aiohttp.ClientSession(
         connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
     ) as http:

@@ -30,8 +30,18 @@ def body_csrf(page: str) -> str:
 
 
 def interval_of(fragment: str) -> float:
-    """The polling interval of a fragment's ``hx-trigger="every Ns"``."""
+    """How often a fragment's first polled element asks: ``hx-trigger="every Ns"``, or a
+    long-polled one's ``data-poll-seconds`` (its least time between two polls)."""
+    if long_polled(fragment):
+        return float(attr(r'data-poll-seconds="([0-9.]+)"', fragment, "poll interval"))
     return float(attr(r'hx-trigger="every ([0-9.]+)s[,"]', fragment, "poll interval"))
+
+
+def long_polled(fragment: str) -> bool:
+    """The fragment's first polled element is held by the server until its state moves on
+    (``data-long-poll``; poll.js asks again as soon as it is answered)."""
+    element = re.search(r"<div [^>]*?hx-get=[^>]*>", fragment)
+    return element is not None and "data-long-poll" in element.group(0)
 
 
 def htmx_headers(

@@ -70,6 +70,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         default_language=app.config["BABEL_DEFAULT_LOCALE"],
         notices=notices,
         tag_key=poll_tag_key(app.config["SECRET_KEY"]),
+        max_wait=float(app.config["LONG_POLL_SECONDS"]),
+        waiters=int(app.config["LONG_POLL_WAITERS"]),
+        work_slots=int(app.config["WORK_SLOTS"]),
     )
 
     hops = int(app.config["PROXY_FIX_HOPS"])

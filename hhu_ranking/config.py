@@ -12,6 +12,7 @@ import secrets
 import sys
 import tempfile
 import warnings
+from collections.abc import Mapping
 from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
@@ -102,6 +103,20 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def work_threads(env: Mapping[str, str]) -> int:
+    """gunicorn threads per worker for requests that work (GUNICORN_THREADS)."""
+    return int(env.get("GUNICORN_THREADS", "8"))
+
+
+def long_poll_seconds(env: Mapping[str, str]) -> float:
+    return float(env.get("LONG_POLL_SECONDS", "25"))
+
+
+def long_poll_waiters(env: Mapping[str, str]) -> int:
+    """Threads per worker for held polls (none when long polling is off)."""
+    return int(env.get("LONG_POLL_WAITERS", "1000")) if long_poll_seconds(env) > 0 else 0
+
+
 def _pool_options(env: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
     """Connections per worker process: one per gunicorn thread, plus a few for the short
     claim and store transactions of the live results (services.results), so a host holds
@@ -111,7 +126,7 @@ def _pool_options(env: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
     fails its request with a 503 and Retry-After (the pages retry), and SQLAlchemy then
     replaces the pool's connections.
     """
-    threads = int(env.get("GUNICORN_THREADS", "8"))
+    threads = work_threads(env)
     return {
         "pool_size": int(env.get("DB_POOL_SIZE", str(threads))),
         "max_overflow": int(env.get("DB_POOL_OVERFLOW", "4")),
@@ -187,6 +202,15 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "POLL_SECONDS": float(env.get("POLL_SECONDS", "2")),
         # all phones of a session together poll at most this often (a festival hall)
         "PHONE_POLLS_PER_SECOND": float(env.get("PHONE_POLLS_PER_SECOND", "500")),
+        # a phone's poll waits on the server up to this many seconds for its session's
+        # state to move on (hhu_ranking.long_polls); 0: phones poll every POLL_SECONDS
+        "LONG_POLL_SECONDS": long_poll_seconds(env),
+        # polls held at once per process, each in a thread of its own (gunicorn.conf.py);
+        # beyond it a phone is answered at once and polls as without long polling
+        "LONG_POLL_WAITERS": long_poll_waiters(env),
+        # requests of a process that work at once (and hold a database connection): the
+        # gunicorn threads besides the held polls'
+        "WORK_SLOTS": work_threads(env),
         # on PostgreSQL each process listens for changes of state (hhu_ranking.state_notices),
         # so an unchanged phone poll costs no query; POLL_NOTICES=0 asks the database each time
         "POLL_NOTICES": env.get("POLL_NOTICES", "1") == "1",

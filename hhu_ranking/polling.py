@@ -25,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -41,12 +43,17 @@ from .recent import Recent
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+    from .long_polls import StateWaits
     from .services.screen import PollVersions
     from .state_notices import StateVersions
 
 #: canonical join codes only: any other spelling is redirected by the views
 _PHONE_STATUS = re.compile(r"/j/([A-Z0-9]{6})/status")
 _SCREEN = re.compile(r"/scherm/([A-Z0-9]{6})")
+#: a phone poll that may be held until its state moves on (hhu_ranking.long_polls)
+_WAIT = re.compile(r"(?:^|&)wait=([0-9]{1,3}(?:\.[0-9]+)?)(?:&|$)")
+#: the page that asks, so that its next poll ends the one it no longer waits for
+PAGE_HEADER = "HTTP_X_HHU_PAGE"
 
 #: by the driver's parameter style: psycopg's ``%s``, sqlite3's ``?``
 _PHONE_SQL = {
@@ -122,8 +129,21 @@ class ConditionalPolls:
         default_language: str = "nl",
         notices: StateVersions | None = None,
         tag_key: bytes = b"",
+        max_wait: float = 0.0,
+        waiters: int = 0,
+        work_slots: int = 0,
     ) -> None:
         self.app = app
+        #: at most ``waiters`` phone polls held until their state moves on, each for at most
+        #: ``max_wait`` seconds
+        self.waits: StateWaits | None = None
+        if max_wait > 0 and waiters > 0:
+            from .long_polls import StateWaits
+
+            self.waits = StateWaits(self._phone_version, capacity=waiters)
+        self._max_wait = max_wait
+        #: requests working at once (0: no limit); a held poll gives its slot back
+        self._slots = threading.Semaphore(work_slots) if work_slots > 0 else None
         self._tag_key = tag_key
         self.engine = engine
         #: PostgreSQL's notices of state versions: an unchanged phone poll needs no query
@@ -144,10 +164,24 @@ class ConditionalPolls:
         )
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if self._slots is None:
+            return self._serve(environ, start_response)
+        # Flask has closed its request context (and returned its connection) when it returns
+        with self._slots:
+            return self._serve(environ, start_response)
+
+    def _serve(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         tags = environ.get("HTTP_IF_NONE_MATCH")
         if tags and environ.get("REQUEST_METHOD") == "GET":
             path = environ.get("PATH_INFO", "")
             answer = self._unchanged(path, environ, tags)
+            if answer is not None and (held := self._hold(path, environ)) is not None:
+                ended, waited = held
+                if ended == "changed":
+                    answer = self._unchanged(path, environ, tags)
+                if answer is not None:
+                    timing = ("Server-Timing", f"wait;dur={waited * 1000:.0f}")
+                    answer = (answer[0], [*answer[1], timing])
             if answer is not None:
                 etag, headers = answer
                 start_response("304 NOT MODIFIED", [("ETag", f'"{etag}"'), *headers])
@@ -155,6 +189,31 @@ class ConditionalPolls:
             if _PHONE_STATUS.fullmatch(path) and self._read_cookie is not None:
                 return self._shared_or_app(environ, start_response)
         return self.app(environ, start_response)
+
+    # -- the held poll --------------------------------------------------------------------
+
+    def _hold(self, path: str, environ: WSGIEnvironment) -> tuple[str, float] | None:
+        """Hold an unchanged phone poll that asks to wait: (why it ended, seconds held),
+        or None when this poll is answered at once."""
+        if self.waits is None:
+            return None
+        asked = _WAIT.search(environ.get("QUERY_STRING", ""))
+        version = environ.get("hhu.state_version")
+        phone = _PHONE_STATUS.fullmatch(path)
+        if asked is None or version is None or phone is None:
+            return None
+        seconds = min(float(asked.group(1)), self._max_wait)
+        if seconds <= 0:
+            return None
+        started = time.monotonic()
+        if self._slots is not None:
+            self._slots.release()
+        try:
+            ended = self.waits.wait(phone.group(1), version, seconds, environ.get(PAGE_HEADER))
+        finally:
+            if self._slots is not None:
+                self._slots.acquire()
+        return ended, time.monotonic() - started
 
     # -- the answer the hall shares -------------------------------------------------------
 

@@ -13,13 +13,20 @@
  * vote has not been received yet. Only the server's "ontvangen" ends it.
  *
  * A hidden phone page does not poll, and asks at once when it is shown again.
+ *
+ * A long-polled element ([data-long-poll]) is held by the server until its round opens
+ * or closes; it asks again as soon as it is answered, but not sooner than every
+ * data-poll-seconds (a server with no room to hold it answers at once), and after a
+ * growing pause when the answer failed. Its requests name the page (X-Hhu-Page), so
+ * that the server ends a poll this page no longer waits for.
  */
 (function () {
   "use strict";
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
-    if (status === 304) {
+    if (status === 304 || (longPolled(event.detail.elt) && !event.detail.elt.isConnected)) {
+      // a poll the page no longer waits for (its element was replaced meanwhile) shows nothing
       event.detail.shouldSwap = false;
     } else if (status === 409 || status === 422) {
       // refused ballots come back as a fragment with the reason: show it
@@ -58,6 +65,38 @@
 
   var RETRY_STATUSES = { 0: true, 502: true, 503: true, 504: true };
 
+  var PAGE = Math.random().toString(36).slice(2) + Date.now().toString(36);
+
+  function longPolled(elt) {
+    return elt && elt.hasAttribute && elt.hasAttribute("data-long-poll");
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (longPolled(event.detail.elt)) event.detail.headers["X-Hhu-Page"] = PAGE;
+  });
+
+  document.addEventListener("htmx:beforeSend", function (event) {
+    if (longPolled(event.detail.elt)) event.detail.elt.pollSentAt = Date.now();
+  });
+
+  function nextPoll(elt, xhr) {
+    var interval = (parseFloat(elt.dataset.pollSeconds) || 2) * 1000;
+    var ok = xhr && (xhr.status === 304 || (xhr.status >= 200 && xhr.status < 300));
+    var wait;
+    if (ok) {
+      elt.pollFailures = 0;
+      wait = (elt.pollSentAt || 0) + interval - Date.now();
+    } else {
+      elt.pollFailures = (elt.pollFailures || 0) + 1;
+      var after = parseFloat(xhr && xhr.getResponseHeader("Retry-After"));
+      wait = isNaN(after) ? Math.min(30000, interval * Math.pow(2, elt.pollFailures)) : after * 1000;
+      wait *= 0.8 + Math.random() * 0.4;
+    }
+    window.setTimeout(function () {
+      if (elt.isConnected) htmx.trigger(elt, "next-poll");
+    }, Math.max(0, wait));
+  }
+
   function retryBallot(form, xhr) {
     var attempt = (parseInt(form.dataset.sendAttempt, 10) || 0) + 1;
     form.dataset.sendAttempt = String(attempt);
@@ -81,6 +120,8 @@
       if (!xhr || RETRY_STATUSES[xhr.status]) retryBallot(elt, xhr);
       return;
     }
+    // answered with a new fragment: the new element asks by itself ("load")
+    if (longPolled(elt) && elt.isConnected) nextPoll(elt, xhr);
     if (!xhr || !elt || !elt.isConnected || xhr.status !== 204) return;
     var tag = xhr.getResponseHeader("ETag");
     if (tag) elt.setAttribute("hx-headers", JSON.stringify({ "If-None-Match": tag }));

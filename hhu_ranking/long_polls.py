@@ -1,0 +1,203 @@
+"""Phone polls held on the server until their session's state moves on (long polling).
+
+A phone asks "anything new?" every few seconds, yet the answer (its session's state
+version: a round opened or closed) changes a handful of times per session. In a
+festival hall five in six requests were such polls, and gunicorn alone spends 0.4 ms
+of CPU on each before any of our code runs. A phone poll that names ``wait`` is held
+here instead, for up to that many seconds, and answered as soon as the state version
+moves on: the phone sees a change at once, and asks a few times a minute, not twenty.
+
+One thread per process reads the state versions of the sessions being waited on,
+every ``tick`` seconds (on PostgreSQL from the notices the process already hears, on
+SQLite one indexed SELECT per session), so a thousand waiting phones cost the database
+what one does. It only wakes the waiting requests; what they answer is read afresh,
+so every host of a cluster works alike and nothing can go stale.
+
+A waiting request holds a gunicorn thread (``gunicorn.conf.py`` adds
+``LONG_POLL_WAITERS`` to each worker's threads) but no work slot: the poll middleware
+keeps the requests that do work (and take database connections) as few as the threads
+were before, and gives a held poll's slot back while it waits. When
+``capacity`` polls wait already, the next is answered at once and its page asks again
+after its interval: the hall falls back to plain polling, it does not queue.
+
+A change does not wake the whole hall in one instant: the first waiting phone of each
+session goes at once (it renders the answer the hall shares, polling.ConditionalPolls),
+the rest within ``spread`` seconds, at most ``rate`` a second per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import weakref
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+log = logging.getLogger(__name__)
+
+#: why a held poll ended: its state moved on, its time was up, the same page asked again
+#: (its old request is answered so that it does not hold a thread), or no room to wait
+WaitEnd = Literal["changed", "timeout", "superseded", "full"]
+
+#: the first phone's head start, so that the others find the answer it made for them
+FIRST_HEAD_START = 0.05
+
+#: every StateWaits of this process, for ``end_all_waits``
+_ALL: weakref.WeakSet[StateWaits] = weakref.WeakSet()
+
+
+def end_all_waits() -> None:
+    """Answer every held poll of this process now, and hold no more: the worker is stopping
+    (gunicorn.conf.py), and its phones should ask another one, not wait for it to go."""
+    for waits in list(_ALL):
+        waits.end()
+
+
+@dataclass(eq=False)
+class _Waiter:
+    code: str
+    version: int
+    key: tuple[str, str] | None
+    event: threading.Event = field(default_factory=threading.Event)
+    reason: WaitEnd = "timeout"
+    #: seconds to wait after being woken (the spread of a change over the hall)
+    delay: float = 0.0
+
+
+class StateWaits:
+    """The phone polls of one process that wait for their session's state version to move."""
+
+    def __init__(
+        self,
+        version_of: Callable[[str], int | None],
+        *,
+        capacity: int,
+        tick: float = 0.25,
+        spread: float = 2.0,
+        rate: float = 500.0,
+    ) -> None:
+        self._version_of = version_of
+        self.capacity = capacity
+        self._tick = tick
+        self._spread = spread
+        self._rate = rate
+        self._lock = threading.Lock()
+        self._by_code: dict[str, set[_Waiter]] = defaultdict(set)
+        self._by_key: dict[tuple[str, str], _Waiter] = {}
+        self._count = 0
+        self._watching = False
+        self._ended = False
+        self._pid = os.getpid()
+        _ALL.add(self)
+
+    @property
+    def waiting(self) -> int:
+        with self._lock:
+            return self._count
+
+    def wait(self, code: str, version: int, seconds: float, page: str | None = None) -> WaitEnd:
+        """Hold the caller until ``code``'s state version is no longer ``version``, or
+        ``seconds`` passed. ``page`` names the asking page: its newer poll ends this one."""
+        key = (code, page) if page else None
+        waiter = _Waiter(code, version, key)
+        with self._lock:
+            self._after_fork()
+            if self._count >= self.capacity or self._ended:
+                return "full"
+            if key is not None and (older := self._by_key.get(key)) is not None:
+                older.reason = "superseded"
+                older.event.set()
+            if key is not None:
+                self._by_key[key] = waiter
+            self._by_code[code].add(waiter)
+            self._count += 1
+            if not self._watching:
+                self._watching = True
+                threading.Thread(target=self._watch, name="hhu-long-polls", daemon=True).start()
+        try:
+            woken = waiter.event.wait(seconds)
+        finally:
+            self._remove(waiter)
+        if not woken:
+            return "timeout"
+        if waiter.delay > 0:
+            threading.Event().wait(waiter.delay)
+        return waiter.reason
+
+    def end(self) -> None:
+        """Answer every held poll now, and hold none from here on."""
+        with self._lock:
+            self._ended = True
+            waiters = [w for ws in self._by_code.values() for w in ws]
+        for waiter in waiters:
+            waiter.reason = "superseded"
+            waiter.event.set()
+
+    def _remove(self, waiter: _Waiter) -> None:
+        with self._lock:
+            waiters = self._by_code.get(waiter.code)
+            if waiters is not None and waiter in waiters:
+                waiters.discard(waiter)
+                self._count -= 1
+                if not waiters:
+                    del self._by_code[waiter.code]
+            if waiter.key is not None and self._by_key.get(waiter.key) is waiter:
+                del self._by_key[waiter.key]
+
+    def _after_fork(self) -> None:
+        # called with the lock held: a forked worker inherits no watching thread
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._by_code.clear()
+            self._by_key.clear()
+            self._count = 0
+            self._watching = False
+            self._ended = False
+
+    # -- the watching thread --------------------------------------------------------------
+
+    def _watch(self) -> None:
+        pause = threading.Event()
+        while True:
+            pause.wait(self._tick)
+            with self._lock:
+                if self._count == 0:
+                    self._watching = False
+                    return
+                codes = list(self._by_code)
+            for code in codes:
+                try:
+                    current = self._version_of(code)
+                except Exception as error:  # noqa: BLE001 (the polls time out as plain polls)
+                    log.warning("long polls: cannot read the state of %s: %s", code, error)
+                    continue
+                self._wake(code, current)
+
+    def _wake(self, code: str, current: int | None) -> None:
+        with self._lock:
+            moved = [
+                w
+                for w in self._by_code.get(code, ())
+                if w.version != current and not w.event.is_set()
+            ]
+        if not moved:
+            return
+        random.shuffle(moved)
+        spread = min(self._spread, len(moved) / self._rate)
+        for delay, waiter in zip(_delays(len(moved), spread), moved, strict=True):
+            waiter.reason = "changed"
+            waiter.delay = delay
+            waiter.event.set()
+
+
+def _delays(count: int, spread: float) -> Iterator[float]:
+    """The first at once, the rest evenly after its head start up to ``spread``."""
+    yield 0.0
+    rest = count - 1
+    start = min(FIRST_HEAD_START, spread)
+    for i in range(rest):
+        yield start + (spread - start) * i / max(rest, 1)
