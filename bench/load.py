@@ -132,6 +132,8 @@ class Stats:
     #: time of each first ballot's acknowledgement (monotonic)
     first_acks: list[float] = field(default_factory=list)
     close_at: float | None = None
+    #: when the close was committed (a held poll cannot be answered before)
+    closed_at: float | None = None
 
     def error(self, message: str) -> None:
         if len(self.errors) < 10_000:
@@ -397,15 +399,18 @@ class Phone:
             stats.polls_304 += status == 304
             # how long the phone waited beyond the server's holding of its poll, or since the
             # close when that is what answered it
+            # a held poll is answered when its time is up, or once the close is committed:
+            # what the phone waits is what comes after that
             held = _held_seconds(answer_headers) if status == 304 else 0.0
             since = fired + held
-            if status != 304 and stats.close_at is not None and fired < stats.close_at:
-                since = stats.close_at
+            closed = stats.closed_at
+            if status != 304 and closed is not None and fired < closed:
+                since = closed
             stats.poll_ms.append((done - since) * 1000)
             # the moment of truth: a poll sent after the close, or held over it
             close = stats.close_at
             if close is not None and not self.saw_close and (fired >= close or status != 304):
-                stats.close_ms.append((done - max(fired, close)) * 1000)
+                stats.close_ms.append((done - since) * 1000)
             if status == 200:
                 if "Deze ronde is gesloten" in answer:
                     self.saw_close = True
@@ -790,6 +795,7 @@ async def run_room(
         await asyncio.sleep(2.0)
         stats.close_at = time.monotonic()
         await loop.run_in_executor(None, close)  # type: ignore[arg-type]
+        stats.closed_at = time.monotonic()
         room.closed.set()
         # until every phone and screen has seen the closed round (or half a minute)
         settle = time.monotonic() + 30

@@ -76,9 +76,9 @@ class StateWaits:
         version_of: Callable[[str], int | None],
         *,
         capacity: int,
-        tick: float = 0.25,
-        spread: float = 2.0,
-        rate: float = 500.0,
+        tick: float = 0.1,
+        spread: float = 1.0,
+        rate: float = 1000.0,
     ) -> None:
         self._version_of = version_of
         self.capacity = capacity
