@@ -20,20 +20,19 @@ were before, and gives a held poll's slot back while it waits. When
 ``capacity`` polls wait already, the next is answered at once and its page asks again
 after its interval: the hall falls back to plain polling, it does not queue.
 
-A change does not wake the whole hall in one instant: the first waiting phone of each
-session goes at once (it renders the answer the hall shares, polling.ConditionalPolls),
-the rest within ``spread`` seconds, at most ``rate`` a second per process.
+A change wakes every waiting phone of the session at once: they queue for the work
+slots, and the first few render the answer the rest of the hall is given
+(polling.ConditionalPolls), so the whole hall has it within a second or so.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import random
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -42,9 +41,6 @@ log = logging.getLogger(__name__)
 #: why a held poll ended: its state moved on, its time was up, the same page asked again
 #: (its old request is answered so that it does not hold a thread), or no room to wait
 WaitEnd = Literal["changed", "timeout", "superseded", "full"]
-
-#: the first phone's head start, so that the others find the answer it made for them
-FIRST_HEAD_START = 0.05
 
 #: every StateWaits of this process, for ``end_all_waits``
 _ALL: weakref.WeakSet[StateWaits] = weakref.WeakSet()
@@ -64,8 +60,6 @@ class _Waiter:
     key: tuple[str, str] | None
     event: threading.Event = field(default_factory=threading.Event)
     reason: WaitEnd = "timeout"
-    #: seconds to wait after being woken (the spread of a change over the hall)
-    delay: float = 0.0
 
 
 class StateWaits:
@@ -77,14 +71,10 @@ class StateWaits:
         *,
         capacity: int,
         tick: float = 0.1,
-        spread: float = 1.0,
-        rate: float = 1000.0,
     ) -> None:
         self._version_of = version_of
         self.capacity = capacity
         self._tick = tick
-        self._spread = spread
-        self._rate = rate
         self._lock = threading.Lock()
         self._by_code: dict[str, set[_Waiter]] = defaultdict(set)
         self._by_key: dict[tuple[str, str], _Waiter] = {}
@@ -122,11 +112,7 @@ class StateWaits:
             woken = waiter.event.wait(seconds)
         finally:
             self._remove(waiter)
-        if not woken:
-            return "timeout"
-        if waiter.delay > 0:
-            threading.Event().wait(waiter.delay)
-        return waiter.reason
+        return waiter.reason if woken else "timeout"
 
     def end(self) -> None:
         """Answer every held poll now, and hold none from here on."""
@@ -184,20 +170,6 @@ class StateWaits:
                 for w in self._by_code.get(code, ())
                 if w.version != current and not w.event.is_set()
             ]
-        if not moved:
-            return
-        random.shuffle(moved)
-        spread = min(self._spread, len(moved) / self._rate)
-        for delay, waiter in zip(_delays(len(moved), spread), moved, strict=True):
+        for waiter in moved:
             waiter.reason = "changed"
-            waiter.delay = delay
             waiter.event.set()
-
-
-def _delays(count: int, spread: float) -> Iterator[float]:
-    """The first at once, the rest evenly after its head start up to ``spread``."""
-    yield 0.0
-    rest = count - 1
-    start = min(FIRST_HEAD_START, spread)
-    for i in range(rest):
-        yield start + (spread - start) * i / max(rest, 1)

@@ -331,6 +331,16 @@ def pillar_id(app: Any, key: str = "praktijk") -> int:
         return pillar.id
 
 
+def phone_state_tag(app: Any, session_id: int) -> str:
+    """The ETag a phone of the session holds while its state stays as it is now."""
+    from hhu_ranking.polling import phone_etag, poll_tag_key
+
+    with app.app_context():
+        ranking_session = db.session.get(RankingSession, session_id)
+        key = poll_tag_key(app.config["SECRET_KEY"])
+        return f'"{phone_etag(ranking_session.state_version, ranking_session.join_code, key)}"'
+
+
 def join(
     client: Any, app: Any, code: str, organisation: str = "Gemeente Utrecht", name: str = ""
 ) -> Any:

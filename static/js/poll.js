@@ -42,6 +42,10 @@
     var elt = event.detail.elt;
     if (document.hidden && elt && elt.hasAttribute && elt.hasAttribute("data-pause-hidden")) {
       event.preventDefault();
+    } else if (longPolled(elt) && elt.pollInFlight) {
+      // shown again while its poll is still held: that poll will tell it (not hx-sync,
+      // which the ballot form inside would inherit)
+      event.preventDefault();
     }
   });
   document.addEventListener("visibilitychange", function () {
@@ -76,7 +80,10 @@
   });
 
   document.addEventListener("htmx:beforeSend", function (event) {
-    if (longPolled(event.detail.elt)) event.detail.elt.pollSentAt = Date.now();
+    var elt = event.detail.elt;
+    if (!longPolled(elt)) return;
+    elt.pollSentAt = Date.now();
+    elt.pollInFlight = true;
   });
 
   function nextPoll(elt, xhr) {
@@ -120,8 +127,11 @@
       if (!xhr || RETRY_STATUSES[xhr.status]) retryBallot(elt, xhr);
       return;
     }
-    // answered with a new fragment: the new element asks by itself ("load")
-    if (longPolled(elt) && elt.isConnected) nextPoll(elt, xhr);
+    if (longPolled(elt)) {
+      elt.pollInFlight = false;
+      // answered with a new fragment: the new element asks by itself ("load")
+      if (elt.isConnected) nextPoll(elt, xhr);
+    }
     if (!xhr || !elt || !elt.isConnected || xhr.status !== 204) return;
     var tag = xhr.getResponseHeader("ETag");
     if (tag) elt.setAttribute("hx-headers", JSON.stringify({ "If-None-Match": tag }));

@@ -66,6 +66,9 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     try:
         yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     finally:
+        waits = getattr(app.wsgi_app, "waits", None)
+        if waits is not None:
+            waits.end()  # the held polls answer now, not when their time is up
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()

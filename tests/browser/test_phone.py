@@ -197,6 +197,9 @@ def test_a_refused_ballot_brings_its_reason_into_view(chromium, live_server):
     from hhu_ranking.models import Round
     from hhu_ranking.services.rounds import close_round
 
+    # a phone that has not heard of the close yet: its polls are not held, the next is a
+    # minute away (a held poll would show the closed round before the ballot is sent)
+    live_server.app.config.update(LONG_POLL_SECONDS=0, POLL_SECONDS=60)
     context, page, round_id = _joined_phone(chromium, live_server, 25)
     with live_server.app.app_context():
         close_round(db.session, db.session.get(Round, round_id))

@@ -27,13 +27,15 @@ SHOW = """() => {
 }"""
 
 
-def _joined(chromium, live_server, *, poll_seconds: float, opened: bool):
+def _joined(chromium, live_server, *, poll_seconds: float, opened: bool, held: float = 0):
     """A phone joined to a new session (its first round open or still a draft), polling
-    every ``poll_seconds``; returns the context, the page, the status requests it sends
-    and the session's ids."""
+    every ``poll_seconds``, its polls held by the server up to ``held`` seconds (0: not
+    held: hhu_ranking.long_polls); returns the context, the page, the status requests it
+    sends and the session's ids."""
     from playwright.sync_api import expect
 
     live_server.app.config["POLL_SECONDS"] = poll_seconds
+    live_server.app.config["LONG_POLL_SECONDS"] = held
     ids = session_with_round(live_server.app, title="Kennisfestival", opened=opened)
     context = chromium.new_context(**PHONE, bypass_csp=True)
     page = context.new_page()
@@ -56,12 +58,16 @@ def _until(page, enough, seconds: float = 10.0) -> bool:
     return enough()
 
 
-def test_a_hidden_phone_does_not_poll_and_asks_again_when_shown(chromium, live_server):
-    context, page, polls, _ids = _joined(chromium, live_server, poll_seconds=1, opened=True)
+@pytest.mark.parametrize("held", [0, 1], ids=["polled", "long-polled"])
+def test_a_hidden_phone_does_not_poll_and_asks_again_when_shown(chromium, live_server, held):
+    context, page, polls, _ids = _joined(
+        chromium, live_server, poll_seconds=1, opened=True, held=held
+    )
     try:
         assert _until(page, lambda: len(polls) >= 2), "a phone in view polls every second"
         page.evaluate(HIDE)
         page.wait_for_timeout(300)  # a poll already under way may still go out
+        page.wait_for_timeout(held * 1000)  # and a held one be answered
         sent = len(polls)
         page.wait_for_timeout(3500)
         assert len(polls) == sent, "a hidden phone asked the server"
@@ -78,7 +84,7 @@ def test_a_phone_shown_again_shows_at_once_the_round_opened_meanwhile(chromium, 
     from hhu_ranking.models import Round
     from hhu_ranking.services.rounds import open_round
 
-    # a minute between polls: only the phone being looked at can make it ask within seconds
+    # a minute between polls, none held: only the phone being looked at can make it ask
     context, page, polls, ids = _joined(chromium, live_server, poll_seconds=60, opened=False)
     try:
         expect(page.locator(".phone-card.waiting")).to_be_visible()
@@ -91,5 +97,34 @@ def test_a_phone_shown_again_shows_at_once_the_round_opened_meanwhile(chromium, 
         page.evaluate(SHOW)
         expect(page.locator("#round-title")).to_have_text("Waarden", timeout=3000)
         assert len(polls) == 1
+    finally:
+        context.close()
+
+
+def test_a_long_polled_phone_shows_the_round_as_it_opens_without_waiting_its_interval(
+    chromium, live_server
+):
+    from playwright.sync_api import expect
+
+    from hhu_ranking.extensions import db
+    from hhu_ranking.models import Round
+    from hhu_ranking.services.rounds import open_round
+
+    # a minute between polls: only a poll the server held can show the round within seconds
+    context, page, polls, ids = _joined(
+        chromium, live_server, poll_seconds=60, opened=False, held=25
+    )
+    try:
+        expect(page.locator(".phone-card.waiting")).to_be_visible()
+        assert _until(page, lambda: len(polls) == 1), "the page did not ask to be told"
+        page.wait_for_timeout(500)
+        with live_server.app.app_context():
+            open_round(db.session, db.session.get(Round, ids["round_id"]))
+            db.session.commit()
+        expect(page.locator("#round-title")).to_have_text("Waarden", timeout=5000)
+        # the round's own element asks again at once, and is held in its turn
+        assert _until(page, lambda: len(polls) == 2)
+        page.wait_for_timeout(1000)
+        assert len(polls) == 2
     finally:
         context.close()

@@ -12,10 +12,12 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from factories import close_round, join, open_round, parse_html, vote
-from test_shared_polls import HX, ITEMS, _state_tag
+from factories import close_round, join, open_round, parse_html, phone_state_tag, vote
 
-from hhu_ranking.long_polls import StateWaits, _delays, end_all_waits
+from hhu_ranking.long_polls import StateWaits, end_all_waits
+
+HX = {"HX-Request": "true"}
+ITEMS = ("Mensgericht", "Regiobreed", "Zelfsturend")
 
 # -- the waiting itself ------------------------------------------------------------------
 
@@ -102,16 +104,6 @@ def test_a_stopping_worker_answers_its_held_polls_and_holds_no_more():
     assert waits.wait("ABC123", 4, 30.0) == "full"
 
 
-def test_a_change_wakes_the_hall_spread_out_the_first_one_at_once():
-    delays = list(_delays(500, 1.0))
-    assert len(delays) == 500
-    assert delays[0] == 0.0
-    assert min(delays[1:]) > 0.0
-    assert max(delays) <= 1.0
-    assert delays == sorted(delays)
-    assert list(_delays(1, 0.002)) == [0.0]
-
-
 # -- through the app ---------------------------------------------------------------------
 
 
@@ -153,7 +145,7 @@ def test_without_long_polls_the_phone_polls_every_interval(app, make_session):
 def test_a_held_poll_shows_the_closed_round_as_soon_as_it_closes(app, make_session):
     ids, phone = _phone_in_open_round(app, make_session)
     assert vote(phone, ids["code"], ids["round_id"], ids["item_ids"]).status_code == 302
-    tag = _state_tag(app, ids["session_id"])
+    tag = phone_state_tag(app, ids["session_id"])
     held = _in_thread(_held_poll, phone, ids, tag, 20)
     _until_waiting(app.wsgi_app.waits, 1)
     close_round(app, ids["round_id"])
@@ -166,7 +158,7 @@ def test_an_unchanged_held_poll_answers_not_modified_and_says_how_long_it_was_he
     app, make_session
 ):
     ids, phone = _phone_in_open_round(app, make_session)
-    tag = _state_tag(app, ids["session_id"])
+    tag = phone_state_tag(app, ids["session_id"])
     answer = _held_poll(phone, ids, tag, 0.3)
     assert answer.status_code == 304
     held_ms = float(answer.headers["Server-Timing"].partition("dur=")[2])
@@ -176,7 +168,7 @@ def test_an_unchanged_held_poll_answers_not_modified_and_says_how_long_it_was_he
 def test_a_held_poll_keeps_no_work_slot_from_a_ballot(app, make_session):
     app.wsgi_app._slots = threading.Semaphore(1)  # as WORK_SLOTS=1: one request works at once
     ids, phone = _phone_in_open_round(app, make_session)
-    tag = _state_tag(app, ids["session_id"])
+    tag = phone_state_tag(app, ids["session_id"])
     held = _in_thread(_held_poll, phone, ids, tag, 20)
     _until_waiting(app.wsgi_app.waits, 1)
     # the one slot is free while the poll waits: a ballot goes through meanwhile

@@ -14,12 +14,22 @@ from __future__ import annotations
 import gzip
 
 import pytest
-from factories import close_round, csrf_tokens, join, open_round, parse_html, rendered, texts, vote
+from factories import (
+    close_round,
+    csrf_tokens,
+    join,
+    open_round,
+    parse_html,
+    phone_state_tag,
+    rendered,
+    texts,
+    vote,
+)
 from itsdangerous import URLSafeTimedSerializer
 
 from hhu_ranking.extensions import db
-from hhu_ranking.models import RankingSession, Round
-from hhu_ranking.polling import SHARED_HEADER, phone_etag, poll_tag_key
+from hhu_ranking.models import Round
+from hhu_ranking.polling import SHARED_HEADER
 from hhu_ranking.services import reveal
 
 HX = {"HX-Request": "true"}
@@ -45,13 +55,6 @@ def _hall(app, make_session, phones=4, results_live=False):
     return ids, clients
 
 
-def _state_tag(app, session_id):
-    with app.app_context():
-        ranking_session = db.session.get(RankingSession, session_id)
-        key = poll_tag_key(app.config["SECRET_KEY"])
-        return f'"{phone_etag(ranking_session.state_version, ranking_session.join_code, key)}"'
-
-
 def _poll(phone, ids, tag, seen=None, **headers):
     seen = seen or f"{ids['round_id']}-open"
     return phone.get(
@@ -70,7 +73,7 @@ def test_after_the_close_every_phone_gets_the_same_card_from_one_rendering(
     app, make_session, renders
 ):
     ids, phones = _hall(app, make_session)
-    tag = _state_tag(app, ids["session_id"])
+    tag = phone_state_tag(app, ids["session_id"])
     close_round(app, ids["round_id"])
     renders.clear()
 
@@ -84,24 +87,24 @@ def test_after_the_close_every_phone_gets_the_same_card_from_one_rendering(
     assert card.select(".confirm-list") == []  # nothing of any one phone's own ballot
     for answer in answers:
         assert SHARED_HEADER not in answer.headers
-        assert answer.headers["ETag"] == _state_tag(app, ids["session_id"])
+        assert answer.headers["ETag"] == phone_state_tag(app, ids["session_id"])
         assert answer.headers["Cache-Control"] == "no-store"
 
 
 def test_a_phone_that_already_shows_the_state_learns_only_the_new_tag(app, make_session):
     ids, phones = _hall(app, make_session, phones=3)
-    tag = _state_tag(app, ids["session_id"])
+    tag = phone_state_tag(app, ids["session_id"])
     close_round(app, ids["round_id"])
     closed = f"{ids['round_id']}-closed-r0"
     for phone in phones:
         answer = _poll(phone, ids, tag, seen=closed)
         assert answer.status_code == 204 and answer.get_data() == b""
-        assert answer.headers["ETag"] == _state_tag(app, ids["session_id"])
+        assert answer.headers["ETag"] == phone_state_tag(app, ids["session_id"])
 
 
 def test_each_reveal_step_reaches_every_phone_fresh(app, make_session):
     ids, phones = _hall(app, make_session, phones=3)
-    tag = _state_tag(app, ids["session_id"])
+    tag = phone_state_tag(app, ids["session_id"])
     close_round(app, ids["round_id"])
     seen = f"{ids['round_id']}-open"
     for shown in (1, 2, 3):
@@ -120,7 +123,7 @@ def test_a_phone_in_english_never_gets_the_dutch_card(app, make_session):
     ids, phones = _hall(app, make_session, phones=2)
     english = phones[1]
     english.get(f"/j/{ids['code']}/stem?lang=en")
-    tag = _state_tag(app, ids["session_id"])
+    tag = phone_state_tag(app, ids["session_id"])
     close_round(app, ids["round_id"])
 
     dutch = _poll(phones[0], ids, tag).get_data(as_text=True)
@@ -133,7 +136,7 @@ def test_a_phone_in_english_never_gets_the_dutch_card(app, make_session):
 def test_a_phone_that_cannot_unpack_gets_no_compressed_card(app, make_session):
     app.config["COMPRESS_MIN_SIZE"] = 1
     ids, phones = _hall(app, make_session, phones=2)
-    tag = _state_tag(app, ids["session_id"])
+    tag = phone_state_tag(app, ids["session_id"])
     close_round(app, ids["round_id"])
 
     packed = _poll(phones[0], ids, tag, **{"Accept-Encoding": "gzip"})
@@ -146,7 +149,7 @@ def test_a_phone_that_cannot_unpack_gets_no_compressed_card(app, make_session):
 
 def test_a_stranger_without_a_participant_cookie_is_sent_to_join(app, make_session):
     ids, phones = _hall(app, make_session, phones=1)
-    tag = _state_tag(app, ids["session_id"])
+    tag = phone_state_tag(app, ids["session_id"])
     close_round(app, ids["round_id"])
     assert _poll(phones[0], ids, tag).status_code == 200  # the shared card is stored
 
@@ -164,7 +167,7 @@ def test_a_participant_of_another_session_is_not_served_this_one(app, make_sessi
     other = make_session()
     outsider = app.test_client()
     join(outsider, app, other["code"])
-    tag = _state_tag(app, ids["session_id"])
+    tag = phone_state_tag(app, ids["session_id"])
     close_round(app, ids["round_id"])
     assert _poll(phones[0], ids, tag).status_code == 200
 
@@ -178,7 +181,7 @@ def test_an_open_round_is_never_shared(app, make_session, renders):
     phones = [app.test_client() for _ in range(2)]
     for phone in phones:
         join(phone, app, ids["code"])
-    tag = _state_tag(app, ids["session_id"])
+    tag = phone_state_tag(app, ids["session_id"])
     open_round(app, ids["round_id"])
     renders.clear()
     answers = [_poll(phone, ids, tag, seen="wacht") for phone in phones]
