@@ -319,10 +319,10 @@ class Phone:
         if self.revises:
             votes.append(votes[0] + self.rng.uniform(*self.think))
         hx = htmx_headers(f"http://127.0.0.1{page_url}", "phone-round", csrf)
-        # the page's own first poll: a long-polled element asks on load, one polled every
-        # N s after N s (a random share of it here, as phones do not load in step)
+        # the page's own first poll: after its interval (a long-polled element's load delay;
+        # a random share of it for one polled every N s, as phones do not load in step)
         self._start_polling(
-            room, hx, 0.0 if self.poll.long else self.poll.interval * self.rng.random()
+            room, hx, self.poll.interval * (1.0 if self.poll.long else self.rng.random())
         )
         try:
             for vote_at in votes:
@@ -346,9 +346,9 @@ class Phone:
                 self.acked, self.unanswered = ranking, []
                 self.acks += 1
                 # the answer replaced the polled element: the new one polls for itself, and
-                # the old one's poll still in flight is answered to nothing
+                # the old one's poll still held is answered to nothing (the new one ends it)
                 self.poll = self._poll_of(answer)
-                self._start_polling(room, hx, 0.0 if self.poll.long else self.poll.interval)
+                self._start_polling(room, hx, self.poll.interval)
             if self.pockets:
                 self.hidden = True
                 await room.closed.wait()
@@ -424,8 +424,8 @@ class Phone:
                             )
                         )
                 self.poll = self._poll_of(answer)
-                # the new element: long-polled, it asks on load; else after its interval
-                next_poll = done if self.poll.long else done + self.poll.interval
+                # the new element asks after its interval (long-polled: its load delay)
+                next_poll = done + self.poll.interval
                 continue
             if status == 204 and answer_headers.get("ETag"):
                 self.poll = Poll(poll.url, answer_headers["ETag"], poll.interval, poll.long)

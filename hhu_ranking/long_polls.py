@@ -34,13 +34,20 @@ import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 log = logging.getLogger(__name__)
 
 #: why a held poll ended: its state moved on, its time was up, the same page asked again
 #: (its old request is answered so that it does not hold a thread), or no room to wait
 WaitEnd = Literal["changed", "timeout", "superseded", "full"]
+
+
+class Waited(NamedTuple):
+    end: WaitEnd
+    #: the state version that ended it ("changed"; None: the session is gone)
+    version: int | None = None
+
 
 #: every StateWaits of this process, for ``end_all_waits``
 _ALL: weakref.WeakSet[StateWaits] = weakref.WeakSet()
@@ -60,6 +67,7 @@ class _Waiter:
     key: tuple[str, str] | None
     event: threading.Event = field(default_factory=threading.Event)
     reason: WaitEnd = "timeout"
+    current: int | None = None
 
 
 class StateWaits:
@@ -89,7 +97,7 @@ class StateWaits:
         with self._lock:
             return self._count
 
-    def wait(self, code: str, version: int, seconds: float, page: str | None = None) -> WaitEnd:
+    def wait(self, code: str, version: int, seconds: float, page: str | None = None) -> Waited:
         """Hold the caller until ``code``'s state version is no longer ``version``, or
         ``seconds`` passed. ``page`` names the asking page: its newer poll ends this one."""
         key = (code, page) if page else None
@@ -97,7 +105,7 @@ class StateWaits:
         with self._lock:
             self._after_fork()
             if self._count >= self.capacity or self._ended:
-                return "full"
+                return Waited("full")
             if key is not None and (older := self._by_key.get(key)) is not None:
                 older.reason = "superseded"
                 older.event.set()
@@ -112,7 +120,7 @@ class StateWaits:
             woken = waiter.event.wait(seconds)
         finally:
             self._remove(waiter)
-        return waiter.reason if woken else "timeout"
+        return Waited(waiter.reason, waiter.current) if woken else Waited("timeout")
 
     def end(self) -> None:
         """Answer every held poll now, and hold none from here on."""
@@ -172,4 +180,5 @@ class StateWaits:
             ]
         for waiter in moved:
             waiter.reason = "changed"
+            waiter.current = current
             waiter.event.set()

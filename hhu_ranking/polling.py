@@ -43,7 +43,7 @@ from .recent import Recent
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-    from .long_polls import StateWaits
+    from .long_polls import StateWaits, Waited
     from .services.screen import PollVersions
     from .state_notices import StateVersions
 
@@ -176,11 +176,13 @@ class ConditionalPolls:
             path = environ.get("PATH_INFO", "")
             answer = self._unchanged(path, environ, tags)
             if answer is not None and (held := self._hold(path, environ)) is not None:
-                ended, waited = held
-                if ended == "changed":
-                    answer = self._unchanged(path, environ, tags)
-                if answer is not None:
-                    timing = ("Server-Timing", f"wait;dur={waited * 1000:.0f}")
+                waited, seconds = held
+                if waited.end == "changed":
+                    # the state version the watcher read: the phone's tag no longer holds
+                    environ["hhu.state_version"] = waited.version
+                    answer = None
+                else:
+                    timing = ("Server-Timing", f"wait;dur={seconds * 1000:.0f}")
                     answer = (answer[0], [*answer[1], timing])
             if answer is not None:
                 etag, headers = answer
@@ -192,7 +194,7 @@ class ConditionalPolls:
 
     # -- the held poll --------------------------------------------------------------------
 
-    def _hold(self, path: str, environ: WSGIEnvironment) -> tuple[str, float] | None:
+    def _hold(self, path: str, environ: WSGIEnvironment) -> tuple[Waited, float] | None:
         """Hold an unchanged phone poll that asks to wait: (why it ended, seconds held),
         or None when this poll is answered at once."""
         if self.waits is None:
@@ -209,11 +211,11 @@ class ConditionalPolls:
         if self._slots is not None:
             self._slots.release()
         try:
-            ended = self.waits.wait(phone.group(1), version, seconds, environ.get(PAGE_HEADER))
+            waited = self.waits.wait(phone.group(1), version, seconds, environ.get(PAGE_HEADER))
         finally:
             if self._slots is not None:
                 self._slots.acquire()
-        return ended, time.monotonic() - started
+        return waited, time.monotonic() - started
 
     # -- the answer the hall shares -------------------------------------------------------
 

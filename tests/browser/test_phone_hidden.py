@@ -110,21 +110,22 @@ def test_a_long_polled_phone_shows_the_round_as_it_opens_without_waiting_its_int
     from hhu_ranking.models import Round
     from hhu_ranking.services.rounds import open_round
 
-    # a minute between polls: only a poll the server held can show the round within seconds
+    # polls a second apart at the least, each held up to 25 s: the one poll the page sends
+    # is answered as the round opens, and the round's own element asks once, and is held
     context, page, polls, ids = _joined(
-        chromium, live_server, poll_seconds=60, opened=False, held=25
+        chromium, live_server, poll_seconds=1, opened=False, held=25
     )
     try:
         expect(page.locator(".phone-card.waiting")).to_be_visible()
         assert _until(page, lambda: len(polls) == 1), "the page did not ask to be told"
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(2000)
+        assert len(polls) == 1, "a held poll was answered while nothing changed"
         with live_server.app.app_context():
             open_round(db.session, db.session.get(Round, ids["round_id"]))
             db.session.commit()
-        expect(page.locator("#round-title")).to_have_text("Waarden", timeout=5000)
-        # the round's own element asks again at once, and is held in its turn
-        assert _until(page, lambda: len(polls) == 2)
-        page.wait_for_timeout(1000)
+        expect(page.locator("#round-title")).to_have_text("Waarden", timeout=3000)
+        assert _until(page, lambda: len(polls) == 2), "the round's element did not ask"
+        page.wait_for_timeout(2000)
         assert len(polls) == 2
     finally:
         context.close()

@@ -55,24 +55,24 @@ def test_a_held_poll_is_answered_when_its_state_moves_on_not_when_its_time_is_up
     held = _in_thread(waits.wait, "ABC123", 4, 30.0)
     _until_waiting(waits, 1)
     versions.versions["ABC123"] = 5
-    assert held.result(timeout=10) == "changed"
+    assert held.result(timeout=10) == ("changed", 5)
     assert waits.waiting == 0
 
 
 def test_a_poll_whose_state_already_moved_on_is_answered_at_the_next_look():
     waits = StateWaits(Versions(ABC123=5), capacity=10, tick=0.01)
-    assert waits.wait("ABC123", 4, 30.0) == "changed"
+    assert waits.wait("ABC123", 4, 30.0).end == "changed"
 
 
 def test_a_session_that_is_gone_ends_the_wait():
     waits = StateWaits(Versions(), capacity=10, tick=0.01)
-    assert waits.wait("GONE00", 4, 30.0) == "changed"
+    assert waits.wait("GONE00", 4, 30.0) == ("changed", None)
 
 
 def test_an_unchanged_state_holds_the_poll_until_its_time_is_up():
     versions = Versions(ABC123=4)
     waits = StateWaits(versions, capacity=10, tick=0.01)
-    assert waits.wait("ABC123", 4, 0.3) == "timeout"
+    assert waits.wait("ABC123", 4, 0.3).end == "timeout"
     assert versions.read.is_set()
     assert waits.waiting == 0
 
@@ -82,17 +82,17 @@ def test_a_page_that_asks_again_ends_its_older_poll_but_not_another_pages():
     older = _in_thread(waits.wait, "ABC123", 4, 30.0, "page-1")
     other = _in_thread(waits.wait, "ABC123", 4, 0.5, "page-2")
     _until_waiting(waits, 2)
-    assert waits.wait("ABC123", 4, 0.2, "page-1") == "timeout"
-    assert older.result(timeout=10) == "superseded"
-    assert other.result(timeout=10) == "timeout"
+    assert waits.wait("ABC123", 4, 0.2, "page-1").end == "timeout"
+    assert older.result(timeout=10).end == "superseded"
+    assert other.result(timeout=10).end == "timeout"
 
 
 def test_with_no_room_left_a_poll_is_answered_at_once():
     waits = StateWaits(Versions(ABC123=4), capacity=1, tick=0.01)
     held = _in_thread(waits.wait, "ABC123", 4, 0.5)
     _until_waiting(waits, 1)
-    assert waits.wait("ABC123", 4, 30.0) == "full"
-    assert held.result(timeout=10) == "timeout"
+    assert waits.wait("ABC123", 4, 30.0).end == "full"
+    assert held.result(timeout=10).end == "timeout"
 
 
 def test_a_stopping_worker_answers_its_held_polls_and_holds_no_more():
@@ -100,8 +100,8 @@ def test_a_stopping_worker_answers_its_held_polls_and_holds_no_more():
     held = _in_thread(waits.wait, "ABC123", 4, 30.0)
     _until_waiting(waits, 1)
     end_all_waits()
-    assert held.result(timeout=10) == "superseded"
-    assert waits.wait("ABC123", 4, 30.0) == "full"
+    assert held.result(timeout=10).end == "superseded"
+    assert waits.wait("ABC123", 4, 30.0).end == "full"
 
 
 # -- through the app ---------------------------------------------------------------------
@@ -128,7 +128,7 @@ def test_the_phone_page_asks_the_server_to_hold_its_poll(app, make_session):
     polled = page.select_one("#phone-round")
     assert "wait=25" in polled["hx-get"]
     assert polled.has_attr("data-long-poll")
-    assert polled["hx-trigger"] == "load, shown, next-poll"
+    assert polled["hx-trigger"] == "load delay:2.0s, shown, next-poll"
     assert polled["data-poll-seconds"] == "2.0"
 
 

@@ -172,7 +172,7 @@ def test_before_a_round_opens_the_phone_waits(app, client, make_session):
     assert "opent zo de eerste ronde" in page
     # the poll is held by the server until the round opens (tests/web/test_long_polls.py)
     polled = parse_html(page).select_one("#phone-round")
-    assert polled["hx-trigger"] == "load, shown, next-poll"
+    assert polled["hx-trigger"] == "load delay:2.0s, shown, next-poll"
     assert "wait=25" in polled["hx-get"]
     assert polled.has_attr("data-pause-hidden")
 
