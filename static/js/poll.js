@@ -56,14 +56,15 @@
   });
 
   // a phone's own part of a closed round is fetched at a random moment within a few
-  // seconds, not by every phone of the hall in the same second as the close itself
+  // seconds, after the second in which the whole hall is told that the round closed
+  var SPREAD_AFTER_SECONDS = 1;
   htmx.onLoad(function (content) {
     var spread = content.querySelectorAll ? content.querySelectorAll("[data-spread-seconds]") : [];
     Array.prototype.forEach.call(spread, function (elt) {
       var seconds = parseFloat(elt.dataset.spreadSeconds) || 0;
       window.setTimeout(function () {
         if (elt.isConnected) htmx.trigger(elt, "spread");
-      }, Math.random() * seconds * 1000);
+      }, (SPREAD_AFTER_SECONDS + Math.random() * seconds) * 1000);
     });
   });
 
