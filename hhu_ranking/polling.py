@@ -27,7 +27,8 @@ import hmac
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,8 @@ _SCREEN = re.compile(r"/scherm/([A-Z0-9]{6})")
 _WAIT = re.compile(r"(?:^|&)wait=([0-9]{1,3}(?:\.[0-9]+)?)(?:&|$)")
 #: the page that asks, so that its next poll ends the one it no longer waits for
 PAGE_HEADER = "HTTP_X_HHU_PAGE"
+#: how long a poll waits for the shared answer another request of its process renders
+RENDER_WAIT_SECONDS = 5.0
 
 #: by the driver's parameter style: psycopg's ``%s``, sqlite3's ``?``
 _PHONE_SQL = {
@@ -144,6 +147,9 @@ class ConditionalPolls:
         self._max_wait = max_wait
         #: requests working at once (0: no limit); a held poll gives its slot back
         self._slots = threading.Semaphore(work_slots) if work_slots > 0 else None
+        #: shared answers being rendered now, by key, set once stored
+        self._rendering: dict[tuple[Any, ...], threading.Event] = {}
+        self._rendering_lock = threading.Lock()
         self._tag_key = tag_key
         self.engine = engine
         #: PostgreSQL's notices of state versions: an unchanged phone poll needs no query
@@ -208,14 +214,21 @@ class ConditionalPolls:
         if seconds <= 0:
             return None
         started = time.monotonic()
-        if self._slots is not None:
-            self._slots.release()
-        try:
+        with self._slot_given_back():
             waited = self.waits.wait(phone.group(1), version, seconds, environ.get(PAGE_HEADER))
-        finally:
-            if self._slots is not None:
-                self._slots.acquire()
         return waited, time.monotonic() - started
+
+    @contextmanager
+    def _slot_given_back(self) -> Iterator[None]:
+        """Wait without holding a work slot (it is taken again before going on)."""
+        if self._slots is None:
+            yield
+            return
+        self._slots.release()
+        try:
+            yield
+        finally:
+            self._slots.acquire()
 
     # -- the answer the hall shares -------------------------------------------------------
 
@@ -226,13 +239,31 @@ class ConditionalPolls:
         cookie = self._cookie(environ)
         language = self._language(environ, cookie)
         version = environ.get("hhu.state_version")
-        if language is not None and version is not None:
-            answer = self.shared.get(self._shared_key(environ, version, language))
-            if answer is not None and _holds_token(cookie, answer.session_id):
-                start_response(answer.status, answer.headers)
-                return [answer.body]
         if language is None:
             return self.app(environ, start_response)
+        if version is None:
+            return self._keep_if_shared(environ, start_response, language)
+        key = self._shared_key(environ, version, language)
+        answer = self.shared.get(key)
+        if answer is None:
+            # a hall told at once (a held poll woken by the close) would render it once per
+            # phone: one request of the process renders, the others wait for its answer
+            with self._rendering_lock:
+                rendering = self._rendering.get(key)
+                if rendering is None:
+                    self._rendering[key] = threading.Event()
+            if rendering is None:
+                try:
+                    return self._keep_if_shared(environ, start_response, language)
+                finally:
+                    with self._rendering_lock:
+                        self._rendering.pop(key).set()
+            with self._slot_given_back():
+                rendering.wait(RENDER_WAIT_SECONDS)
+            answer = self.shared.get(key)
+        if answer is not None and _holds_token(cookie, answer.session_id):
+            start_response(answer.status, answer.headers)
+            return [answer.body]
         return self._keep_if_shared(environ, start_response, language)
 
     def _keep_if_shared(

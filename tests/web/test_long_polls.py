@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from factories import close_round, join, open_round, parse_html, phone_state_tag, vote
+from factories import close_round, join, open_round, parse_html, phone_state_tag, rendered, vote
 
 from hhu_ranking.long_polls import StateWaits, end_all_waits
 
@@ -178,3 +178,33 @@ def test_a_held_poll_keeps_no_work_slot_from_a_ballot(app, make_session):
     assert not held.done()
     close_round(app, ids["round_id"])
     assert held.result(timeout=15).status_code == 200
+
+
+def test_a_hall_woken_at_once_by_the_close_renders_its_closed_round_once(app, make_session):
+    ids = make_session(items=ITEMS)
+    open_round(app, ids["round_id"])
+    phones = []
+    for _ in range(8):
+        phone = app.test_client()
+        join(phone, app, ids["code"])
+        assert vote(phone, ids["code"], ids["round_id"], ids["item_ids"]).status_code == 302
+        phones.append(phone)
+    tag = phone_state_tag(app, ids["session_id"])
+    pool = ThreadPoolExecutor(len(phones))
+    held = [
+        pool.submit(
+            phone.get,
+            f"/j/{ids['code']}/status?seen={ids['round_id']}-open&wait=20",
+            headers={**HX, "If-None-Match": tag, "X-Hhu-Page": f"page-{n}"},
+        )
+        for n, phone in enumerate(phones)
+    ]
+    _until_waiting(app.wsgi_app.waits, len(phones))
+    with rendered(app) as names:
+        close_round(app, ids["round_id"])
+        answers = [future.result(timeout=15) for future in held]
+    pool.shutdown()
+    cards = {answer.get_data(as_text=True) for answer in answers}
+    assert {answer.status_code for answer in answers} == {200}
+    assert len(cards) == 1 and "Deze ronde is gesloten" in cards.pop()
+    assert names.count("participate/_round.html") == 1
