@@ -978,6 +978,7 @@ def main(argv: list[str] | None = None) -> int:
         f"run_s={ended - started:.0f} polls={stats.polls} polls_304={stats.polls_304} "
         f"retries={stats.retries} submits={len(stats.submit_ms)} "
         f"p50_poll_ms={fmt(pct(stats.poll_ms, 50))} p50_submit_ms={fmt(pct(stats.submit_ms, 50))} "
+        f"close_min_ms={fmt(min(stats.close_ms, default=float('nan')))} "
         f"close_p50_ms={fmt(pct(stats.close_ms, 50))} close_p95_ms={fmt(figures['close_p95_ms'])} "
         f"close_max_ms={fmt(max(stats.close_ms, default=float('nan')))} "
         f"close_samples={len(stats.close_ms)} "
