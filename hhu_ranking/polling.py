@@ -27,8 +27,7 @@ import hmac
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +54,8 @@ _SCREEN = re.compile(r"/scherm/([A-Z0-9]{6})")
 _WAIT = re.compile(r"(?:^|&)wait=([0-9]{1,3}(?:\.[0-9]+)?)(?:&|$)")
 #: the page that asks, so that its next poll ends the one it no longer waits for
 PAGE_HEADER = "HTTP_X_HHU_PAGE"
+#: the environ key saying this request holds a work slot
+_HOLDS_SLOT = "hhu.work_slot"
 #: how long a poll waits for the shared answer another request of its process renders
 RENDER_WAIT_SECONDS = 5.0
 
@@ -173,8 +174,26 @@ class ConditionalPolls:
         if self._slots is None:
             return self._serve(environ, start_response)
         # Flask has closed its request context (and returned its connection) when it returns
-        with self._slots:
+        self._take_slot(environ)
+        try:
             return self._serve(environ, start_response)
+        finally:
+            self._give_slot_back(environ)
+
+    def _take_slot(self, environ: WSGIEnvironment) -> None:
+        if self._slots is not None and not environ.get(_HOLDS_SLOT):
+            self._slots.acquire()
+            environ[_HOLDS_SLOT] = True
+
+    def _give_slot_back(self, environ: WSGIEnvironment) -> None:
+        """Wait, or answer from memory, without a work slot: a woken hall needs none."""
+        if self._slots is not None and environ.get(_HOLDS_SLOT):
+            environ[_HOLDS_SLOT] = False
+            self._slots.release()
+
+    def _app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        self._take_slot(environ)
+        return self.app(environ, start_response)
 
     def _serve(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         tags = environ.get("HTTP_IF_NONE_MATCH")
@@ -196,7 +215,7 @@ class ConditionalPolls:
                 return []
             if _PHONE_STATUS.fullmatch(path) and self._read_cookie is not None:
                 return self._shared_or_app(environ, start_response)
-        return self.app(environ, start_response)
+        return self._app(environ, start_response)
 
     # -- the held poll --------------------------------------------------------------------
 
@@ -214,21 +233,9 @@ class ConditionalPolls:
         if seconds <= 0:
             return None
         started = time.monotonic()
-        with self._slot_given_back():
-            waited = self.waits.wait(phone.group(1), version, seconds, environ.get(PAGE_HEADER))
+        self._give_slot_back(environ)  # taken again only for work (the view, a query)
+        waited = self.waits.wait(phone.group(1), version, seconds, environ.get(PAGE_HEADER))
         return waited, time.monotonic() - started
-
-    @contextmanager
-    def _slot_given_back(self) -> Iterator[None]:
-        """Wait without holding a work slot (it is taken again before going on)."""
-        if self._slots is None:
-            yield
-            return
-        self._slots.release()
-        try:
-            yield
-        finally:
-            self._slots.acquire()
 
     # -- the answer the hall shares -------------------------------------------------------
 
@@ -240,7 +247,7 @@ class ConditionalPolls:
         language = self._language(environ, cookie)
         version = environ.get("hhu.state_version")
         if language is None:
-            return self.app(environ, start_response)
+            return self._app(environ, start_response)
         if version is None:
             return self._keep_if_shared(environ, start_response, language)
         key = self._shared_key(environ, version, language)
@@ -258,8 +265,8 @@ class ConditionalPolls:
                 finally:
                     with self._rendering_lock:
                         self._rendering.pop(key).set()
-            with self._slot_given_back():
-                rendering.wait(RENDER_WAIT_SECONDS)
+            self._give_slot_back(environ)
+            rendering.wait(RENDER_WAIT_SECONDS)
             answer = self.shared.get(key)
         if answer is not None and _holds_token(cookie, answer.session_id):
             start_response(answer.status, answer.headers)
@@ -280,7 +287,7 @@ class ConditionalPolls:
                 sent.update(marker=marker, status=status, headers=kept)
             return start_response(status, headers, exc_info)
 
-        body = self.app(environ, capture)
+        body = self._app(environ, capture)
         if not sent:
             return body
         try:
