@@ -116,10 +116,9 @@ class StateWaits:
             if not self._watching:
                 self._watching = True
                 threading.Thread(target=self._watch, name="hhu-long-polls", daemon=True).start()
-        try:
-            woken = waiter.event.wait(seconds)
-        finally:
-            self._remove(waiter)
+        woken = waiter.event.wait(seconds)
+        if not woken or waiter.reason != "changed":
+            self._remove(waiter)  # a woken hall takes no shared lock: the watcher removed it
         return Waited(waiter.reason, waiter.current) if woken else Waited("timeout")
 
     def end(self) -> None:
@@ -133,14 +132,18 @@ class StateWaits:
 
     def _remove(self, waiter: _Waiter) -> None:
         with self._lock:
-            waiters = self._by_code.get(waiter.code)
-            if waiters is not None and waiter in waiters:
-                waiters.discard(waiter)
-                self._count -= 1
-                if not waiters:
-                    del self._by_code[waiter.code]
-            if waiter.key is not None and self._by_key.get(waiter.key) is waiter:
-                del self._by_key[waiter.key]
+            self._forget(waiter)
+
+    def _forget(self, waiter: _Waiter) -> None:
+        # called with the lock held
+        waiters = self._by_code.get(waiter.code)
+        if waiters is not None and waiter in waiters:
+            waiters.discard(waiter)
+            self._count -= 1
+            if not waiters:
+                del self._by_code[waiter.code]
+        if waiter.key is not None and self._by_key.get(waiter.key) is waiter:
+            del self._by_key[waiter.key]
 
     def _after_fork(self) -> None:
         # called with the lock held: a forked worker inherits no watching thread
@@ -178,6 +181,8 @@ class StateWaits:
                 for w in self._by_code.get(code, ())
                 if w.version != current and not w.event.is_set()
             ]
+            for waiter in moved:
+                self._forget(waiter)
         for waiter in moved:
             waiter.reason = "changed"
             waiter.current = current

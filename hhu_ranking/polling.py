@@ -148,8 +148,8 @@ class ConditionalPolls:
         self._max_wait = max_wait
         #: requests working at once (0: no limit); a held poll gives its slot back
         self._slots = threading.Semaphore(work_slots) if work_slots > 0 else None
-        #: shared answers being rendered now, by key, set once stored
-        self._rendering: dict[tuple[Any, ...], threading.Event] = {}
+        #: shared answers being rendered now, by key: the events of the requests waiting
+        self._rendering: dict[tuple[Any, ...], list[threading.Event]] = {}
         self._rendering_lock = threading.Lock()
         self._tag_key = tag_key
         self.engine = engine
@@ -255,18 +255,25 @@ class ConditionalPolls:
         if answer is None:
             # a hall told at once (a held poll woken by the close) would render it once per
             # phone: one request of the process renders, the others wait for its answer
+            # (each waits on an event of its own: a thousand threads woken through one
+            # Condition would queue for its lock, and for the GIL, one by one)
+            told = threading.Event()
             with self._rendering_lock:
-                rendering = self._rendering.get(key)
-                if rendering is None:
-                    self._rendering[key] = threading.Event()
-            if rendering is None:
+                waiting = self._rendering.get(key)
+                if waiting is None:
+                    self._rendering[key] = []
+                else:
+                    waiting.append(told)
+            if waiting is None:
                 try:
                     return self._keep_if_shared(environ, start_response, language)
                 finally:
                     with self._rendering_lock:
-                        self._rendering.pop(key).set()
+                        waiting = self._rendering.pop(key)
+                    for event in waiting:
+                        event.set()
             self._give_slot_back(environ)
-            rendering.wait(RENDER_WAIT_SECONDS)
+            told.wait(RENDER_WAIT_SECONDS)
             answer = self.shared.get(key)
         if answer is not None and _holds_token(cookie, answer.session_id):
             start_response(answer.status, answer.headers)
