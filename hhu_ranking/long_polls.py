@@ -20,9 +20,10 @@ were before, and gives a held poll's slot back while it waits. When
 ``capacity`` polls wait already, the next is answered at once and its page asks again
 after its interval: the hall falls back to plain polling, it does not queue.
 
-A change wakes every waiting phone of the session at once: they queue for the work
-slots, and the first few render the answer the rest of the hall is given
-(polling.ConditionalPolls), so the whole hall has it within a second or so.
+A change wakes one waiting phone of the session first, and the rest once it has its
+answer: the one renders the answer the rest of the hall is given from memory
+(polling.ConditionalPolls), undisturbed by a thousand threads that would otherwise
+queue for the GIL between each of its queries.
 """
 
 from __future__ import annotations
@@ -47,7 +48,13 @@ class Waited(NamedTuple):
     end: WaitEnd
     #: the state version that ended it ("changed"; None: the session is gone)
     version: int | None = None
+    #: to be set once the woken request has made its answer (the rest of the hall waits
+    #: for the first one's)
+    answered: threading.Event | None = None
 
+
+#: how long the rest of a woken hall waits for the first one's answer, at most
+FIRST_ANSWER_SECONDS = 2.0
 
 #: every StateWaits of this process, for ``end_all_waits``
 _ALL: weakref.WeakSet[StateWaits] = weakref.WeakSet()
@@ -68,6 +75,7 @@ class _Waiter:
     event: threading.Event = field(default_factory=threading.Event)
     reason: WaitEnd = "timeout"
     current: int | None = None
+    answered: threading.Event = field(default_factory=threading.Event)
 
 
 class StateWaits:
@@ -119,7 +127,9 @@ class StateWaits:
         woken = waiter.event.wait(seconds)
         if not woken or waiter.reason != "changed":
             self._remove(waiter)  # a woken hall takes no shared lock: the watcher removed it
-        return Waited(waiter.reason, waiter.current) if woken else Waited("timeout")
+        if not woken:
+            return Waited("timeout")
+        return Waited(waiter.reason, waiter.current, waiter.answered)
 
     def end(self) -> None:
         """Answer every held poll now, and hold none from here on."""
@@ -183,7 +193,16 @@ class StateWaits:
             ]
             for waiter in moved:
                 self._forget(waiter)
+        if not moved:
+            return
         for waiter in moved:
             waiter.reason = "changed"
             waiter.current = current
+        # one first, alone: it makes the answer the others will be given. Woken together,
+        # hundreds of threads would queue for the GIL between every query of the one that
+        # renders it (a second and more, measured), and the whole hall with it
+        first, rest = moved[0], moved[1:]
+        first.event.set()
+        first.answered.wait(FIRST_ANSWER_SECONDS)
+        for waiter in rest:
             waiter.event.set()

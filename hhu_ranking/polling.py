@@ -205,7 +205,11 @@ class ConditionalPolls:
                 if waited.end == "changed":
                     # the state version the watcher read: the phone's tag no longer holds
                     environ["hhu.state_version"] = waited.version
-                    answer = None
+                    try:
+                        return self._shared_or_app(environ, start_response)
+                    finally:
+                        if waited.answered is not None:
+                            waited.answered.set()
                 else:
                     timing = ("Server-Timing", f"wait;dur={seconds * 1000:.0f}")
                     answer = (answer[0], [*answer[1], timing])

@@ -55,8 +55,25 @@ def test_a_held_poll_is_answered_when_its_state_moves_on_not_when_its_time_is_up
     held = _in_thread(waits.wait, "ABC123", 4, 30.0)
     _until_waiting(waits, 1)
     versions.versions["ABC123"] = 5
-    assert held.result(timeout=10) == ("changed", 5)
+    assert held.result(timeout=10)[:2] == ("changed", 5)
     assert waits.waiting == 0
+
+
+def test_the_rest_of_the_hall_is_woken_once_the_first_has_its_answer():
+    versions = Versions(ABC123=4)
+    waits = StateWaits(versions, capacity=10, tick=0.01)
+    held = [_in_thread(waits.wait, "ABC123", 4, 30.0) for _ in range(3)]
+    _until_waiting(waits, 3)
+    versions.versions["ABC123"] = 5
+    for _ in range(500):
+        if any(h.done() for h in held):
+            break
+        threading.Event().wait(0.01)
+    first = [h for h in held if h.done()]
+    threading.Event().wait(0.2)
+    assert len([h for h in held if h.done()]) == 1, "the hall was woken before the first answer"
+    first[0].result().answered.set()
+    assert [h.result(timeout=10).end for h in held] == ["changed"] * 3
 
 
 def test_a_poll_whose_state_already_moved_on_is_answered_at_the_next_look():
@@ -66,7 +83,7 @@ def test_a_poll_whose_state_already_moved_on_is_answered_at_the_next_look():
 
 def test_a_session_that_is_gone_ends_the_wait():
     waits = StateWaits(Versions(), capacity=10, tick=0.01)
-    assert waits.wait("GONE00", 4, 30.0) == ("changed", None)
+    assert waits.wait("GONE00", 4, 30.0)[:2] == ("changed", None)
 
 
 def test_an_unchanged_state_holds_the_poll_until_its_time_is_up():
