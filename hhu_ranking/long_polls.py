@@ -128,25 +128,24 @@ class StateWaits:
             if not self._watching:
                 self._watching = True
                 threading.Thread(target=self._watch, name="hhu-long-polls", daemon=True).start()
-        woken = waiter.event.wait(seconds)
-        if not woken or waiter.reason != "changed":
-            self._remove(waiter)  # a woken hall takes no shared lock: the watcher removed it
-        if not woken:
-            return Waited("timeout")
-        return Waited(waiter.reason, waiter.current, waiter.answered)
+        if not waiter.event.wait(seconds) or waiter.reason != "changed":
+            with self._lock:
+                # the watcher may have claimed it for a change just as its time ran out: then
+                # it answers the change (the rest of the hall waits for that answer)
+                if waiter.reason != "changed":
+                    self._forget(waiter)
+                    return Waited(waiter.reason)
+        # a woken hall takes no shared lock: the watcher forgot it already
+        return Waited("changed", waiter.current, waiter.answered)
 
     def end(self) -> None:
         """Answer every held poll now, and hold none from here on."""
         with self._lock:
             self._ended = True
-            waiters = [w for ws in self._by_code.values() for w in ws]
-        for waiter in waiters:
-            waiter.reason = "superseded"
-            waiter.event.set()
-
-    def _remove(self, waiter: _Waiter) -> None:
-        with self._lock:
-            self._forget(waiter)
+            for waiter in [w for ws in self._by_code.values() for w in ws]:
+                if waiter.reason != "changed":
+                    waiter.reason = "superseded"
+                waiter.event.set()
 
     def _forget(self, waiter: _Waiter) -> None:
         # called with the lock held
@@ -197,11 +196,10 @@ class StateWaits:
             ]
             for waiter in moved:
                 self._forget(waiter)
+                waiter.reason = "changed"
+                waiter.current = current
         if not moved:
             return
-        for waiter in moved:
-            waiter.reason = "changed"
-            waiter.current = current
         # one first, alone: it makes the answer the others will be given; then the rest, a
         # few at a time, each few once answered. Woken together, hundreds of threads queue
         # for the GIL at every lock, query and write of each other (a second and more for
