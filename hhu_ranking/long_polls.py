@@ -8,8 +8,8 @@ here instead, for up to that many seconds, and answered as soon as the state ver
 moves on: the phone sees a change at once, and asks a few times a minute, not twenty.
 
 One thread per process reads the state versions of the sessions being waited on,
-every ``tick`` seconds (on PostgreSQL from the notices the process already hears, on
-SQLite one indexed SELECT per session), so a thousand waiting phones cost the database
+every ``tick`` seconds (on PostgreSQL from the notices the process already hears, and
+at once when one comes; on SQLite one indexed SELECT per session), so a thousand waiting phones cost the database
 what one does. It only wakes the waiting requests; what they answer is read afresh,
 so every host of a cluster works alike and nothing can go stale.
 
@@ -58,7 +58,7 @@ class Waited(NamedTuple):
 #: for all the others' (beyond it they are woken without waiting for each other)
 FIRST_ANSWER_SECONDS = 2.0
 #: how many of a woken hall answer at once (as many as a worker's work slots)
-WAKE_TOGETHER = 8
+WAKE_TOGETHER = 32
 
 #: every StateWaits of this process, for ``end_all_waits``
 _ALL: weakref.WeakSet[StateWaits] = weakref.WeakSet()
@@ -101,6 +101,7 @@ class StateWaits:
         self._count = 0
         self._watching = False
         self._ended = False
+        self._nudged = threading.Event()
         self._pid = os.getpid()
         _ALL.add(self)
 
@@ -170,10 +171,14 @@ class StateWaits:
 
     # -- the watching thread --------------------------------------------------------------
 
+    def look_now(self) -> None:
+        """Something changed (PostgreSQL's notice): look before the next tick."""
+        self._nudged.set()
+
     def _watch(self) -> None:
-        pause = threading.Event()
         while True:
-            pause.wait(self._tick)
+            self._nudged.wait(self._tick)
+            self._nudged.clear()
             with self._lock:
                 if self._count == 0:
                     self._watching = False

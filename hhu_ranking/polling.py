@@ -145,6 +145,8 @@ class ConditionalPolls:
             from .long_polls import StateWaits
 
             self.waits = StateWaits(self._phone_version, capacity=waiters)
+            if notices is not None:
+                notices.on_notice = self.waits.look_now
         self._max_wait = max_wait
         #: requests working at once (0: no limit); a held poll gives its slot back
         self._slots = threading.Semaphore(work_slots) if work_slots > 0 else None

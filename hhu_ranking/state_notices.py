@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class StateVersions:
         self._pid: int | None = None
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
+        #: called (in the listening thread) after each notice of a changed version
+        self.on_notice: Callable[[], None] | None = None
 
     # -- the polls' side ------------------------------------------------------------------
 
@@ -147,6 +150,8 @@ class StateVersions:
                 self._generation = self._counter  # reads in flight may have seen the row
             elif version.isdigit():
                 self._remember(code, int(version))
+        if self.on_notice is not None:
+            self.on_notice()
 
     def _forget(self, *, listening: bool) -> None:
         with self._lock:
