@@ -10,8 +10,9 @@ moves on: the phone sees a change at once, and asks a few times a minute, not tw
 One thread per process reads the state versions of the sessions being waited on,
 every ``tick`` seconds (on PostgreSQL from the notices the process already hears, and
 at once when one comes; on SQLite one indexed SELECT per session), so a thousand
-waiting phones cost the database what one does. It only wakes the waiting requests; what they answer is read afresh,
-so every host of a cluster works alike and nothing can go stale.
+waiting phones cost the database what one does. It only wakes the waiting requests;
+what they answer is read afresh, so every host of a cluster works alike and nothing
+can go stale.
 
 A waiting request holds a gunicorn thread (``gunicorn.conf.py`` adds
 ``LONG_POLL_WAITERS`` to each worker's threads) but no work slot: the poll middleware
