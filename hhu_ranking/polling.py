@@ -54,6 +54,8 @@ _SCREEN = re.compile(r"/scherm/([A-Z0-9]{6})")
 _WAIT = re.compile(r"(?:^|&)wait=([0-9]{1,3}(?:\.[0-9]+)?)(?:&|$)")
 #: the page that asks, so that its next poll ends the one it no longer waits for
 PAGE_HEADER = "HTTP_X_HHU_PAGE"
+#: the environ key of the signed session cookie as read before a poll was held
+_COOKIE = "hhu.cookie"
 #: the environ key saying this request holds a work slot
 _HOLDS_SLOT = "hhu.work_slot"
 #: how long a poll waits for the shared answer another request of its process renders
@@ -240,6 +242,8 @@ class ConditionalPolls:
             return None
         started = time.monotonic()
         self._give_slot_back(environ)  # taken again only for work (the view, a query)
+        # read while the hall is quiet: woken by a change, it answers from memory at once
+        environ[_COOKIE] = self._cookie(environ)
         waited = self.waits.wait(phone.group(1), version, seconds, environ.get(PAGE_HEADER))
         return waited, time.monotonic() - started
 
@@ -249,7 +253,7 @@ class ConditionalPolls:
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
         """The stored shared answer for this state, else the view's (kept when it is shared)."""
-        cookie = self._cookie(environ)
+        cookie = environ[_COOKIE] if _COOKIE in environ else self._cookie(environ)
         language = self._language(environ, cookie)
         version = environ.get("hhu.state_version")
         if language is None:
