@@ -399,20 +399,21 @@ class Phone:
                 return  # the page no longer shows the element that asked
             stats.polls += 1
             stats.polls_304 += status == 304
-            # how long the phone waited beyond the server's holding of its poll, or since the
-            # close when that is what answered it
             # a held poll is answered when its time is up, or once the close is committed:
             # what the phone waits is what comes after that
             held = _held_seconds(answer_headers) if status == 304 else 0.0
             since = fired + held
             closed = stats.closed_at
-            if status != 304 and closed is not None and fired < closed:
+            held_over_close = status != 304 and closed is not None and fired < closed
+            if held_over_close:
                 since = closed
-            stats.poll_ms.append((done - since) * 1000)
-            # the moment of truth: a poll sent after the close, or held over it
+            # the moment of truth (a poll sent after the close, or held over it) is
+            # close_ms; a held poll the close answered is not also a poll's time
             close = stats.close_at
             if close is not None and not self.saw_close and (fired >= close or status != 304):
                 stats.close_ms.append((done - since) * 1000)
+            if not held_over_close:
+                stats.poll_ms.append((done - since) * 1000)
             if status == 200:
                 if "Deze ronde is gesloten" in answer:
                     self.saw_close = True
