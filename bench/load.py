@@ -16,15 +16,20 @@ The room, over HTTP with cookies, CSRF tokens and htmx headers as the pages send
 * phones arrive evenly over ``--join-seconds`` (60): each loads the join page,
   joins, loads its ballot page (``join_ms`` is the three together), polls
   its status fragment as ``templates/participate/_round.html`` and
-  ``static/js/poll.js`` do (every ``POLL_SECONDS``, conditional, learning a new
-  ETag from a 204), thinks 5-20 s (``--think``), submits a shuffled ranking, and one in
-  five revises it after another 5-20 s;
+  ``static/js/poll.js`` do (conditional, learning a new ETag from a 204; a long-polled
+  fragment's poll is held by the server until its round changes or ``LONG_POLL_SECONDS``
+  pass, and asked again once answered, not sooner than its interval; the page's new
+  fragment first asks after its interval; without long polls every ``POLL_SECONDS``),
+  meanwhile thinks 5-20 s (``--think``), submits a shuffled ranking, and one in five
+  revises it after another 5-20 s; ``p95_poll_ms`` is a poll's time beyond the server's
+  holding of it (``Server-Timing: wait``);
 * ``--projectors`` (2) big screens poll ``/scherm/<code>`` as its page does;
   ``projector_lag`` is, per acknowledged first ballot, the time until every
   projector showed a voted count that includes it;
 * when every phone has voted, the facilitator closes the round: the moment of
-  truth, when every phone's next poll fetches the closed round and the
-  screens the final result (``close_p95_ms``: those responses);
+  truth, when every phone's held poll (or next poll) gets the closed round and the
+  screens the final result (``close_p95_ms``: those answers, a held poll's from the
+  moment the close was committed, a poll sent later from its sending);
 * a failed request (connection refused or reset, 502/503/504) is retried as
   the page retries it, after ``Retry-After`` or a second; it is counted in
   ``retries``, not in ``errors``. An error is any other unexpected answer.
