@@ -10,14 +10,21 @@ one Core query on the app's engine; every other request, and any poll it
 cannot settle, goes on to Flask unchanged. The tags themselves are made here,
 for the views and the middleware alike.
 
+A phone poll that asks to ``wait`` is held here while its ETag holds
+(``hhu_ranking.long_polls``), and answered as soon as the state moves on, or with
+the 304 when its time is up; it holds no work slot meanwhile (``work_slots``: the
+requests of a process that work at once, whatever the number of threads).
+
 When the state does change (a round closes, the next place is revealed) the
-whole hall asks within one poll interval and gets the same answer: the shared
-card of the closed round, or "nothing for you" (204). The view marks such an
+whole hall is told at once (held polls) or asks within one poll interval, and
+gets the same answer: the shared card of the closed round, or "nothing for you"
+(204). The view marks such an
 answer as shared (``SHARED_HEADER``, with the state version it was made for);
 the middleware keeps what Flask sent, headers and compressed body, and gives it
 to every other phone of that session whose signed cookie holds a participant
-token, in its language and encoding, until the state version moves on. So the
-moment of truth costs one rendering per process, not one per phone.
+token, in its language and encoding, until the state version moves on; the phones
+that ask while it is being rendered wait for it. So the moment of truth costs one
+rendering per process, not one per phone.
 """
 
 from __future__ import annotations
