@@ -177,8 +177,16 @@ class Browser:
         self.cookies: dict[str, str] = {}
 
     async def request(
-        self, method: str, path: str, *, form: object = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        form: object = None,
+        headers: dict[str, str] | None = None,
+        failures: list[float] | None = None,
     ) -> tuple[int, dict[str, str], str]:
+        """The answer, after as many tries as the page would make; ``failures`` gets the
+        time of each failed try."""
         sent = {"Accept-Language": "nl", "User-Agent": "hhu-load-bench"}
         sent.update(headers or {})
         if self.cookies:
@@ -208,12 +216,16 @@ class Browser:
                         name, _, rest = raw.partition("=")
                         self.cookies[name.strip()] = rest.split(";", 1)[0]
             except (TimeoutError, aiohttp.ClientError, ConnectionError) as failed:
+                if failures is not None:
+                    failures.append(time.monotonic())
                 self.room.stats.retries += 1
                 if attempt > 60:
                     raise RuntimeError(f"{method} {path}: gave up: {failed!r}") from failed
                 await asyncio.sleep(min(2.0, 0.25 * attempt) * random.uniform(0.8, 1.2))
                 continue
             if status in RETRY_STATUSES:
+                if failures is not None:
+                    failures.append(time.monotonic())
                 self.room.stats.retries += 1
                 if status != 503 or "Retry-After" not in answer:
                     self.room.stats.error(f"{method} {path}: {status} without Retry-After")
@@ -396,8 +408,9 @@ class Phone:
             headers = {**hx, "HX-Trigger": "phone-round", "If-None-Match": poll.tag}
             if poll.long:
                 headers["X-Hhu-Page"] = self.page
+            failures: list[float] = []
             status, answer_headers, answer = await self.browser.request(
-                "GET", poll.url, headers=headers
+                "GET", poll.url, headers=headers, failures=failures
             )
             done = time.monotonic()
             if generation != self.generation:
@@ -407,7 +420,8 @@ class Phone:
             # a held poll is answered when its time is up, or once the close is committed:
             # what the phone waits is what comes after that
             held = _held_seconds(answer_headers) if status == 304 else 0.0
-            since = fired + held
+            # a held poll cut by a dying server waited until then for the server's reasons
+            since = (failures[0] if poll.long and failures else fired) + held
             closed = stats.closed_at
             held_over_close = status != 304 and closed is not None and fired < closed
             if held_over_close:
