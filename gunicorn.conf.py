@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import resource
 
 from hhu_ranking.config import long_poll_waiters, work_threads
 
@@ -12,8 +13,15 @@ worker_class = "gthread"
 # while it waits for its round to open or close (LONG_POLL_WAITERS; hhu_ranking.long_polls):
 # a held poll only sleeps, and threads are started as they are needed
 threads = work_threads(os.environ) + long_poll_waiters(os.environ)
-# every held poll is a connection, besides the phones' and screens' keep-alive ones
-worker_connections = max(1000, threads + 1000)
+# every held poll is a connection, and a phone's ballot or page may be another beside it
+worker_connections = max(1000, 2 * threads + 1000)
+# each connection is a file: raise the soft limit to what worker_connections needs, within
+# the hard limit (the soft one is often 1,024, which a hall of held polls would run out of)
+_soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+_wanted = worker_connections + 200
+if _soft != resource.RLIM_INFINITY and _soft < _wanted:
+    _raised = _wanted if _hard == resource.RLIM_INFINITY else min(_wanted, _hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (_raised, _hard))
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
