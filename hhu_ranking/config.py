@@ -109,7 +109,8 @@ def work_threads(env: Mapping[str, str]) -> int:
 
 
 def long_poll_seconds(env: Mapping[str, str]) -> float:
-    return float(env.get("LONG_POLL_SECONDS", "25"))
+    """Off by default: measured better at 2,000 phones, worse at 5,000 (docs/performance.md)."""
+    return float(env.get("LONG_POLL_SECONDS", "0"))
 
 
 def long_poll_waiters(env: Mapping[str, str]) -> int:
@@ -203,7 +204,8 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         # all phones of a session together poll at most this often (a festival hall)
         "PHONE_POLLS_PER_SECOND": float(env.get("PHONE_POLLS_PER_SECOND", "500")),
         # a phone's poll waits on the server up to this many seconds for its session's
-        # state to move on (hhu_ranking.long_polls); 0: phones poll every POLL_SECONDS
+        # state to move on (hhu_ranking.long_polls; 25 is a good value); 0, the default:
+        # phones poll every POLL_SECONDS
         "LONG_POLL_SECONDS": long_poll_seconds(env),
         # polls held at once per process, each in a thread of its own (gunicorn.conf.py);
         # beyond it a phone is answered at once and polls as without long polling

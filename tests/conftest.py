@@ -114,7 +114,15 @@ def _postgres_schema(database_url: str | None) -> Iterator[None]:
 
 
 @pytest.fixture
-def app(tmp_path: Any, database_url: str | None, _postgres_schema: None) -> Iterator[Any]:
+def app_config() -> dict[str, Any]:
+    """More configuration for the ``app`` of a test module (override the fixture)."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    tmp_path: Any, database_url: str | None, _postgres_schema: None, app_config: dict[str, Any]
+) -> Iterator[Any]:
     from hhu_ranking import create_app
     from hhu_ranking.extensions import db
 
@@ -137,6 +145,7 @@ def app(tmp_path: Any, database_url: str | None, _postgres_schema: None) -> Iter
             # the builders' sessions were held days ago (tests/clock.py): joining stays open
             # unless a test asks for the closing (tests/security/test_stuffing.py)
             "JOIN_CLOSES_AFTER_HOURS": -1,
+            **app_config,
         }
     )
     with app.app_context():

@@ -53,6 +53,10 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
             # the builders' sessions were held days ago (tests/clock.py): joining stays open
             # unless a test asks for the closing (tests/security/test_stuffing.py)
             "JOIN_CLOSES_AFTER_HOURS": -1,
+            # the phones' polls held until their round changes (off by default): a test that
+            # wants them polled every POLL_SECONDS sets LONG_POLL_SECONDS to 0
+            "LONG_POLL_SECONDS": 25,
+            "LONG_POLL_WAITERS": 1000,
         }
     )
     with app.app_context():

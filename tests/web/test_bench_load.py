@@ -9,18 +9,22 @@ database exactly once.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONES = 12
 
 
+@pytest.mark.parametrize("long_poll_seconds", ["0", "25"], ids=["polled", "long-polled"])
 def test_a_small_hall_under_gunicorn_counts_every_acknowledged_ballot_once(
     database_url: str | None,  # on PostgreSQL: skipped with its reason when no server answers
+    long_poll_seconds: str,
 ) -> None:
     command = [
         sys.executable,
@@ -34,7 +38,8 @@ def test_a_small_hall_under_gunicorn_counts_every_acknowledged_ballot_once(
         f"--pg-url={POSTGRES_URL}",
         "--workers=2",
     ]
-    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "LONG_POLL_SECONDS": long_poll_seconds}
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     output = run.stdout + run.stderr
     last = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else ""
     figures = dict(part.split("=", 1) for part in last.split() if "=" in part)

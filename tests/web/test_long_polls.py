@@ -12,11 +12,20 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from factories import close_round, join, open_round, parse_html, phone_state_tag, rendered, vote
 
 from hhu_ranking.long_polls import StateWaits, end_all_waits
 
 HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def app_config():
+    """Long polls are off by default (LONG_POLL_SECONDS=0): this module turns them on."""
+    return {"LONG_POLL_SECONDS": 25, "LONG_POLL_WAITERS": 100}
+
+
 ITEMS = ("Mensgericht", "Regiobreed", "Zelfsturend")
 
 # -- the waiting itself ------------------------------------------------------------------
@@ -149,9 +158,10 @@ def test_the_phone_page_asks_the_server_to_hold_its_poll(app, make_session):
     assert polled["data-poll-seconds"] == "2.0"
 
 
-def test_without_long_polls_the_phone_polls_every_interval(app, make_session):
-    app.config["LONG_POLL_SECONDS"] = 0  # as LONG_POLL_SECONDS=0 in the environment
+@pytest.mark.parametrize("app_config", [{}], ids=["default"])
+def test_by_default_the_phone_polls_every_interval(app, make_session):
     ids, phone = _phone_in_open_round(app, make_session)
+    assert app.wsgi_app.waits is None
     page = parse_html(phone.get(f"/j/{ids['code']}/stem").get_data(as_text=True))
     polled = page.select_one("#phone-round")
     assert "wait=" not in polled["hx-get"]
