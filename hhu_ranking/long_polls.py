@@ -58,7 +58,7 @@ class Waited(NamedTuple):
 #: how long the rest of a woken hall waits for the first one's answer, at most, and then
 #: for all the others' (beyond it they are woken without waiting for each other)
 FIRST_ANSWER_SECONDS = 2.0
-#: how many of a woken hall answer at once (as many as a worker's work slots)
+#: how many of a woken hall are woken together, each such turn once all have answered
 WAKE_TOGETHER = 32
 
 #: every StateWaits of this process, for ``end_all_waits``

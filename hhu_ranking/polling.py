@@ -157,8 +157,10 @@ class ConditionalPolls:
             if notices is not None:
                 notices.on_notice = self.waits.look_now
         self._max_wait = max_wait
-        #: requests working at once (0: no limit); a held poll gives its slot back
-        self._slots = threading.Semaphore(work_slots) if work_slots > 0 else None
+        #: requests working at once (0: no limit); a held poll gives its slot back. Without
+        #: held polls gunicorn's threads are the slots, and every request is spared the gate
+        limit = work_slots > 0 and self.waits is not None
+        self._slots = threading.Semaphore(work_slots) if limit else None
         #: shared answers being rendered now, by key: the events of the requests waiting
         self._rendering: dict[tuple[Any, ...], list[threading.Event]] = {}
         self._rendering_lock = threading.Lock()
