@@ -73,12 +73,17 @@ class Profile:
             raise ProfileError("a profile needs at least one alternative")
         self.ballots: tuple[Ballot, ...] = tuple(ballots)
         n = len(self.alternatives)
+        # one ballot object given many times (a hall's equal orders) is checked once
+        checked: set[int] = set()
         for number, ballot in enumerate(self.ballots, start=1):
+            if id(ballot) in checked:
+                continue
             # the common case at C speed (a live result checks thousands of ballots a second);
             # the loop below finds and names what is wrong
             ranked = list(chain.from_iterable(ballot.tiers))
             distinct = all(ballot.tiers) and len(set(ranked)) == len(ranked)
             if distinct and (not ranked or (min(ranked) >= 0 and max(ranked) < n)):
+                checked.add(id(ballot))
                 continue
             seen: set[int] = set()
             for tier in ballot.tiers:

@@ -33,9 +33,18 @@ def profile_of(items: Sequence[tuple[int, str]], rankings: Iterable[Sequence[int
         except KeyError:  # ids given as text (a document's ballot)
             return tuple(tier_of[int(i)] for i in ranking)
 
-    return Profile(
-        [title for _item_id, title in items], (ProfileBallot(tiers(r)) for r in rankings)
-    )
+    # a hall's ballots of a few items repeat (six items have 720 orders): each distinct
+    # order becomes one ballot object, shared (it is immutable), not thousands of copies
+    made: dict[tuple[Any, ...], ProfileBallot] = {}
+
+    def ballot(ranking: Sequence[int]) -> ProfileBallot:
+        key = tuple(ranking)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = ProfileBallot(tiers(key))
+        return found
+
+    return Profile([title for _item_id, title in items], map(ballot, rankings))
 
 
 def document_profile(

@@ -64,3 +64,24 @@ def test_reweighing_keeps_the_orders_and_merging_sums_the_weights():
     merged = reweighed.compressed()
     assert {b.tiers: b.weight for b in merged.ballots} == {((0,), (1,)): 2.5, ((1,), (0,)): 1.0}
     assert merged.alternatives == profile.alternatives
+
+
+def _outcome(alternatives: list[str], ballots: list[Ballot]) -> tuple[str, object]:
+    try:
+        return "kept", [b.tiers for b in Profile(alternatives, ballots).ballots]
+    except ProfileError as refused:
+        return "refused", str(refused)
+
+
+@given(
+    st.lists(tiers_strategy, min_size=1, max_size=4),
+    st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=12),
+)
+def test_one_ballot_object_given_many_times_is_judged_as_its_copies_would_be(distinct, picks):
+    """A hall's equal orders share one ballot object (services.profiles.profile_of), which
+    is checked once: the profile still keeps and refuses exactly what the copies give."""
+    alternatives = [f"a{i}" for i in range(N)]
+    shared = [Ballot(t) for t in distinct]
+    given_shared = [shared[i % len(shared)] for i in picks]
+    copies = [Ballot(b.tiers) for b in given_shared]
+    assert _outcome(alternatives, given_shared) == _outcome(alternatives, copies)
