@@ -8,7 +8,8 @@ from hhu_ranking.config import long_poll_waiters, work_threads
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
-worker_class = "gthread"
+# gthread, its requests taking the app's work slots before they are read (long polls)
+worker_class = "hhu_ranking.gunicorn_worker.SlotThreadWorker"
 # the threads that work (GUNICORN_THREADS), and one for each phone poll a worker may hold
 # while it waits for its round to open or close (LONG_POLL_WAITERS; hhu_ranking.long_polls):
 # a held poll only sleeps, and threads are started as they are needed

@@ -46,6 +46,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_cookie, parse_etags
 
 from .recent import Recent
+from .work_slots import give_back, serve_with, take
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -64,7 +65,6 @@ PAGE_HEADER = "HTTP_X_HHU_PAGE"
 #: the environ key of the signed session cookie as read before a poll was held
 _COOKIE = "hhu.cookie"
 #: the environ key saying this request holds a work slot
-_HOLDS_SLOT = "hhu.work_slot"
 #: how long a poll waits for the shared answer another request of its process renders
 RENDER_WAIT_SECONDS = 5.0
 
@@ -161,6 +161,8 @@ class ConditionalPolls:
         #: held polls gunicorn's threads are the slots, and every request is spared the gate
         limit = work_slots > 0 and self.waits is not None
         self._slots = threading.Semaphore(work_slots) if limit else None
+        # gunicorn's threads take them before they read a request (gunicorn_worker)
+        serve_with(self._slots)
         #: shared answers being rendered now, by key: the events of the requests waiting
         self._rendering: dict[tuple[Any, ...], list[threading.Event]] = {}
         self._rendering_lock = threading.Lock()
@@ -187,25 +189,14 @@ class ConditionalPolls:
         if self._slots is None:
             return self._serve(environ, start_response)
         # Flask has closed its request context (and returned its connection) when it returns
-        self._take_slot(environ)
+        take(self._slots)
         try:
             return self._serve(environ, start_response)
         finally:
-            self._give_slot_back(environ)
-
-    def _take_slot(self, environ: WSGIEnvironment) -> None:
-        if self._slots is not None and not environ.get(_HOLDS_SLOT):
-            self._slots.acquire()
-            environ[_HOLDS_SLOT] = True
-
-    def _give_slot_back(self, environ: WSGIEnvironment) -> None:
-        """Wait, or answer from memory, without a work slot: a woken hall needs none."""
-        if self._slots is not None and environ.get(_HOLDS_SLOT):
-            environ[_HOLDS_SLOT] = False
-            self._slots.release()
+            give_back(self._slots)
 
     def _app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        self._take_slot(environ)
+        take(self._slots)
         return self.app(environ, start_response)
 
     def _serve(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -250,7 +241,7 @@ class ConditionalPolls:
         if seconds <= 0:
             return None
         started = time.monotonic()
-        self._give_slot_back(environ)  # taken again only for work (the view, a query)
+        give_back(self._slots)  # taken again only for work (the view, a query)
         # read while the hall is quiet: woken by a change, it answers from memory at once
         environ[_COOKIE] = self._cookie(environ)
         waited = self.waits.wait(phone.group(1), version, seconds, environ.get(PAGE_HEADER))
@@ -291,7 +282,7 @@ class ConditionalPolls:
                         waiting = self._rendering.pop(key)
                     for event in waiting:
                         event.set()
-            self._give_slot_back(environ)
+            give_back(self._slots)
             told.wait(RENDER_WAIT_SECONDS)
             answer = self.shared.get(key)
         if answer is not None and _holds_token(cookie, answer.session_id):
