@@ -2,18 +2,16 @@
 
 gunicorn hands every readable connection to a thread of its pool at once. With long
 polls the pool has a thousand threads (``gunicorn.conf.py``), so a burst of new
-connections in a joining hall had as many threads reading and parsing at once, each
-queueing for the GIL behind the others, before the app's own gate
-(``work_slots``). Here each thread takes a work slot before it reads; a new
-connection's first bytes are awaited without one (a browser may open a connection
-and send nothing for seconds). Without long polls there are no slots and nothing
-changes: gunicorn's threads are the slots then.
+connections in a joining hall had as many threads reading and parsing side by side
+before the app's own gate (``work_slots``). Here each thread takes a work slot before it
+reads; a new connection's first bytes are awaited without one (a browser may open a
+connection and send nothing for seconds). Without long polls there are no slots and
+nothing changes: gunicorn's threads are the slots then.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent import futures
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker  # type: ignore[import-untyped]
@@ -38,15 +36,9 @@ def _in_a_slot(handle: Callable[[Any], Any], conn: Any) -> Any:
         work_slots.give_back(slots)
 
 
-class _SlotPool(futures.ThreadPoolExecutor):
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> futures.Future[Any]:
-        if len(args) == 1 and not kwargs:
-            return super().submit(_in_a_slot, fn, args[0])
-        return super().submit(fn, *args, **kwargs)
-
-
 class SlotThreadWorker(ThreadWorker):  # type: ignore[misc]
     """``worker_class`` of gunicorn.conf.py: the gthread worker, its requests in work slots."""
 
-    def get_thread_pool(self) -> futures.ThreadPoolExecutor:
-        return _SlotPool(max_workers=self.cfg.threads)
+    def handle(self, conn: Any) -> Any:
+        """Runs in a thread of gunicorn's pool: the request is read and served in a slot."""
+        return _in_a_slot(super().handle, conn)

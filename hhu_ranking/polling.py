@@ -64,7 +64,6 @@ _WAIT = re.compile(r"(?:^|&)wait=([0-9]{1,3}(?:\.[0-9]+)?)(?:&|$)")
 PAGE_HEADER = "HTTP_X_HHU_PAGE"
 #: the environ key of the signed session cookie as read before a poll was held
 _COOKIE = "hhu.cookie"
-#: the environ key saying this request holds a work slot
 #: how long a poll waits for the shared answer another request of its process renders
 RENDER_WAIT_SECONDS = 5.0
 

@@ -12,9 +12,10 @@ import threading
 
 import pytest
 from factories import close_round, join, open_round, phone_state_tag, vote
+from gunicorn.workers.gthread import ThreadWorker
 
 from hhu_ranking import work_slots
-from hhu_ranking.gunicorn_worker import _in_a_slot, _SlotPool
+from hhu_ranking.gunicorn_worker import SlotThreadWorker, _in_a_slot
 
 HX = {"HX-Request": "true"}
 
@@ -101,15 +102,11 @@ def test_without_long_polls_there_are_no_slots_to_take():
         work_slots.serve_with(before)
 
 
-def test_the_pool_runs_each_connection_in_a_slot(slots):
-    pool = _SlotPool(max_workers=4)
-    try:
-        held = pool.submit(
-            lambda c: work_slots.holds(slots), Conn(initialized=True, data_ready=True)
-        )
-        assert held.result(timeout=5) is True
-    finally:
-        pool.shutdown()
+def test_the_worker_reads_and_serves_each_connection_in_a_slot(slots, monkeypatch):
+    monkeypatch.setattr(ThreadWorker, "handle", lambda _self, _conn: work_slots.holds(slots))
+    worker = object.__new__(SlotThreadWorker)  # gunicorn's own set-up is not needed here
+    assert worker.handle(Conn(initialized=True, data_ready=True)) is True
+    assert not work_slots.holds(slots)
 
 
 def test_the_app_takes_no_second_slot_in_a_thread_that_holds_one(app, make_session):
