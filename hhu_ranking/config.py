@@ -108,13 +108,27 @@ def work_threads(env: Mapping[str, str]) -> int:
     return int(env.get("GUNICORN_THREADS", "8"))
 
 
+#: gunicorn worker classes the project serves with (WORKER_CLASS), the first the default:
+#: gevent holds a waiting phone poll in a greenlet; gthread in a thread of its own
+WORKER_CLASSES = ("gevent", "gthread")
+
+
+def worker_class(env: Mapping[str, str]) -> str:
+    """The gunicorn worker class (WORKER_CLASS): gevent unless told gthread."""
+    chosen = env.get("WORKER_CLASS", "").strip().lower() or WORKER_CLASSES[0]
+    if chosen not in WORKER_CLASSES:
+        raise ValueError(f"WORKER_CLASS must be one of {', '.join(WORKER_CLASSES)}, not {chosen!r}")
+    return chosen
+
+
 def long_poll_seconds(env: Mapping[str, str]) -> float:
-    """Off by default: measured better at 2,000 phones, worse at 5,000 (docs/performance.md)."""
-    return float(env.get("LONG_POLL_SECONDS", "0"))
+    """On by default: with gevent's workers it held 5,000 phones where polling did not
+    (docs/performance.md, sixth session). 0: phones ask every POLL_SECONDS."""
+    return float(env.get("LONG_POLL_SECONDS", "25"))
 
 
 def long_poll_waiters(env: Mapping[str, str]) -> int:
-    """Threads per worker for held polls (none when long polling is off)."""
+    """Polls held at once per worker (none when long polling is off)."""
     return int(env.get("LONG_POLL_WAITERS", "1000")) if long_poll_seconds(env) > 0 else 0
 
 

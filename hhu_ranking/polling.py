@@ -46,7 +46,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_cookie, parse_etags
 
 from .recent import Recent
-from .work_slots import give_back, serve_with, take
+from .work_slots import give_back, greenlets_serve, serve_with, take
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -158,7 +158,8 @@ class ConditionalPolls:
         self._max_wait = max_wait
         #: requests working at once (0: no limit); a held poll gives its slot back. Without
         #: held polls gunicorn's threads are the slots, and every request is spared the gate
-        limit = work_slots > 0 and self.waits is not None
+        #: (gevent's greenlets are no such limit)
+        limit = work_slots > 0 and (self.waits is not None or greenlets_serve())
         self._slots = threading.Semaphore(work_slots) if limit else None
         # gunicorn's threads take them before they read a request (gunicorn_worker)
         serve_with(self._slots)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from limits.storage import Storage
@@ -58,21 +59,35 @@ class SQLiteStorage(Storage):
             raise ValueError(f"a SQLite rate limit storage needs {prefix}<path>, not {uri!r}")
         self.path = Path(uri[len(prefix) :])
         self.timeout = float(options.get("timeout", 5))
-        # one connection per thread and process: sqlite3 connections are not to be shared,
-        # and a forked worker must not reuse its parent's
-        self._local = threading.local()
+        # connections kept for whichever thread or greenlet asks next: one per thread would
+        # open one for every request under gevent, where each request is a greenlet
+        self._idle: list[sqlite3.Connection] = []
+        self._pid = os.getpid()
+        # a forked worker must not use its parent's, nor close them: kept, never touched
+        self._parents: list[sqlite3.Connection] = []
+        self.opened = 0
         self._hits = 0
-        self._connection()  # the file and table now, so a wrong path fails at start
+        with self._connection():
+            pass  # the file and table now, so a wrong path fails at start
 
-    def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and getattr(self._local, "pid", None) == os.getpid():
-            return conn
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        self._prepare(conn)
-        self._local.conn, self._local.pid = conn, os.getpid()
-        return conn
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection of this process's own, used by one caller at a time."""
+        if self._pid != os.getpid():
+            self._parents, self._idle, self._pid = self._idle, [], os.getpid()
+        try:
+            conn = self._idle.pop()
+        except IndexError:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
+            )
+            self._prepare(conn)
+            self.opened += 1
+        try:
+            yield conn
+        finally:
+            self._idle.append(conn)
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
         """WAL and the table, also when every worker of a server starts at the same moment.
@@ -100,41 +115,42 @@ class SQLiteStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
-        conn = self._connection()
-        row = conn.execute(
-            _INCR, {"key": key, "amount": amount, "expires": now + expiry, "now": now}
-        ).fetchone()
-        self._hits += 1
-        if self._hits % _SWEEP_EVERY == 0:
-            conn.execute("DELETE FROM counter WHERE expires <= ?", (now,))
+        with self._connection() as conn:
+            row = conn.execute(
+                _INCR, {"key": key, "amount": amount, "expires": now + expiry, "now": now}
+            ).fetchone()
+            self._hits += 1
+            if self._hits % _SWEEP_EVERY == 0:
+                conn.execute("DELETE FROM counter WHERE expires <= ?", (now,))
         return int(row[0])
 
     def get(self, key: str) -> int:
-        row = (
-            self._connection()
-            .execute("SELECT hits FROM counter WHERE key = ? AND expires > ?", (key, time.time()))
-            .fetchone()
-        )
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT hits FROM counter WHERE key = ? AND expires > ?", (key, time.time())
+            ).fetchone()
         return int(row[0]) if row else 0
 
     def get_expiry(self, key: str) -> float:
         now = time.time()
-        row = (
-            self._connection()
-            .execute("SELECT expires FROM counter WHERE key = ? AND expires > ?", (key, now))
-            .fetchone()
-        )
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT expires FROM counter WHERE key = ? AND expires > ?", (key, now)
+            ).fetchone()
         return float(row[0]) if row else now
 
     def check(self) -> bool:
         try:
-            self._connection().execute("SELECT 1").fetchone()
+            with self._connection() as conn:
+                conn.execute("SELECT 1").fetchone()
         except sqlite3.Error:
             return False
         return True
 
     def reset(self) -> int | None:
-        return self._connection().execute("DELETE FROM counter").rowcount
+        with self._connection() as conn:
+            return conn.execute("DELETE FROM counter").rowcount
 
     def clear(self, key: str) -> None:
-        self._connection().execute("DELETE FROM counter WHERE key = ?", (key,))
+        with self._connection() as conn:
+            conn.execute("DELETE FROM counter WHERE key = ?", (key,))

@@ -11,10 +11,14 @@ gunicorn reads and parses the request, so a hall's burst of new connections does
 have hundreds of threads parsing side by side; under any other server (the tests'
 client) the poll middleware takes it where the request enters the app. A thread knows
 which slots it holds (a thread-local), so the two places never take one twice.
+
+Under gevent's worker every request is a greenlet, and nothing but the slots keeps the
+ones that work (and hold a database connection) few, with long polls or without.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 
 #: the slots of the app this process serves (set by the poll middleware; None: no limit)
@@ -50,3 +54,10 @@ def give_back(slots: threading.Semaphore | None) -> None:
     if slots is not None and holds(slots):
         _held.slots = None
         slots.release()
+
+
+def greenlets_serve() -> bool:
+    """Requests are greenlets here: gevent has patched this process's threading (its
+    gunicorn worker does before it loads the app)."""
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey is not None and bool(monkey.is_module_patched("threading"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
+import threading
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -36,6 +37,26 @@ def test_the_sqlite_scheme_gives_a_storage_that_counts_a_window(tmp_path):
     assert storage.incr("k", 60, amount=5) == 8
     storage.clear("k")
     assert storage.get("k") == 0
+
+
+def test_requests_one_after_another_share_one_connection_whatever_their_thread(tmp_path):
+    """Under gevent every request is a greenlet (a thread to ``threading.local``): the
+    counts must not open a connection, set its journal and check its table, per request."""
+    storage = SQLiteStorage(f"sqlite:///{tmp_path / 'limits.sqlite3'}")
+    for _ in range(20):
+        request = threading.Thread(target=storage.incr, args=("join", 60))
+        request.start()
+        request.join()
+    assert storage.get("join") == 20
+    assert storage.opened == 1
+
+
+def test_requests_at_once_each_count_on_a_connection_of_their_own(tmp_path):
+    storage = SQLiteStorage(f"sqlite:///{tmp_path / 'limits.sqlite3'}")
+    with storage._connection(), storage._connection():
+        assert storage.opened == 2
+    storage.incr("join", 60)
+    assert storage.opened == 2
 
 
 def test_a_window_starts_again_when_it_expired(tmp_path):

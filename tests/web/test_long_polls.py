@@ -159,7 +159,17 @@ def test_the_phone_page_asks_the_server_to_hold_its_poll(app, make_session):
 
 
 @pytest.mark.parametrize("app_config", [{}], ids=["default"])
-def test_by_default_the_phone_polls_every_interval(app, make_session):
+def test_by_default_the_server_holds_the_phones_poll(app, make_session):
+    ids, phone = _phone_in_open_round(app, make_session)
+    assert app.wsgi_app.waits is not None
+    page = parse_html(phone.get(f"/j/{ids['code']}/stem").get_data(as_text=True))
+    polled = page.select_one("#phone-round")
+    assert "wait=25" in polled["hx-get"]
+    assert polled.has_attr("data-long-poll")
+
+
+@pytest.mark.parametrize("app_config", [{"LONG_POLL_SECONDS": 0}], ids=["off"])
+def test_without_long_polls_the_phone_polls_every_interval(app, make_session):
     ids, phone = _phone_in_open_round(app, make_session)
     assert app.wsgi_app.waits is None
     page = parse_html(phone.get(f"/j/{ids['code']}/stem").get_data(as_text=True))

@@ -170,7 +170,9 @@ def test_before_a_round_opens_the_phone_waits(app, client, make_session):
     join(client, app, ids["code"])
     page = client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
     assert "opent zo de eerste ronde" in page
-    assert 'hx-trigger="every 2.0s, shown" data-pause-hidden' in page
+    # its poll is held by the server until the round opens (long polls, the default)
+    assert 'hx-trigger="load delay:2.0s, shown, next-poll" data-long-poll' in page
+    assert "wait=25" in page and "data-pause-hidden" in page
 
 
 def test_open_round_shows_the_items_to_rank_with_and_without_javascript(app, client, voting):

@@ -1,0 +1,81 @@
+"""How the README serves the app (``gunicorn.conf.py``): gevent's workers by default, so a
+hall's held phone polls are greenlets, with the requests that work still a few at a time;
+gthread, with a thread for each held poll, when asked for."""
+
+from __future__ import annotations
+
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hhu_ranking.config import long_poll_seconds
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
+    for name in ("WORKER_CLASS", "LONG_POLL_SECONDS", "LONG_POLL_WAITERS", "GUNICORN_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_by_default_phones_keep_a_poll_waiting_in_a_greenlet(monkeypatch):
+    settings = _settings(monkeypatch)
+    assert settings["worker_class"] == "gevent"
+    assert long_poll_seconds({}) > 0
+    # a worker has room for its held polls and the requests beside them
+    assert settings["worker_connections"] >= 2 * 1000
+    # gevent has no threads to give: the work slots are the app's (GUNICORN_THREADS)
+    assert settings["threads"] == 8
+
+
+def test_gthread_gives_each_held_poll_a_thread(monkeypatch):
+    settings = _settings(monkeypatch, WORKER_CLASS="gthread", GUNICORN_THREADS="6")
+    assert settings["worker_class"] == "hhu_ranking.gunicorn_worker.SlotThreadWorker"
+    assert settings["threads"] == 6 + 1000
+    settings = _settings(monkeypatch, WORKER_CLASS="gthread", LONG_POLL_SECONDS="0")
+    assert settings["threads"] == 8
+
+
+def test_an_unknown_worker_class_is_refused_at_start(monkeypatch):
+    with pytest.raises(ValueError, match="WORKER_CLASS must be one of gevent, gthread"):
+        _settings(monkeypatch, WORKER_CLASS="eventlet")
+
+
+GATED = """
+import sys
+if sys.argv[1] == "gevent":
+    from gevent import monkey
+    monkey.patch_all()
+from hhu_ranking import create_app
+app = create_app({
+    "DATABASE_URL": "sqlite:///" + sys.argv[2],
+    "SECRET_KEY": "k" * 40,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LONG_POLL_SECONDS": 0,
+    "WORK_SLOTS": 3,
+})
+slots = app.wsgi_app._slots
+print("gated" if slots is not None else "open")
+"""
+
+
+@pytest.mark.parametrize(("serving", "expected"), [("gevent", "gated"), ("threads", "open")])
+def test_without_long_polls_greenlets_still_work_a_few_at_a_time(tmp_path, serving, expected):
+    """gunicorn's threads are the limit on working requests; gevent's greenlets are none, so
+    there the app's work slots stay, also when phones are polled instead of held."""
+    run = subprocess.run(
+        [sys.executable, "-c", GATED, serving, str(tmp_path / "app.db")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == expected
