@@ -45,8 +45,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_cookie, parse_etags
 
+from .greenlets import greenlets_serve
 from .recent import Recent
-from .work_slots import give_back, greenlets_serve, serve_with, take
+from .work_slots import give_back, serve_with, take
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

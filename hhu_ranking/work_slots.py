@@ -18,7 +18,6 @@ ones that work (and hold a database connection) few, with long polls or without.
 
 from __future__ import annotations
 
-import sys
 import threading
 
 #: the slots of the app this process serves (set by the poll middleware; None: no limit)
@@ -54,10 +53,3 @@ def give_back(slots: threading.Semaphore | None) -> None:
     if slots is not None and holds(slots):
         _held.slots = None
         slots.release()
-
-
-def greenlets_serve() -> bool:
-    """Requests are greenlets here: gevent has patched this process's threading (its
-    gunicorn worker does before it loads the app)."""
-    monkey = sys.modules.get("gevent.monkey")
-    return monkey is not None and bool(monkey.is_module_patched("threading"))

@@ -49,6 +49,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..aggregation.profile import Profile
+from ..greenlets import off_the_loop
 from ..models import Ballot, Outcome, RankingSession, Round, RoundState, utcnow
 from .profiles import document_profile, organisation_keys
 
@@ -155,7 +156,9 @@ def compute_result(
         raise ValueError(f"unknown weighting {weighting!r}")
     if weighting == WEIGHTING_ORGANISATION:
         profile = weigh_by_organisation(profile, ballots, parameters["organisations"])
-    analysis = report.analyse(
+    # off gevent's loop: an exact Kemeny may take up to its time limit (greenlets.py)
+    analysis = off_the_loop(
+        report.analyse,
         profile,
         methods=tuple(parameters["methods"]),
         bootstrap_samples=int(parameters["bootstrap_samples"]),

@@ -26,6 +26,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..greenlets import off_the_loop
 from ..models import Ballot, Round, RoundResult, utcnow
 from .breakdowns import group_breakdown
 from .dml import rows_matched
@@ -98,7 +99,10 @@ def compute_payload(
     profile = equal.with_weights(by_organisation) if organisation_round else equal
     other_weights = ones if organisation_round else by_organisation
     kemeny = {"time_limit": kemeny_time_limit()}
-    analysis = analyse(
+    # off gevent's loop: the bootstrap and Kemeny of a large round would hold every request
+    # of the worker meanwhile
+    analysis = off_the_loop(
+        analyse,
         profile,
         methods=LIVE_METHODS,
         options={"kemeny": kemeny},

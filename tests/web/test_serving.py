@@ -79,3 +79,65 @@ def test_without_long_polls_greenlets_still_work_a_few_at_a_time(tmp_path, servi
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip().splitlines()[-1] == expected
+
+
+COMPUTING = """
+import sys
+from gevent import monkey
+monkey.patch_all()
+import time
+import gevent
+from flask import Flask, current_app
+from hhu_ranking.greenlets import off_the_loop
+
+def compute():
+    # as an exact Kemeny or a bootstrap would, without a pause; reads the app's settings
+    end = time.perf_counter() + 0.4
+    while time.perf_counter() < end:
+        pass
+    return current_app.config["KEMENY_TIME_LIMIT"]
+
+ticks = []
+def phone():
+    while True:
+        ticks.append(1)
+        gevent.sleep(0.005)
+
+app = Flask(__name__)
+app.config["KEMENY_TIME_LIMIT"] = 7
+gevent.spawn(phone)
+gevent.sleep(0.02)
+with app.app_context():
+    before = len(ticks)
+    if sys.argv[1] == "off":
+        answer = off_the_loop(compute)
+    else:
+        answer = compute()
+print(answer, len(ticks) - before)
+"""
+
+
+@pytest.mark.parametrize(("where", "others_go_on"), [("off", True), ("here", False)])
+def test_a_long_computation_lets_the_other_requests_of_its_worker_go_on(where, others_go_on):
+    """Under gevent a greenlet that computes holds its worker's others (``here``); off the
+    loop (``off_the_loop``, the results and outcomes services) they keep being served."""
+    run = subprocess.run(
+        [sys.executable, "-c", COMPUTING, where],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    answer, ticks = run.stdout.split()
+    assert answer == "7"  # the app's settings, read in the pool's thread
+    # a phone's greenlet that asks every 5 ms: dozens of turns in 0.4 s, or none at all
+    assert (int(ticks) >= 5) is others_go_on, ticks
+
+
+def test_off_the_loop_without_gevent_is_a_plain_call():
+    from hhu_ranking.greenlets import off_the_loop
+
+    assert off_the_loop(sorted, [3, 1, 2], reverse=True) == [3, 2, 1]
+    with pytest.raises(ZeroDivisionError):
+        off_the_loop(divmod, 1, 0)
