@@ -189,8 +189,11 @@ class ConditionalPolls:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if self._slots is None:
             return self._serve(environ, start_response)
-        # Flask has closed its request context (and returned its connection) when it returns
-        take(self._slots)
+        # a slot is taken for the app (``_app``), not for an unchanged poll answered here
+        # (one indexed read, none at all with PostgreSQL's notices): in a saturated hall the
+        # hall's cheapest and most frequent request does not queue behind every view. Given
+        # back once answered: Flask has closed its request context (and returned its
+        # connection) when it returns
         try:
             return self._serve(environ, start_response)
         finally:

@@ -157,3 +157,33 @@ def test_the_app_takes_no_second_slot_in_a_thread_that_holds_one(app, make_sessi
     close_round(app, ids["round_id"])
     waiting.join(timeout=15)
     assert answer and answer[0].status_code == 200
+
+
+def test_an_unchanged_poll_is_answered_while_every_slot_works(app, make_session):
+    """In a saturated hall the phones' unchanged polls (a 304 from one indexed read) do not
+    queue behind the views for a slot; a request that needs the app still waits for one."""
+    ids = make_session(items=("Mensgericht", "Regiobreed"))
+    open_round(app, ids["round_id"])
+    phone = app.test_client()
+    join(phone, app, ids["code"])
+    tag = phone_state_tag(app, ids["session_id"])
+    one = threading.Semaphore(1)
+    app.wsgi_app._slots = one
+    one.acquire()  # a view is working in the one slot
+    try:
+        unchanged = _within(
+            10,
+            lambda: phone.get(
+                f"/j/{ids['code']}/status?seen={ids['round_id']}-open",
+                headers={**HX, "If-None-Match": tag},
+            ),
+        )
+        assert unchanged.status_code == 304
+        page = threading.Thread(target=phone.get, args=(f"/j/{ids['code']}/stem",), daemon=True)
+        page.start()
+        page.join(0.5)
+        assert page.is_alive()  # the ballot page waits for the slot
+    finally:
+        one.release()
+    page.join(10)
+    assert not page.is_alive()
