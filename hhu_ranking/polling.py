@@ -245,7 +245,7 @@ class ConditionalPolls:
         if seconds <= 0:
             return None
         started = time.monotonic()
-        give_back(self._slots)  # taken again only for work (the view, a query)
+        give_back(self._slots)  # the one gthread took before reading it; taken again for a view
         # read while the hall is quiet: woken by a change, it answers from memory at once
         environ[_COOKIE] = self._cookie(environ)
         waited = self.waits.wait(phone.group(1), version, seconds, environ.get(PAGE_HEADER))

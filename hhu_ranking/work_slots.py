@@ -9,8 +9,9 @@ its slot back while it waits and takes one again only to answer.
 Under gunicorn (``gunicorn_worker.SlotThreadWorker``) the slot is taken before
 gunicorn reads and parses the request, so a hall's burst of new connections does not
 have hundreds of threads parsing side by side; under any other server (the tests'
-client) the poll middleware takes it where the request enters the app. A thread knows
-which slots it holds (a thread-local), so the two places never take one twice.
+client, gevent) the poll middleware takes it where the request enters Flask: an unchanged
+poll that the middleware answers itself takes none. A thread knows which slots it holds (a
+thread-local), so the two places never take one twice.
 
 Under gevent's worker every request is a greenlet, and nothing but the slots keeps the
 ones that work (and hold a database connection) few, with long polls or without.
