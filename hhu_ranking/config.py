@@ -123,7 +123,7 @@ def worker_class(env: Mapping[str, str]) -> str:
 
 def long_poll_seconds(env: Mapping[str, str]) -> float:
     """On by default: with gevent's workers a third less CPU at 2,000 phones than polling,
-    and 5,000 phones held on SQLite (docs/performance.md, sixth session). 0: phones ask
+    and 4,500 phones held on SQLite (docs/performance.md, sixth session). 0: phones ask
     every POLL_SECONDS."""
     return float(env.get("LONG_POLL_SECONDS", "25"))
 
