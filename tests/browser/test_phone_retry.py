@@ -42,6 +42,9 @@ def test_a_ballot_that_did_not_arrive_is_sent_again_until_received(chromium, liv
         page.locator("select[name=pillar]").select_option(index=1)
         page.locator("main form button[type=submit]").click()
         expect(page.locator("#round-title")).to_have_text("Waarden")
+        # the page's scripts have run: a tap before htmx takes the form over would send it
+        # as a plain form, and the dropped request would show the browser's error page
+        page.wait_for_load_state("load")
 
         attempts: list[str] = []
         held = []
