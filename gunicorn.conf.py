@@ -4,11 +4,11 @@ import multiprocessing
 import os
 import resource
 
-from hhu_ranking.config import long_poll_waiters, work_threads
+from hhu_ranking.config import long_poll_waiters, work_threads, worker_processes
 from hhu_ranking.config import worker_class as chosen_worker_class
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
+workers = worker_processes(os.environ, multiprocessing.cpu_count())
 _held = long_poll_waiters(os.environ)
 if chosen_worker_class(os.environ) == "gevent":
     # each request a greenlet: a phone poll held until its round opens or closes

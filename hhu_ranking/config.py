@@ -128,9 +128,23 @@ def long_poll_seconds(env: Mapping[str, str]) -> float:
     return float(env.get("LONG_POLL_SECONDS", "25"))
 
 
+def worker_processes(env: Mapping[str, str], cores: int) -> int:
+    """gunicorn worker processes (WEB_CONCURRENCY). gevent: one per core, as its greenlets
+    need no more; two with two cores cost a tenth less CPU than four at 2,000 phones and
+    held 5,000 on SQLite with shorter joins (docs/performance.md, seventh session). gthread:
+    two per core, at most four, its threads taking turns for the GIL."""
+    if "WEB_CONCURRENCY" in env:
+        return int(env["WEB_CONCURRENCY"])
+    return max(1, cores) if worker_class(env) == "gevent" else min(4, 2 * cores)
+
+
 def long_poll_waiters(env: Mapping[str, str]) -> int:
-    """Polls held at once per worker (none when long polling is off)."""
-    return int(env.get("LONG_POLL_WAITERS", "1000")) if long_poll_seconds(env) > 0 else 0
+    """Polls held at once per worker (none when long polling is off): a greenlet costs a few
+    kilobytes, so a gevent worker holds a whole hall's; a gthread worker's are threads."""
+    if long_poll_seconds(env) <= 0:
+        return 0
+    default = "5000" if worker_class(env) == "gevent" else "1000"
+    return int(env.get("LONG_POLL_WAITERS", default))
 
 
 def _pool_options(env: os._Environ[str] | dict[str, str]) -> dict[str, Any]:

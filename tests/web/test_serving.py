@@ -4,6 +4,7 @@ gthread, with a thread for each held poll, when asked for."""
 
 from __future__ import annotations
 
+import multiprocessing
 import runpy
 import subprocess
 import sys
@@ -12,13 +13,19 @@ from typing import Any
 
 import pytest
 
-from hhu_ranking.config import long_poll_seconds
+from hhu_ranking.config import long_poll_seconds, long_poll_waiters, worker_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
-    for name in ("WORKER_CLASS", "LONG_POLL_SECONDS", "LONG_POLL_WAITERS", "GUNICORN_THREADS"):
+    for name in (
+        "WORKER_CLASS",
+        "LONG_POLL_SECONDS",
+        "LONG_POLL_WAITERS",
+        "GUNICORN_THREADS",
+        "WEB_CONCURRENCY",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -29,8 +36,9 @@ def test_by_default_phones_keep_a_poll_waiting_in_a_greenlet(monkeypatch):
     settings = _settings(monkeypatch)
     assert settings["worker_class"] == "gevent"
     assert long_poll_seconds({}) > 0
-    # a worker has room for its held polls and the requests beside them
-    assert settings["worker_connections"] >= 2 * 1000
+    # a worker holds a whole hall's polls, with room for the requests beside them
+    assert long_poll_waiters({}) == 5000
+    assert settings["worker_connections"] >= 2 * 5000
     # gevent has no threads to give: the work slots are the app's (GUNICORN_THREADS)
     assert settings["threads"] == 8
 
@@ -38,9 +46,26 @@ def test_by_default_phones_keep_a_poll_waiting_in_a_greenlet(monkeypatch):
 def test_gthread_gives_each_held_poll_a_thread(monkeypatch):
     settings = _settings(monkeypatch, WORKER_CLASS="gthread", GUNICORN_THREADS="6")
     assert settings["worker_class"] == "hhu_ranking.gunicorn_worker.SlotThreadWorker"
+    # a thread each: fewer held polls than a greenlet worker's
     assert settings["threads"] == 6 + 1000
     settings = _settings(monkeypatch, WORKER_CLASS="gthread", LONG_POLL_SECONDS="0")
     assert settings["threads"] == 8
+
+
+def test_gevent_runs_a_worker_per_core_and_gthread_two(monkeypatch):
+    cores = multiprocessing.cpu_count()
+    assert _settings(monkeypatch)["workers"] == cores
+    assert _settings(monkeypatch, WORKER_CLASS="gthread")["workers"] == min(4, 2 * cores)
+    assert _settings(monkeypatch, WEB_CONCURRENCY="3")["workers"] == 3
+    assert worker_processes({}, 8) == 8
+    assert worker_processes({"WORKER_CLASS": "gthread"}, 8) == 4
+    assert worker_processes({"WORKER_CLASS": "gthread"}, 1) == 2
+
+
+def test_held_polls_per_worker_follow_the_worker_class_unless_set():
+    assert long_poll_waiters({"WORKER_CLASS": "gthread"}) == 1000
+    assert long_poll_waiters({"LONG_POLL_WAITERS": "300"}) == 300
+    assert long_poll_waiters({"LONG_POLL_SECONDS": "0"}) == 0
 
 
 def test_an_unknown_worker_class_is_refused_at_start(monkeypatch):
