@@ -130,12 +130,13 @@ def long_poll_seconds(env: Mapping[str, str]) -> float:
 
 def worker_processes(env: Mapping[str, str], cores: int) -> int:
     """gunicorn worker processes (WEB_CONCURRENCY). gevent: one per core, as its greenlets
-    need no more; two with two cores cost a tenth less CPU than four at 2,000 phones and
-    held 5,000 on SQLite with shorter joins (docs/performance.md, seventh session). gthread:
-    two per core, at most four, its threads taking turns for the GIL."""
+    need no more (two with two cores cost a tenth less CPU than four at 2,000 phones and
+    held 5,000 on SQLite with shorter joins: docs/performance.md, seventh session), and at
+    least two, so that a worker that dies leaves one answering while it is replaced.
+    gthread: two per core, at most four, its threads taking turns for the GIL."""
     if "WEB_CONCURRENCY" in env:
         return int(env["WEB_CONCURRENCY"])
-    return max(1, cores) if worker_class(env) == "gevent" else min(4, 2 * cores)
+    return max(2, cores) if worker_class(env) == "gevent" else min(4, 2 * cores)
 
 
 def long_poll_waiters(env: Mapping[str, str]) -> int:

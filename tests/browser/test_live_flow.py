@@ -97,6 +97,8 @@ def _phone_joins(context, base: str, code: str, organisation: str):
     page.locator("select[name=pillar]").select_option(label="Praktijk en uitvoering")
     page.locator("main form button[type=submit]").click()
     expect(page.locator("#round-title")).to_have_text("Waarden")
+    # the ballot's scripts have run before a test taps it (a tap before would be a plain form)
+    page.wait_for_load_state("load")
     assert _order(page) == ITEMS
     return page
 

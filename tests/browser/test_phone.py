@@ -49,6 +49,8 @@ def join(page, base: str, code: str) -> None:
     page.locator("select[name=pillar]").select_option(index=1)
     page.locator("main form button[type=submit]").click()
     expect(page.locator("#round-title")).to_have_text("Waarden")
+    # the ballot's scripts have run before a test taps it (a tap before would be a plain form)
+    page.wait_for_load_state("load")
 
 
 def _focused(page) -> dict:

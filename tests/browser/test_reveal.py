@@ -88,6 +88,7 @@ def test_the_facilitator_reveals_by_keyboard_and_everyone_follows(chromium, live
     phone.locator("select[name=pillar]").select_option(label="Praktijk en uitvoering")
     phone.locator("main form button[type=submit]").click()
     expect(phone.locator("#round-title")).to_have_text("Waarden")
+    phone.wait_for_load_state("load")
     _phone_votes_and_round_closes(live_server.app, round_id, phone_ranking)
 
     leader_context = chromium.new_context(viewport={"width": 1280, "height": 720})

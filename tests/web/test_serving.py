@@ -52,12 +52,14 @@ def test_gthread_gives_each_held_poll_a_thread(monkeypatch):
     assert settings["threads"] == 8
 
 
-def test_gevent_runs_a_worker_per_core_and_gthread_two(monkeypatch):
+def test_gevent_runs_a_worker_per_core_at_least_two_and_gthread_two_per_core(monkeypatch):
     cores = multiprocessing.cpu_count()
-    assert _settings(monkeypatch)["workers"] == cores
+    assert _settings(monkeypatch)["workers"] == max(2, cores)
     assert _settings(monkeypatch, WORKER_CLASS="gthread")["workers"] == min(4, 2 * cores)
     assert _settings(monkeypatch, WEB_CONCURRENCY="3")["workers"] == 3
     assert worker_processes({}, 8) == 8
+    # one core still gets two: a worker that dies leaves one answering
+    assert worker_processes({}, 1) == 2
     assert worker_processes({"WORKER_CLASS": "gthread"}, 8) == 4
     assert worker_processes({"WORKER_CLASS": "gthread"}, 1) == 2
 
