@@ -250,9 +250,9 @@ def make_session(app: Any) -> Callable[..., dict[str, Any]]:
     return functools.partial(session_with_round, app)
 
 
-@pytest.fixture
-def writes(app: Any) -> Iterator[list[str]]:
-    """Every INSERT, UPDATE or DELETE sent to the database while the list is being recorded."""
+def _recorded(app: Any, verbs: frozenset[str] | None) -> Iterator[list[str]]:
+    """The statements sent to the database while the list is being recorded (``verbs``:
+    only those beginning with one of them)."""
     from sqlalchemy import event
 
     from hhu_ranking.extensions import db
@@ -260,7 +260,7 @@ def writes(app: Any) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+        if verbs is None or statement.lstrip().split(" ", 1)[0].upper() in verbs:
             seen.append(statement)
 
     with app.app_context():
@@ -268,3 +268,15 @@ def writes(app: Any) -> Iterator[list[str]]:
     event.listen(engine, "before_cursor_execute", record)
     yield seen
     event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def writes(app: Any) -> Iterator[list[str]]:
+    """Every INSERT, UPDATE or DELETE sent to the database while the list is being recorded."""
+    yield from _recorded(app, frozenset({"INSERT", "UPDATE", "DELETE"}))
+
+
+@pytest.fixture
+def statements(app: Any) -> Iterator[list[str]]:
+    """Every statement sent to the database while the list is being recorded."""
+    yield from _recorded(app, None)

@@ -202,15 +202,20 @@ _PARTICIPANT_AND_COUNT_BY_TOKEN = _PARTICIPANT_BY_TOKEN.add_columns(
 
 
 def participant_and_count(
-    db: Session, ranking_session: RankingSession, token: str | None
+    db: Session, ranking_session: RankingSession, token: str | None, *, count: bool = True
 ) -> tuple[Participant | None, int | None]:
-    """The token's participant and the session's participant count (None without one)."""
+    """The token's participant and the session's participant count (None without one).
+
+    ``count=False`` leaves the count out (None) for a page that names no poll interval:
+    counting reads every participant's index entry, which in a hall of thousands costs
+    the database more than finding the phone.
+    """
     if not token:
         return None, None
-    row = db.execute(
-        _PARTICIPANT_AND_COUNT_BY_TOKEN,
-        {"token_hash": token_digest(token), "session_id": ranking_session.id},
-    ).one_or_none()
+    params = {"token_hash": token_digest(token), "session_id": ranking_session.id}
+    if not count:
+        return db.scalars(_PARTICIPANT_BY_TOKEN, params).one_or_none(), None
+    row = db.execute(_PARTICIPANT_AND_COUNT_BY_TOKEN, params).one_or_none()
     if row is None:
         return None, None
     return row[0], int(row[1])

@@ -118,11 +118,11 @@ def _remember(ranking_session: RankingSession, token: str) -> None:
     session.permanent = True
 
 
-def _participant(ranking_session: RankingSession) -> Participant | None:
-    """The phone's participant; the session's participant count comes with it, for the
-    poll interval the page names (``_poll_seconds``)."""
+def _participant(ranking_session: RankingSession, *, polls: bool = True) -> Participant | None:
+    """The phone's participant; for a page that polls (``polls``), the session's participant
+    count comes with it, for the poll interval the page names (``_poll_seconds``)."""
     participant, joined = participant_and_count(
-        db_session(), ranking_session, _token(ranking_session)
+        db_session(), ranking_session, _token(ranking_session), count=polls
     )
     g.participants_joined = joined
     return participant
@@ -379,7 +379,7 @@ def join(code: str) -> Response | tuple[str, int] | str:
     ranking_session = _lookup(code, with_rounds=True)
     if ranking_session is None:
         return _unknown_code(code)
-    if _participant(ranking_session) is not None:
+    if _participant(ranking_session, polls=False) is not None:
         return redirect(url_for("participate.vote", code=code))
     form = JoinForm()
     # a roster names the organisations that may join: then the organisation is always asked
@@ -642,7 +642,7 @@ def my_ballot(code: str, round_id: int) -> Response | tuple[str, int]:
     ranking_session = _lookup(code)
     if ranking_session is None:
         return _unknown_code(code)
-    participant = _participant(ranking_session)
+    participant = _participant(ranking_session, polls=False)
     round_ = session_round_with_items(db_session(), ranking_session.id, round_id)
     if participant is None or round_ is None or round_.state is not RoundState.CLOSED:
         return make_response("", 204)  # nothing of its own to show here

@@ -356,6 +356,23 @@ def test_at_the_close_the_hall_gets_the_shared_view_and_each_ballot_follows(app,
     assert texts(full, "#my-ballot .confirm-list li")[0] == "Regiobreed"
 
 
+def test_pages_that_do_not_poll_leave_the_hall_uncounted(app, client, voting, statements):
+    """Counting the session's participants reads every one of them: a hall of thousands
+    pays it only on the pages that name a poll interval."""
+    ids = voting()
+    vote(client, ids["code"], ids["round_id"], ids["item_ids"])
+    statements.clear()
+    assert "hx-trigger" in client.get(f"/j/{ids['code']}/stem").get_data(as_text=True)
+    assert any("count(" in s.lower() for s in statements)
+    close_round(app, ids["round_id"])
+    statements.clear()
+    mine = client.get(f"/j/{ids['code']}/mijn-stem/{ids['round_id']}")
+    back = client.get(f"/j/{ids['code']}")  # a phone that joined, on the join link again
+    assert mine.status_code == 200 and "confirm-list" in mine.get_data(as_text=True)
+    assert back.status_code == 302 and back.location.endswith(f"/j/{ids['code']}/stem")
+    assert statements and not any("count(" in s.lower() for s in statements)
+
+
 def test_someone_elses_ballot_cannot_be_fetched(app, client, voting):
     ids = voting()
     vote(client, ids["code"], ids["round_id"], ids["item_ids"])

@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from factories import close_round, join, open_round, parse_html, texts, vote
-from sqlalchemy import event
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import RankingSession, Round
@@ -107,22 +106,12 @@ def test_fragment_is_304_while_nothing_changed_and_200_after_a_ballot(app, clien
     assert _count(after, "voted") == "1"
 
 
-def test_unchanged_poll_costs_one_select(app, client, make_session):
+def test_unchanged_poll_costs_one_select(app, client, make_session, statements):
     ids = make_session()
     open_round(app, ids["round_id"])
     etag = _fragment(client, ids["code"]).headers["ETag"]
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert _fragment(client, ids["code"], **{"If-None-Match": etag}).status_code == 304
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    statements.clear()
+    assert _fragment(client, ids["code"], **{"If-None-Match": etag}).status_code == 304
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1 and "ranking_session" in selects[0]
 
