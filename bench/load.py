@@ -872,7 +872,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.hosts > 1 and args.db != "postgresql":
         parser.error("--hosts needs --db postgresql (several hosts share one database)")
-    if args.by_kind and os.environ.get("WORKER_CLASS", "gevent").strip().lower() != "gthread":
+    from hhu_ranking.config import worker_class
+
+    if args.by_kind and worker_class(os.environ) != "gthread":
         # a request's thread CPU under gevent is every greenlet's that ran while it waited
         parser.error("--by-kind reads each request's thread CPU: run it with WORKER_CLASS=gthread")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
