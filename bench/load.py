@@ -13,8 +13,9 @@ balancer: every request goes to a random one of them.
 
 The room, over HTTP with cookies, CSRF tokens and htmx headers as the pages send them:
 
-* phones arrive evenly over ``--join-seconds`` (60): each loads the join page,
-  joins, loads its ballot page (``join_ms`` is the three together), polls
+* phones arrive evenly over ``--join-seconds`` (60): each loads the join page and
+  joins, answered with its ballot page (``join_ms`` is the two together: the
+  join page, the join and the ballot page, which were three requests before), polls
   its status fragment as ``templates/participate/_round.html`` and
   ``static/js/poll.js`` do (conditional, learning a new ETag from a 204; a long-polled
   fragment's poll is held by the server until its round changes or ``LONG_POLL_SECONDS``
@@ -318,13 +319,11 @@ class Phone:
             "pillar": self.rng.choice(re.findall(r'<option value="(\d+)"', page)),
             "display_name": "",
         }
-        status, headers, _ = await browser.request("POST", f"/j/{code}", form=form)
-        if status != 302 or not headers.get("Location", "").endswith("/stem"):
+        # the join is answered with the ballot page itself (a 302 to it before)
+        status, _, page = await browser.request("POST", f"/j/{code}", form=form)
+        if status != 200 or 'id="phone-round"' not in page:
             raise RuntimeError(f"join refused: {status}")
         page_url = f"/j/{code}/stem"
-        status, _, page = await browser.request("GET", page_url)
-        if status != 200:
-            raise RuntimeError(f"ballot page {status}")
         self.joined_at = time.monotonic()
         stats.join_ms.append((self.joined_at - started) * 1000)
         self.token = session_token(browser.cookies.get("session", ""), self.session_id)

@@ -350,6 +350,11 @@ def join(
     )
 
 
+def shows_ballot(response: Any) -> bool:
+    """A join that went through: answered with the phone's ballot page itself."""
+    return response.status_code == 200 and b'id="phone-round"' in response.get_data()
+
+
 def vote(client: Any, code: str, round_id: int, ranking: list[int], **headers: str) -> Any:
     return client.post(
         f"/j/{code}/stem", data={"round_id": round_id, "ranking": ranking}, headers=headers

@@ -23,6 +23,14 @@
 (function () {
   "use strict";
 
+  // The join form is answered with the ballot page itself (one round trip less on a hall's
+  // Wi-Fi), shown at the join's address: the page names its own instead, so that a reload
+  // or a shared link asks for the ballot and never sends the join again
+  var address = document.body.getAttribute("data-address");
+  if (address && window.location.pathname !== address) {
+    window.history.replaceState(window.history.state, "", address);
+  }
+
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
     if (status === 304 || (longPolled(event.detail.elt) && !event.detail.elt.isConnected)) {

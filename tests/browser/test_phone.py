@@ -102,6 +102,26 @@ def test_the_confirmation_is_in_view_and_focused_after_sending(chromium, live_se
     context.close()
 
 
+def test_the_join_answers_with_the_ballot_and_a_reload_does_not_join_again(chromium, live_server):
+    from playwright.sync_api import expect
+
+    from hhu_ranking.extensions import db
+    from hhu_ranking.models import Participant
+
+    context, page, _round_id = _joined_phone(chromium, live_server, 6)
+    # the join's answer was the ballot page itself, which then named its own address
+    assert page.url.endswith("/stem")
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(f"{request.method} {request.url}"))
+    page.reload()
+    expect(page.locator("#round-title")).to_have_text("Waarden")
+    assert sent and sent[0].startswith("GET ") and sent[0].endswith("/stem")
+    assert not [request for request in sent if request.startswith("POST ")]
+    with live_server.app.app_context():
+        assert len(db.session.scalars(select(Participant)).all()) == 1
+    context.close()
+
+
 def test_keyboard_only_ranks_and_sends(chromium, live_server):
     from playwright.sync_api import expect
 

@@ -13,6 +13,7 @@ from factories import (
     open_round,
     parse_html,
     pillar_id,
+    shows_ballot,
     texts,
     vote,
     vote_by_places,
@@ -87,8 +88,10 @@ def test_pillars_are_english_when_the_locale_is_english(client, make_session):
 def test_joining_stores_the_participant_and_a_signed_cookie(app, client, make_session):
     ids = make_session(ask_names=True)
     response = join(client, app, ids["code"], name="Fatima")
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/j/{ids['code']}/stem")
+    # the ballot page at once, naming its own address for the history (poll.js)
+    assert shows_ballot(response)
+    body = parse_html(response.get_data(as_text=True)).body
+    assert body["data-address"] == f"/j/{ids['code']}/stem"
     with client.session_transaction() as cookie:
         token = cookie["participants"][str(ids["session_id"])]
     with app.app_context():
@@ -121,7 +124,7 @@ def test_joining_needs_an_organisation_and_a_pillar(app, client, make_session):
 
 def test_another_organisation_may_be_typed(app, client, make_session):
     ids = make_session()
-    assert join(client, app, ids["code"], organisation="Buurtteam  Overvecht").status_code == 302
+    assert shows_ballot(join(client, app, ids["code"], organisation="Buurtteam  Overvecht"))
     with app.app_context():
         participant = db.session.scalar(select(Participant))
         assert participant.organisation_id is None

@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from factories import close_round, join, open_round, parse_html, texts, vote
+from factories import close_round, join, open_round, parse_html, shows_ballot, texts, vote
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import RankingSession, Round
@@ -18,7 +18,7 @@ HX = {"HX-Request": "true"}
 
 def _phone(app, code, organisation="Gemeente Utrecht", name=""):
     phone = app.test_client()
-    assert join(phone, app, code, organisation=organisation, name=name).status_code == 302
+    assert shows_ballot(join(phone, app, code, organisation=organisation, name=name))
     return phone
 
 

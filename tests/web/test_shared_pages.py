@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from factories import csrf_tokens, parse_html, pillar_id, rendered
+from factories import csrf_tokens, parse_html, pillar_id, rendered, shows_ballot
 
 from hhu_ranking.extensions import db
 from hhu_ranking.models import RankingSession
@@ -42,7 +42,7 @@ def test_every_phone_gets_the_join_page_drawn_once_with_a_token_of_its_own(
     assert stolen.status_code == 400
     for phone, page in zip(phones, pages, strict=True):
         joined = _join_with_own_token(protected_app, phone, code, page, "Gemeente Utrecht")
-        assert joined.status_code == 302
+        assert shows_ballot(joined)
 
 
 def test_a_changed_session_or_another_language_is_drawn_afresh(
@@ -84,13 +84,19 @@ def test_blank_ballots_are_drawn_once_and_a_voted_phone_sees_its_own(
     made = make_session(opened=True)
     code, round_id, item_ids = made["code"], made["round_id"], made["item_ids"]
     phones = [protected_app.test_client() for _ in range(3)]
-    for n, phone in enumerate(phones):
-        page = phone.get(f"/j/{code}").get_data(as_text=True)
-        _join_with_own_token(protected_app, phone, code, page, f"Bewonersgroep {n}")
+    pages = []
     with rendered(protected_app) as names:
-        pages = [phone.get(f"/j/{code}/stem").get_data(as_text=True) for phone in phones]
+        for n, phone in enumerate(phones):
+            page = phone.get(f"/j/{code}").get_data(as_text=True)
+            # each join is answered with the phone's ballot page
+            joined = _join_with_own_token(protected_app, phone, code, page, f"Bewonersgroep {n}")
+            pages.append(joined.get_data(as_text=True))
     assert names.count("participate/_round.html") == 1
     assert names.count("participate/vote.html") == 3  # each names its own organisation
+    with rendered(protected_app) as names:
+        reloaded = [phone.get(f"/j/{code}/stem") for phone in phones]
+    assert [page.status_code for page in reloaded] == [200] * 3
+    assert names.count("participate/_round.html") == 0  # a reload finds it drawn
     tokens = []
     for n, page in enumerate(pages):
         assert f"Bewonersgroep {n}" in page
@@ -130,9 +136,11 @@ def test_each_item_at_each_place_is_drawn_once_and_every_phone_sees_its_own_orde
     code, round_id, item_ids = made["code"], made["round_id"], made["item_ids"]
     phones = [app.test_client() for _ in range(3)]
     for phone in phones:
-        assert join(phone, app, code).status_code == 302
+        assert shows_ballot(join(phone, app, code))
     a, b, c = item_ids
-    orders = [[c, b, a], [c, b, a], [b, a, c]]
+    # the joins drew the blank ballot, each item at its place in the round: these orders
+    # put every item elsewhere
+    orders = [[c, a, b], [c, a, b], [b, c, a]]
     drawn = []
     for phone, order in zip(phones, orders, strict=True):
         with rendered(app) as names:
