@@ -4,7 +4,7 @@ import multiprocessing
 import os
 import resource
 
-from hhu_ranking.config import keepalive_seconds, long_poll_waiters, work_threads, worker_processes
+from hhu_ranking.config import long_poll_waiters, work_threads, worker_processes
 from hhu_ranking.config import worker_class as chosen_worker_class
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -33,7 +33,7 @@ if _soft != resource.RLIM_INFINITY and _soft < _wanted:
     resource.setrlimit(resource.RLIMIT_NOFILE, (_raised, _hard))
 timeout = 60
 graceful_timeout = 20
-keepalive = keepalive_seconds(os.environ)
+keepalive = 5
 # no access log unless asked for: at a festival it costs a tenth of the server's time, and
 # it would keep every participant's address and join link (ACCESS_LOG=- writes to stdout)
 accesslog = os.environ.get("ACCESS_LOG") or None

@@ -780,12 +780,7 @@ async def run_room(
 ) -> tuple[Stats, list[Phone], list[Projector], float]:
     rng = random.Random(args.seed)
     stats = Stats()
-    from hhu_ranking.config import keepalive_seconds
-
-    # a browser keeps a connection as long as the server does; a second less, so that no
-    # request goes out on a connection the server is closing (a browser sends that again)
-    idle = max(1, keepalive_seconds(os.environ) - 1)
-    connector = aiohttp.TCPConnector(limit=0, force_close=False, keepalive_timeout=idle)
+    connector = aiohttp.TCPConnector(limit=0, force_close=False, keepalive_timeout=4)
     # a long poll is held up to LONG_POLL_SECONDS (25) before it is answered
     timeout = aiohttp.ClientTimeout(total=90)
     async with aiohttp.ClientSession(

@@ -2,19 +2,17 @@
 under ``bench/load.py``'s CPU per 1,000 phone-minutes.
 
     .venv/bin/python bench/server_floor.py [--requests 20000] [--rate 500]
-        [--per-phone-minute 26.8] [--worker-class gthread] [--new-connections]
+        [--per-phone-minute 26.8] [--worker-class gthread]
 
 Serves, one after the other, with the project's ``gunicorn.conf.py`` as the README does
-(``--worker-class`` overrides its worker class, for a comparison):
+(``--worker-class`` overrides its gthread, for a comparison; gevent is not a dependency):
 
 1. the peer, ``bench/floor_app.py``: a WSGI app that answers with an empty 304 at once;
 2. the app itself (``wsgi:app``, fresh SQLite database, an open round), asked a phone's
    unchanged status poll: the 304 its poll middleware gives, the hall's most common request.
 
 Both are asked alike, over keep-alive connections (``--connections``) sending ``--rate``
-requests a second in all with a phone's headers, until ``--requests`` are answered;
-``--new-connections`` opens a connection for every request instead (a phone whose
-connection the server closed while it thought). Prints the
+requests a second in all with a phone's headers, until ``--requests`` are answered. Prints the
 server's CPU (every gunicorn process, from /proc) per request of each, their ratio, and what
 the floor comes to per 1,000 phone-minutes at ``--per-phone-minute`` requests (``bench/load.py``
 prints that rate as ``requests_per_phone_min``).
@@ -70,8 +68,7 @@ async def ask(
     """``args.requests`` conditional GETs (a few more) at ``args.rate`` a second: how many
     were answered, and how many of them with a 304."""
     answered = not_modified = 0
-    kept = {"force_close": True} if args.new_connections else {"keepalive_timeout": 4}
-    connector = aiohttp.TCPConnector(limit=0, **kept)
+    connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=4)
     gap = args.connections / args.rate
     async with aiohttp.ClientSession(connector=connector) as http:
 
@@ -108,10 +105,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=500.0, help="requests a second in all")
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--per-phone-minute", type=float, default=26.8)
-    parser.add_argument("--worker-class", help="instead of gunicorn.conf.py's")
-    parser.add_argument(
-        "--new-connections", action="store_true", help="a connection for every request"
-    )
+    parser.add_argument("--worker-class", help="instead of gunicorn.conf.py's gthread")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hhu-floor-") as tmp_name:
         tmp = Path(tmp_name)
@@ -141,13 +135,8 @@ def main() -> int:
                 server.stop()
     floor, poll = costs["floor"], costs["poll"]
     per_1000 = floor * args.per_phone_minute  # ms per phone-minute = CPU-s per 1,000
-    from hhu_ranking.config import worker_class
-
-    worker = args.worker_class or worker_class(os.environ)
-    connections = "new" if args.new_connections else "kept"
-    print(
-        f"# worker={worker} connections={connections} requests={args.requests} rate={args.rate:.0f}/s"
-    )
+    worker = args.worker_class or "gthread"
+    print(f"# worker={worker} requests={args.requests} rate={args.rate:.0f}/s")
     print(f"# gunicorn alone: {floor:.3f} ms of server CPU per request")
     print(f"# the app's unchanged poll: {poll:.3f} ms ({poll / floor:.2f}x gunicorn alone)")
     print(
@@ -155,7 +144,7 @@ def main() -> int:
         f"{per_1000:.1f} CPU-s per 1,000 phone-minutes"
     )
     print(
-        f"worker={worker} connections={connections} floor_ms={floor:.3f} poll_ms={poll:.3f} "
+        f"worker={worker} floor_ms={floor:.3f} poll_ms={poll:.3f} "
         f"poll_over_floor={poll / floor:.2f} floor_cpu_s_per_1000_phone_min={per_1000:.1f}"
     )
     return 0

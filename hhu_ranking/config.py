@@ -139,15 +139,6 @@ def worker_processes(env: Mapping[str, str], cores: int) -> int:
     return max(2, cores) if worker_class(env) == "gevent" else min(4, 2 * cores)
 
 
-def keepalive_seconds(env: Mapping[str, str]) -> int:
-    """How long gunicorn keeps a phone's idle connection open for its next request
-    (KEEPALIVE_SECONDS). A phone thinks 5-20 s between its requests: closed after gunicorn's
-    usual 5 s, most of them paid for a new connection. An idle connection is a waiting
-    greenlet, or a socket in gthread's poller, not a thread; a worker told to stop waits
-    for its idle ones at most this long (and never past graceful_timeout)."""
-    return int(env.get("KEEPALIVE_SECONDS", "20"))
-
-
 def long_poll_waiters(env: Mapping[str, str]) -> int:
     """Polls held at once per worker (none when long polling is off): a greenlet costs a few
     kilobytes, so a gevent worker holds a whole hall's; a gthread worker's are threads."""
