@@ -5,7 +5,7 @@ under ``bench/load.py``'s CPU per 1,000 phone-minutes.
         [--per-phone-minute 26.8] [--worker-class gthread]
 
 Serves, one after the other, with the project's ``gunicorn.conf.py`` as the README does
-(``--worker-class`` overrides its gthread, for a comparison; gevent is not a dependency):
+(``--worker-class`` overrides its worker class, for a comparison):
 
 1. the peer, ``bench/floor_app.py``: a WSGI app that answers with an empty 304 at once;
 2. the app itself (``wsgi:app``, fresh SQLite database, an open round), asked a phone's
@@ -105,7 +105,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=500.0, help="requests a second in all")
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--per-phone-minute", type=float, default=26.8)
-    parser.add_argument("--worker-class", help="instead of gunicorn.conf.py's gthread")
+    parser.add_argument("--worker-class", help="instead of gunicorn.conf.py's")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hhu-floor-") as tmp_name:
         tmp = Path(tmp_name)
@@ -135,7 +135,9 @@ def main() -> int:
                 server.stop()
     floor, poll = costs["floor"], costs["poll"]
     per_1000 = floor * args.per_phone_minute  # ms per phone-minute = CPU-s per 1,000
-    worker = args.worker_class or "gthread"
+    from hhu_ranking.config import worker_class
+
+    worker = args.worker_class or worker_class(os.environ)
     print(f"# worker={worker} requests={args.requests} rate={args.rate:.0f}/s")
     print(f"# gunicorn alone: {floor:.3f} ms of server CPU per request")
     print(f"# the app's unchanged poll: {poll:.3f} ms ({poll / floor:.2f}x gunicorn alone)")
