@@ -13,7 +13,7 @@ ballot page is loaded, then reloaded.
 
 Printed per size, one machine-readable line (the last one is the largest)::
 
-    items=25 ballot_page_bytes=B reload_bytes=R first_paint_ms=P interactive_ms=I
+    items=25 ballot_page_bytes=B reload_bytes=R first_paint_ms=P interactive_ms=I join_ms=J
 
 * ``ballot_page_bytes``: bytes on the wire (``encodedDataLength``: headers and
   compressed bodies) for the page and everything it loads, with an empty cache.
@@ -22,6 +22,9 @@ Printed per size, one machine-readable line (the last one is the largest)::
 * ``first_paint_ms``: first contentful paint, from the start of navigation.
 * ``interactive_ms``: from the start of navigation until the ballot's script
   has made the list sortable (``form.ballot.js-ready``).
+* ``join_ms``: another phone, throttled from the start, with the join page loaded: from
+  the tap on the join button until its ballot is usable (the join's answer is the
+  ballot page itself: a redirect and a request for that page cost a round trip more).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import argparse
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -96,21 +100,8 @@ def _open_round(app: Any, count: int) -> str:
         return ranking_session.join_code
 
 
-def measure(browser: Any, base: str, code: str) -> dict[str, int]:
-    # Playwright's waits evaluate script, which the CSP refuses (test_csp.py checks it)
-    context = browser.new_context(
-        viewport={"width": 360, "height": 640}, is_mobile=True, bypass_csp=True
-    )
-    page = context.new_page()
-    page.goto(f"{base}/j/{code}")
-    page.locator("input[name=organisation]").fill("UMC Utrecht")
-    page.locator("select[name=pillar]").select_option(index=1)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_selector("form.ballot.js-ready")
-    # SortableJS follows the page by itself: let it arrive before anything is counted
-    page.wait_for_function("window.Sortable !== undefined")
-    page.wait_for_load_state("networkidle")
-
+def _throttle(context: Any, page: Any) -> Any:
+    """The venue's network for this page, through the DevTools protocol."""
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.clearBrowserCache")
@@ -123,6 +114,46 @@ def measure(browser: Any, base: str, code: str) -> dict[str, int]:
             "uploadThroughput": BYTES_PER_SECOND,
         },
     )
+    return cdp
+
+
+def _join_form(page: Any) -> None:
+    page.locator("input[name=organisation]").fill("UMC Utrecht")
+    page.locator("select[name=pillar]").select_option(index=1)
+
+
+def measure_join(browser: Any, base: str, code: str) -> int:
+    """ms from the tap on the join button until the ballot is usable, throttled."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 640}, is_mobile=True, bypass_csp=True
+    )
+    page = context.new_page()
+    _throttle(context, page)
+    page.goto(f"{base}/j/{code}", timeout=60_000)
+    _join_form(page)
+    started = time.monotonic()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_selector("form.ballot.js-ready", timeout=60_000)
+    joined = time.monotonic()
+    context.close()
+    return round((joined - started) * 1000)
+
+
+def measure(browser: Any, base: str, code: str) -> dict[str, int]:
+    # Playwright's waits evaluate script, which the CSP refuses (test_csp.py checks it)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 640}, is_mobile=True, bypass_csp=True
+    )
+    page = context.new_page()
+    page.goto(f"{base}/j/{code}")
+    _join_form(page)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_selector("form.ballot.js-ready")
+    # SortableJS follows the page by itself: let it arrive before anything is counted
+    page.wait_for_function("window.Sortable !== undefined")
+    page.wait_for_load_state("networkidle")
+
+    cdp = _throttle(context, page)
     transferred = [0]
     urls: dict[str, str] = {}
     per_file: dict[str, int] = {}
@@ -184,6 +215,7 @@ def main() -> int:
             for count in sizes:
                 code = _open_round(app, count)
                 figures = measure(browser, base, code)
+                figures["join_ms"] = measure_join(browser, base, code)
                 print(f"items={count} " + " ".join(f"{k}={v}" for k, v in figures.items()))
             browser.close()
         server.shutdown()
