@@ -114,6 +114,8 @@ def join_session(
     if now is not None and joining_ended(ranking_session, now=now, closes_after=closes_after):
         raise ServiceError(ENDED_MESSAGE, status=403)
     other = " ".join((organisation_other or "").split()) or None
+    # the partner the phone joins for, once looked up (its pages name it)
+    partner: Organisation | None = None
     roster = ranking_session.join_roster
     if roster:
         # only the named organisations: no one-tap role, no other name, no partner not on it
@@ -136,7 +138,8 @@ def join_session(
     elif organisation_id is None and other is None and not ranking_session.ask_organisation:
         pass  # the session does not ask for one
     elif organisation_id is not None:
-        if db.get(Organisation, organisation_id) is None:
+        partner = db.get(Organisation, organisation_id)
+        if partner is None:
             raise ServiceError(_l("Kies een organisatie uit de lijst."))
         other = None
     elif other is None:
@@ -150,9 +153,9 @@ def join_session(
         )
     else:
         # a typed name that is in fact a partner counts as that partner
-        match = db.scalar(select(Organisation).where(Organisation.name.ilike(other)))
-        if match is not None:
-            organisation_id, other = match.id, None
+        partner = db.scalar(select(Organisation).where(Organisation.name.ilike(other)))
+        if partner is not None:
+            organisation_id, other = partner.id, None
     if pillar_id is not None and db.get(Pillar, pillar_id) is None:
         raise ServiceError(_l("Kies je werkveld."))
     if pillar_id is None and ranking_session.ask_pillar and role is None:
@@ -174,6 +177,9 @@ def join_session(
         pillar_id=pillar_id,
         display_name=name,
     )
+    if partner is not None:
+        # not loaded again for the ballot page the join answers with
+        participant.organisation = partner
     db.add(participant)
     db.flush()
     return participant, token

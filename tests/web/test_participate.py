@@ -376,6 +376,18 @@ def test_pages_that_do_not_poll_leave_the_hall_uncounted(app, client, voting, st
     assert statements and not any("count(" in s.lower() for s in statements)
 
 
+def test_the_join_answers_with_the_ballot_naming_the_partner_it_looked_up_once(
+    app, client, make_session, statements
+):
+    ids = make_session(opened=True)
+    statements.clear()
+    response = join(client, app, ids["code"], organisation="gemeente  utrecht")
+    assert shows_ballot(response)
+    assert "Gemeente Utrecht" in texts(response.get_data(as_text=True), ".eyebrow")[0]
+    # the typed name found the partner; the ballot page names it without reading it again
+    assert len([s for s in statements if "from organisation" in s.lower()]) == 1
+
+
 def test_someone_elses_ballot_cannot_be_fetched(app, client, voting):
     ids = voting()
     vote(client, ids["code"], ids["round_id"], ids["item_ids"])
