@@ -14,8 +14,8 @@ balancer: every request goes to a random one of them.
 The room, over HTTP with cookies, CSRF tokens and htmx headers as the pages send them:
 
 * phones arrive evenly over ``--join-seconds`` (60): each loads the join page and
-  joins, answered with its ballot page (``join_ms`` is the two together: the
-  join page, the join and the ballot page, which were three requests before), polls
+  joins, answered with its ballot page (``join_ms`` is those two requests together;
+  before the join answered with the page, a redirect to it made three), polls
   its status fragment as ``templates/participate/_round.html`` and
   ``static/js/poll.js`` do (conditional, learning a new ETag from a 204; a long-polled
   fragment's poll is held by the server until its round changes or ``LONG_POLL_SECONDS``
