@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -162,7 +163,17 @@ def app(
     yield app
     with app.app_context():
         db.session.remove()
+        _every_connection_came_back(db.engine)
         db.engine.dispose()
+
+
+def _every_connection_came_back(engine: Any, seconds: float = 5.0) -> None:
+    """Fail the test that keeps a pooled connection (a thread still running, a session
+    never removed): dispose() would leave that connection to the garbage collector."""
+    deadline = time.monotonic() + seconds
+    while engine.pool.checkedout() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not engine.pool.checkedout(), "a pooled connection was not given back"
 
 
 @pytest.fixture
