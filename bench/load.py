@@ -64,6 +64,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import hashlib
 import html
 import json
@@ -882,6 +883,8 @@ def main(argv: list[str] | None = None) -> int:
     with (
         tempfile.TemporaryDirectory(prefix="hhu-load-") as tmp_name,
         fresh_database(args.db, args.pg_url, Path(tmp_name)) as database_url,
+        # a run that fails half-way (a server that never came up, a crash) leaves no server
+        contextlib.ExitStack() as running,
     ):
         tmp = Path(tmp_name)
         secret = secrets.token_urlsafe(32)
@@ -904,6 +907,7 @@ def main(argv: list[str] | None = None) -> int:
             for h in range(args.hosts)
         ]
         for server in servers:
+            running.callback(server.stop)
             server.start()
         for server in servers:
             server.wait_ready()
