@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -161,19 +160,22 @@ def app(
         seed_catalogue(db.session)
         db.session.commit()
     yield app
+    _close(app)
+
+
+def _close(app: Any) -> None:
+    """Close a test's app, failing the test if it kept a pooled connection (a thread still
+    running, a session never removed): dispose() would leave that one to the garbage
+    collector, whose warning would then fail some later test."""
+    from factories import eventually
+
+    from hhu_ranking.extensions import db
+
     with app.app_context():
         db.session.remove()
-        _every_connection_came_back(db.engine)
+        pool = db.engine.pool
+        assert eventually(lambda: not pool.checkedout(), 5.0), "a pooled connection was kept"
         db.engine.dispose()
-
-
-def _every_connection_came_back(engine: Any, seconds: float = 5.0) -> None:
-    """Fail the test that keeps a pooled connection (a thread still running, a session
-    never removed): dispose() would leave that connection to the garbage collector."""
-    deadline = time.monotonic() + seconds
-    while engine.pool.checkedout() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not engine.pool.checkedout(), "a pooled connection was not given back"
 
 
 @pytest.fixture
@@ -225,7 +227,6 @@ def login(client: Any, make_user: Callable[..., Any]) -> Callable[..., Any]:
 def protected_app(app: Any) -> Iterator[Any]:
     """A second app on the same database, with CSRF protection switched on (as in production)."""
     from hhu_ranking import create_app
-    from hhu_ranking.extensions import db
 
     protected = create_app(
         {
@@ -240,9 +241,7 @@ def protected_app(app: Any) -> Iterator[Any]:
         }
     )
     yield protected
-    with protected.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    _close(protected)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ The fixtures ``make_session``, ``make_user`` and ``login`` stay in ``tests/conft
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -348,6 +349,16 @@ def join(
         f"/j/{code}",
         data={"organisation": organisation, "pillar": pillar_id(app), "display_name": name},
     )
+
+
+def eventually(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Whether ``predicate`` holds within ``timeout`` seconds (for what a thread does)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
 
 
 def shows_ballot(response: Any) -> bool:

@@ -11,12 +11,11 @@ database connection at all.
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from factories import close_round, join, open_round
+from factories import close_round, eventually, join, open_round
 from sqlalchemy import delete, event, text
 
 from hhu_ranking import create_app
@@ -25,15 +24,6 @@ from hhu_ranking.models import RankingSession
 from hhu_ranking.state_notices import GONE, LISTENER_NAME, StateVersions, conninfo_for
 
 HX = {"HX-Request": "true"}
-
-
-def _eventually(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 # -- the memory's rules, without a database ------------------------------------------------
@@ -83,7 +73,7 @@ def notices(app: Any, database_url: str | None) -> Iterator[StateVersions]:
         memory = StateVersions(conninfo_for(db.engine.url), heartbeat_seconds=0.2)
     app.wsgi_app.notices = memory
     memory.lookup("")  # starts listening
-    assert _eventually(lambda: memory.listening), "the listening connection never came up"
+    assert eventually(lambda: memory.listening), "the listening connection never came up"
     yield memory
     memory.stop()
 
@@ -135,7 +125,7 @@ def test_a_round_that_closes_reaches_the_phone_whose_version_was_remembered(
     close_round(app, ids["round_id"])
     with app.app_context():
         current = db.session.get(RankingSession, ids["session_id"]).state_version
-    assert _eventually(lambda: notices.lookup(ids["code"])[0] == current)
+    assert eventually(lambda: notices.lookup(ids["code"])[0] == current)
     answer = _poll(phone, ids, tag)
     assert answer.status_code == 200
     assert answer.headers["ETag"].startswith(f'"p{current}.')
@@ -148,7 +138,7 @@ def test_a_deleted_session_is_never_answered_from_memory(app, make_session, noti
     with app.app_context():
         db.session.execute(delete(RankingSession).where(RankingSession.id == ids["session_id"]))
         db.session.commit()
-    assert _eventually(lambda: notices.lookup(ids["code"])[0] is None)
+    assert eventually(lambda: notices.lookup(ids["code"])[0] is None)
     answer = _poll(phone, ids, tag)
     # not "nothing new": the phone is sent back to the join page, as for any unknown code
     assert answer.status_code == 204 and answer.headers["HX-Redirect"].endswith(ids["code"])
@@ -172,7 +162,7 @@ def test_a_lost_listening_connection_forgets_and_listens_again(app, make_session
         _, generation = notices.lookup(ids["code"])
         return generation is not None and generation != before
 
-    assert _eventually(listening_afresh)
+    assert eventually(listening_afresh)
     assert notices.lookup(ids["code"])[0] is None  # what it knew before is forgotten
     close_round(app, ids["round_id"])
     assert _poll(phone, ids, tag).status_code == 200
